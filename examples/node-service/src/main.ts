@@ -1,0 +1,2 @@
+// placeholder until the SDK lands
+export {};
