@@ -1,0 +1,3 @@
+module github.com/kprof/kprof/examples/go-service
+
+go 1.19
