@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { V1Pod } from '@kubernetes/client-node';
 
@@ -17,7 +18,7 @@ import type { V1Pod } from '@kubernetes/client-node';
  *   real API server does; an expired `continue` token gets an HTTP 410 `Status`.
  */
 export class FakeKubeApi {
-  readonly requests: { path: string; query: Record<string, string> }[] = [];
+  readonly requests: { path: string; query: Record<string, string>; authorization: string | undefined }[] = [];
   private readonly server: Server;
   private readonly pods = new Map<string, V1Pod>();
   private readonly history: { rv: number; type: string; pod: V1Pod }[] = [];
@@ -27,23 +28,28 @@ export class FakeKubeApi {
   private compactedRv = 0;
   private failingLists = 0;
 
-  private constructor() {
-    this.server = createServer((req, res) => this.handle(req, res));
+  private constructor(private readonly tls: { key: string; cert: string } | undefined) {
+    this.server = tls === undefined ? createServer((req, res) => this.handle(req, res)) : createTlsServer(tls, (req, res) => this.handle(req, res));
     this.server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
   }
 
-  static async start(): Promise<FakeKubeApi> {
-    const api = new FakeKubeApi();
+  /** Starts on 127.0.0.1, port 0; with `tls` (PEM key and certificate) it serves HTTPS. */
+  static async start(tls?: { key: string; cert: string }): Promise<FakeKubeApi> {
+    const api = new FakeKubeApi(tls);
     api.server.listen(0, '127.0.0.1');
     await once(api.server, 'listening');
     return api;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `${this.tls === undefined ? 'http' : 'https'}://127.0.0.1:${this.port}`;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
   }
 
   /** Open watch streams right now. */
@@ -144,7 +150,7 @@ export class FakeKubeApi {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://x');
     const query = Object.fromEntries(url.searchParams);
-    this.requests.push({ path: url.pathname, query });
+    this.requests.push({ path: url.pathname, query, authorization: req.headers.authorization });
     const m = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?pods$/.exec(url.pathname);
     if (req.method !== 'GET' || m === null) {
       sendStatus(res, 404, 'NotFound', `the server could not find the requested resource (${req.method} ${url.pathname})`);

@@ -16,6 +16,7 @@ export interface LoadKubeConfigOptions {
  * Builds the Kubernetes client config the way Pyroscope OG / Prometheus choose it:
  * `kubeconfig-file` if set, else `api-server` with the SD's own HTTP settings, else the
  * in-cluster service account (`KUBERNETES_SERVICE_HOST`/`_PORT`, token and CA files).
+ * Credential files are read now; callers reload after a failure to pick up rotated ones.
  * Throws if the chosen source cannot be read.
  */
 export async function loadKubeConfig(sd: KubernetesSdConfig, options: LoadKubeConfigOptions = {}): Promise<KubeConfig> {
@@ -26,6 +27,8 @@ export async function loadKubeConfig(sd: KubernetesSdConfig, options: LoadKubeCo
     kc.loadFromFile(sd.kubeconfigFile);
   } else if (sd.apiServer !== undefined) {
     const { tls, bearerToken, bearerTokenFile, basicAuth } = sd.http;
+    // Prometheus trims credential files; a trailing newline would make an invalid header.
+    const token = bearerTokenFile !== undefined ? (await readFile(bearerTokenFile, 'utf8')).trim() : bearerToken;
     const password =
       basicAuth?.passwordFile !== undefined ? (await readFile(basicAuth.passwordFile, 'utf8')).trim() : basicAuth?.password ?? '';
     kc.loadFromOptions({
@@ -42,8 +45,7 @@ export async function loadKubeConfig(sd: KubernetesSdConfig, options: LoadKubeCo
       users: [
         {
           name: 'sd',
-          ...(bearerToken !== undefined ? { token: bearerToken } : {}),
-          ...(bearerTokenFile !== undefined ? { authProvider: { name: 'tokenFile', config: { tokenFile: bearerTokenFile } } } : {}),
+          ...(token !== undefined ? { token } : {}),
           ...(basicAuth !== undefined ? { username: basicAuth.username, password } : {}),
           ...(tls.certFile !== undefined ? { certFile: tls.certFile } : {}),
           ...(tls.keyFile !== undefined ? { keyFile: tls.keyFile } : {}),

@@ -153,6 +153,8 @@ export class KubernetesPodDiscovery {
           continue;
         }
         this.stats.failures++;
+        // Reload the client config on the next attempt: credentials may have been rotated.
+        this.kubeConfig = undefined;
         const delayMs = this.backoffMs(failuresInARow++);
         this.opts.logger?.warn({ namespace: nsKey || '(all)', err: describeError(err), retryInMs: Math.round(delayMs) }, 'kubernetes pod discovery failed, re-listing after backoff');
         if (!(await this.sleep(delayMs))) return;
