@@ -70,6 +70,7 @@ describe('resolveTargetGroup', () => {
     { name: 'address with a path', yaml: 'relabel-configs: [{target-label: __address__, replacement: "a:1/x"}]', labels: { __address__: 'a:1', __name__: 'app' }, reason: '"a:1/x" is not a valid host:port' },
     { name: 'bad scheme', yaml: 'relabel-configs: [{target-label: __scheme__, replacement: ftp}]', labels: { __address__: 'a', __name__: 'app' }, reason: 'invalid scheme "ftp"' },
     { name: 'bad interval', yaml: 'relabel-configs: [{target-label: __scrape_interval__, replacement: often}]', labels: { __address__: 'a:1', __name__: 'app' }, reason: 'invalid __scrape_interval__ "often"' },
+    { name: 'labelmap makes an invalid name', yaml: 'relabel-configs: [{action: labelmap, regex: "x_(.*)"}]', labels: { __address__: 'a:1', __name__: 'app', x_0day: 'v' }, reason: 'invalid label name "0day" after relabeling' },
     { name: 'bad enabled flag', yaml: '', labels: { __address__: 'a:1', __name__: 'app', __profile_cpu_enabled: 'yes' }, reason: 'invalid __profile_cpu_enabled "yes"' },
   ])('drops a target when $name', ({ yaml, labels, reason }) => {
     const c = config(`- job-name: j\n  enabled-profiles: [cpu]\n  ${yaml}`);

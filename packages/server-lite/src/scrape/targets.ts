@@ -1,7 +1,7 @@
 import type { ProfileConfig, ScrapeConfig } from './config-schema.js';
 import { formatGoDuration, parseGoDuration } from './go-duration.js';
 import { needsDefaultPort } from './host-port.js';
-import { relabel, type Labels } from './relabel.js';
+import { isValidLabelName, relabel, type Labels } from './relabel.js';
 import type { TargetGroup } from './target-group.js';
 
 /** One profile of one target to scrape. */
@@ -131,6 +131,9 @@ function resolveTarget(discovered: Labels, config: ScrapeConfig): { targets: Scr
 
   for (const name of [...lb.keys()]) if (name.startsWith('__meta_')) lb.delete(name);
   if (!lb.has('instance')) lb.set('instance', address);
+  // labelmap can produce names the store cannot keep (e.g. `$1` expanding to `0x`).
+  const badName = [...lb.keys()].find((name) => !isValidLabelName(name));
+  if (badName !== undefined) return { reason: `invalid label name ${JSON.stringify(badName)} after relabeling` };
   const targetLabels = sortedLabels(lb);
   const publicLabels = sortedLabels(new Map([...lb].filter(([k]) => k === '__name__' || !k.startsWith('__'))));
   const spyName = discoveredValue(discovered, '__spy_name__') ?? 'scrape';
