@@ -88,25 +88,19 @@ export class FakeKubeApi {
   }
 
   /**
-   * Applies `changes` without telling current watchers (their events are lost), compacts the
-   * history past them, then sends every open watch an `ERROR` 410 event and ends it — the
-   * client can only catch up by re-listing.
+   * Applies `changes` without telling current watchers (their events are lost) and compacts
+   * the history past them. With `how: 'error-event'` every open watch then gets an `ERROR` 410
+   * event and ends; with `how: 'end'` the watches just end, so the client's resumed watch (from
+   * its now-compacted resourceVersion) is the one refused with 410. Either way the client can
+   * only catch up by re-listing.
    */
-  expire(changes: () => void): void {
+  expire(changes: () => void, how: 'error-event' | 'end' = 'error-event'): void {
     const live = [...this.watchers];
     for (const w of live) this.watchers.delete(w);
     changes();
     this.compactedRv = this.rv;
     for (const w of live) {
-      w.send('ERROR', {
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Failure',
-        message: `too old resource version: ${w.resourceVersion} (${this.rv})`,
-        reason: 'Expired',
-        code: 410,
-      });
+      if (how === 'error-event') w.send('ERROR', tooOld(w.resourceVersion, this.rv));
       w.end();
     }
   }
@@ -195,15 +189,7 @@ export class FakeKubeApi {
     res.flushHeaders();
     const w = new Watcher(res, filter, query.allowWatchBookmarks === 'true', from);
     if (from !== 0 && from < this.compactedRv) {
-      w.send('ERROR', {
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Failure',
-        message: `too old resource version: ${from} (${this.rv})`,
-        reason: 'Expired',
-        code: 410,
-      });
+      w.send('ERROR', tooOld(from, this.rv));
       w.end();
       return;
     }
@@ -271,6 +257,11 @@ class PodFilter {
     const l = pod.metadata?.labels ?? {};
     return this.labels.every((f) => f(l)) && this.fields.every((f) => f(pod));
   }
+}
+
+// The Status object the API server puts in an ERROR watch event for an expired resourceVersion.
+function tooOld(requested: number, current: number): object {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: ${requested} (${current})`, reason: 'Expired', code: 410 };
 }
 
 function podKey(pod: V1Pod): string {
