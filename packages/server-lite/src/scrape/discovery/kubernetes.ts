@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { KubeConfig, V1Pod, V1PodList } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { KubernetesSdConfig } from '../config-schema.js';
@@ -250,7 +251,8 @@ export class KubernetesPodDiscovery {
   }
 
   private upsert(group: TargetGroup, namespaceKey: string): TargetGroup | undefined {
-    const fingerprint = JSON.stringify(group);
+    // A digest rather than the JSON itself keeps memory flat with thousands of pods.
+    const fingerprint = createHash('sha1').update(JSON.stringify(group)).digest('base64');
     if (this.groupsBySource.get(group.source)?.fingerprint === fingerprint) return undefined;
     this.groupsBySource.set(group.source, { group, fingerprint, namespaceKey });
     return group;
