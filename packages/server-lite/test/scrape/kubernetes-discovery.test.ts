@@ -236,6 +236,20 @@ describe('KubernetesPodDiscovery against a fake API server (list + watch)', () =
     expect(api.requests.filter((r) => r.query.watch === undefined)).toHaveLength(1);
   });
 
+  it('reports only changes that alter a target group', async () => {
+    const { api, discovery, updates } = await setup();
+    api.apply(pod({ name: 'a', ip: '10.0.0.1' }));
+    discovery.start();
+    await discovery.whenSynced();
+    await expect.poll(() => api.openWatches).toBe(1);
+    expect(updates).toHaveLength(1);
+    // A MODIFIED event that changes nothing discovery exposes (only resourceVersion), then a real change.
+    api.apply(pod({ name: 'a', ip: '10.0.0.1' }));
+    api.apply(pod({ name: 'a', ip: '10.0.0.1', labels: { run: 'a', team: 'core' } }));
+    await expect.poll(() => updates.length).toBe(2);
+    expect(updates[1]?.[0]?.labels.__meta_kubernetes_pod_label_team).toBe('core');
+  });
+
   it('pages through a large list with limit/continue', async () => {
     const { api, discovery } = await setup({}, { pageSize: 2 });
     for (let i = 0; i < 5; i++) api.apply(pod({ name: `p${i}`, ip: `10.0.1.${i}` }));
