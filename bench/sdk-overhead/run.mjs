@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+// SDK overhead benchmark harness. For each round, runs one fresh server process per arm (arm
+// order rotated every round so no arm always follows another), warms it up, loads it with
+// autocannon in a separate process, and reads the server's own CPU time, request count and RSS
+// around the measured window. Pools the processes per arm and prints medians with quartiles and
+// ratios to the no-profiler arm. Results: bench/results/sdk-overhead-<time>.{json,md}.
+//
+// Flags: --quick (2 processes/arm, 3 s warm-up, 5 s measured), --processes N, --warmup S,
+// --duration S, --connections C, --arms a,b,c (none is always added), --iterations N (route work).
+import { fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ARMS, DEFAULT_ARMS } from './arms.mjs';
+import { startIngestSink } from './ingest-sink.mjs';
+import { renderMarkdown } from './markdown-report.mjs';
+import { summarize } from './summary-stats.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const resultsDir = join(here, '..', 'results');
+
+function readOptions() {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      processes: { type: 'string' }, warmup: { type: 'string' }, duration: { type: 'string' },
+      connections: { type: 'string' }, arms: { type: 'string' }, iterations: { type: 'string' },
+    },
+  });
+  const int = (name, raw, fallback, min, max) => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name}=${raw}: want an integer in [${min}, ${max}]`);
+    return n;
+  };
+  const q = values.quick;
+  const arms = values.arms ? values.arms.split(',').map((a) => a.trim()).filter(Boolean) : DEFAULT_ARMS;
+  for (const a of arms) if (!ARMS[a]) throw new Error(`--arms: unknown arm ${a}; known: ${Object.keys(ARMS).join(', ')}`);
+  if (!arms.includes('none')) arms.unshift('none');
+  return {
+    quick: q, arms,
+    processes: int('processes', values.processes, q ? 2 : 10, 1, 100),
+    warmupSeconds: int('warmup', values.warmup, q ? 3 : 8, 0, 600),
+    durationSeconds: int('duration', values.duration, q ? 5 : 15, 1, 3600),
+    connections: int('connections', values.connections, 10, 1, 1000),
+    iterations: values.iterations === undefined ? undefined : int('iterations', values.iterations, 0, 1, 10_000),
+  };
+}
+
+/** Resolves with the first IPC message of `type` from child, or rejects on exit/timeout. */
+function nextMessage(child, type, timeoutMs, what) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { cleanup(); reject(new Error(`${what}: no '${type}' within ${timeoutMs} ms`)); }, timeoutMs);
+    const onMessage = (msg) => { if (msg?.type === type) { cleanup(); resolve(msg); } };
+    const onExit = (code, signal) => { cleanup(); reject(new Error(`${what} exited (code ${code}, signal ${signal}) before '${type}'`)); };
+    const cleanup = () => { clearTimeout(timer); child.off('message', onMessage); child.off('exit', onExit); };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+let markSeq = 0;
+async function markServer(server) {
+  const id = ++markSeq;
+  const reply = nextMessage(server, 'mark', 10_000, 'server mark');
+  server.send({ type: 'mark', id });
+  return reply;
+}
+
+function waitExit(child, timeoutMs) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); }, timeoutMs);
+    child.once('exit', () => { clearTimeout(timer); resolve(); });
+  });
+}
+
+const live = new Set();
+function track(child) { live.add(child); child.once('exit', () => live.delete(child)); return child; }
+
+async function runOneProcess({ arm, round, seq, opts, sink }) {
+  const appName = `bench-p${seq}`;
+  const env = {
+    ...process.env, ...ARMS[arm].env, BENCH_SINK_URL: sink.url, BENCH_APP_NAME: appName,
+    ...(opts.iterations ? { BENCH_WORK_ITERATIONS: String(opts.iterations) } : {}),
+  };
+  const server = track(fork(join(here, 'server.mjs'), [], { env, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  let runner;
+  try {
+    const ready = await nextMessage(server, 'ready', 30_000, `server (${arm})`);
+    const cfg = { url: `http://127.0.0.1:${ready.port}`, connections: opts.connections,
+      warmupSeconds: opts.warmupSeconds, durationSeconds: opts.durationSeconds };
+    runner = track(fork(join(here, 'autocannon-runner.mjs'), [JSON.stringify(cfg)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    await nextMessage(runner, 'warm-done', (opts.warmupSeconds + 30) * 1000, 'autocannon warm-up');
+    const begin = await markServer(server);
+    const sinkBegin = sink.snapshot(appName);
+    const resultMsg = nextMessage(runner, 'result', (opts.durationSeconds + 30) * 1000, 'autocannon run');
+    runner.send({ type: 'go' });
+    const { result } = await resultMsg;
+    const end = await markServer(server);
+    const sinkEnd = sink.snapshot(appName);
+
+    const cpuUs = (end.cpu.user - begin.cpu.user) + (end.cpu.system - begin.cpu.system);
+    const wallUs = Number(BigInt(end.hrtimeNs) - BigInt(begin.hrtimeNs)) / 1000;
+    const requests = end.requests - begin.requests;
+    return {
+      arm, round, seq, appName, profiler: ready.profiler, iterations: ready.iterations,
+      requests, cpuUs, wallUs, cpuUsPerReq: cpuUs / requests, cpuUtilization: cpuUs / wallUs,
+      reqPerSec: result.reqPerSec, p99Ms: result.latencyMs.p99, p50Ms: result.latencyMs.p50,
+      rssMB: end.rss / 2 ** 20, heapUsedMB: end.heapUsed / 2 ** 20,
+      uploads: sinkEnd.uploads - sinkBegin.uploads, uploadKB: (sinkEnd.bytes - sinkBegin.bytes) / 1024,
+      totalUploads: sinkEnd.uploads, rotations: end.rotations, encodedKB: end.encodedBytes / 1024,
+      loadErrors: result.errors + result.timeouts + result.non2xx, autocannon: result, sdkStats: end.sdkStats,
+    };
+  } finally {
+    if (runner) { runner.kill(); await waitExit(runner, 5_000); }
+    if (server.connected) server.send({ type: 'exit' });
+    await waitExit(server, 5_000);
+  }
+}
+
+function roundOrder(arms, round) {
+  const k = round % arms.length;
+  return [...arms.slice(k), ...arms.slice(0, k)];
+}
+
+async function main() {
+  const opts = readOptions();
+  const startedAt = new Date();
+  const meta = {
+    benchmark: 'sdk-overhead', startedAt: startedAt.toISOString(), node: process.version,
+    cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, totalMemMB: Math.round(os.totalmem() / 2 ** 20),
+    platform: `${os.platform()} ${os.release()}`, loadAvgStart: os.loadavg(), options: opts,
+  };
+  const perArmSeconds = opts.warmupSeconds + opts.durationSeconds + 2;
+  const etaMin = (perArmSeconds * opts.arms.length * opts.processes) / 60;
+  process.stderr.write(`sdk-overhead: arms ${opts.arms.join(', ')}; ${opts.processes} processes each; ` +
+    `${opts.warmupSeconds}s warm-up + ${opts.durationSeconds}s measured, ${opts.connections} connections; ~${etaMin.toFixed(1)} min\n`);
+
+  const sink = await startIngestSink();
+  const records = [];
+  let seq = 0;
+  try {
+    for (let round = 0; round < opts.processes; round++) {
+      for (const arm of roundOrder(opts.arms, round)) {
+        const rec = await runOneProcess({ arm, round, seq: seq++, opts, sink });
+        records.push(rec);
+        process.stderr.write(`  round ${round + 1}/${opts.processes} ${arm.padEnd(20)} ` +
+          `${rec.cpuUsPerReq.toFixed(0)} µs/req  ${rec.reqPerSec.toFixed(0)} req/s  p99 ${rec.p99Ms} ms  ` +
+          `rss ${rec.rssMB.toFixed(0)} MB  uploads ${rec.uploads}${rec.loadErrors ? `  LOAD ERRORS ${rec.loadErrors}` : ''}\n`);
+      }
+    }
+  } finally {
+    await sink.close();
+  }
+
+  const summaries = {};
+  for (const arm of opts.arms) {
+    const rs = records.filter((r) => r.arm === arm);
+    summaries[arm] = Object.fromEntries(['cpuUsPerReq', 'reqPerSec', 'p99Ms', 'rssMB', 'uploads', 'uploadKB', 'cpuUtilization']
+      .map((k) => [k, summarize(rs.map((r) => r[k]))]));
+  }
+  meta.finishedAt = new Date().toISOString();
+  meta.loadAvgEnd = os.loadavg();
+  const markdown = renderMarkdown(summaries, opts.arms);
+  const armNotes = opts.arms.map((a) => `- \`${a}\`: ${ARMS[a].about}`).join('\n');
+  const header = `sdk-overhead${opts.quick ? ' (QUICK smoke run — not for quoting)' : ''}: ${meta.startedAt}, node ${meta.node}, ` +
+    `${meta.cpus}× ${meta.cpuModel}; ${opts.processes} processes/arm, ${opts.warmupSeconds}s warm-up + ${opts.durationSeconds}s measured, ` +
+    `${opts.connections} connections; load avg at start ${meta.loadAvgStart.map((x) => x.toFixed(2)).join(' ')}`;
+
+  mkdirSync(resultsDir, { recursive: true });
+  const stamp = meta.startedAt.replace(/[:.]/g, '-');
+  const base = join(resultsDir, `sdk-overhead-${stamp}${opts.quick ? '-quick' : ''}`);
+  writeFileSync(`${base}.json`, JSON.stringify({ meta, summaries, records }, null, 2));
+  writeFileSync(`${base}.md`, `${header}\n\n${markdown}\n\n${armNotes}\n`);
+  process.stdout.write(`${header}\n\n${markdown}\n\n${armNotes}\n\nresults: ${base}.json\n`);
+  const errors = records.filter((r) => r.loadErrors > 0);
+  if (errors.length) process.stderr.write(`warning: ${errors.length} processes had load errors (see results JSON)\n`);
+}
+
+const killAll = () => { for (const c of live) c.kill('SIGKILL'); };
+process.on('SIGINT', () => { killAll(); process.exit(130); });
+process.on('SIGTERM', () => { killAll(); process.exit(143); });
+main().catch((err) => { killAll(); process.stderr.write(`sdk-overhead failed: ${err.stack ?? err}\n`); process.exit(1); });
