@@ -32,3 +32,17 @@ export function renderMarkdown(summaries, arms) {
   lines.push('', 'Cells: median (p25–p75) over processes; ratios are arm quartiles ÷ the none arm\'s median.');
   return lines.join('\n');
 }
+
+/** labelTotals: { [arm]: { timeProfiles, routeSamples, labelledRight, labelledWrong, unlabelled } } summed over processes. */
+export function renderLabelTable(labelTotals, arms) {
+  const pct = (x, n) => (n > 0 ? `${((100 * x) / n).toFixed(1)} %` : '–');
+  const rows = arms.filter((a) => labelTotals[a]?.timeProfiles > 0).map((a) => {
+    const t = labelTotals[a];
+    return `| ${a} | ${t.timeProfiles} | ${t.routeSamples} | ${pct(t.labelledRight, t.routeSamples)} | ` +
+      `${pct(t.labelledWrong, t.routeSamples)} | ${pct(t.unlabelled, t.routeSamples)} |`;
+  });
+  if (rows.length === 0) return '';
+  return ['Route labels in the pushed time profiles (samples under renderUser/renderOrder, all processes):', '',
+    '| arm | time profiles | route samples | right route label | other route\'s label | no route label |',
+    '|---|---|---|---|---|---|', ...rows].join('\n');
+}

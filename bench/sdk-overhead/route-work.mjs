@@ -25,3 +25,8 @@ export function doRouteWork(id, iterations) {
   }
   return { id, digest, count };
 }
+
+// One entry point per route, so a profile shows which route a sample came from by its stack and
+// the bench can check the route label the profiler attached to it (label-check.mjs).
+export function renderUser(id, iterations) { return doRouteWork(id, iterations); }
+export function renderOrder(id, iterations) { return doRouteWork(id, iterations); }

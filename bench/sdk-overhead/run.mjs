@@ -5,7 +5,7 @@
 // around the measured window. Pools the processes per arm and prints medians with quartiles and
 // ratios to the no-profiler arm. Results: bench/results/sdk-overhead-<time>.{json,md}.
 //
-// Flags: --quick (2 processes/arm, 3 s warm-up, 5 s measured), --processes N, --warmup S,
+// Flags: --quick (2 processes/arm, 2 s warm-up, 14 s measured: still spans one SDK upload), --processes N, --warmup S,
 // --duration S, --connections C, --arms a,b,c (none is always added), --iterations N (route work).
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,9 +15,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ARMS, DEFAULT_ARMS } from './arms.mjs';
 import { startIngestSink } from './ingest-sink.mjs';
-import { renderMarkdown } from './markdown-report.mjs';
+import { checkRouteLabels } from './label-check.mjs';
+import { renderLabelTable, renderMarkdown } from './markdown-report.mjs';
 import { summarize } from './summary-stats.mjs';
 
+// Upload interval of the pushing profilers (s): a measured window at least this long must see an upload.
+const PUSH_INTERVAL_S = { 'kprof-sdk': 15, pyroscope: 10 };
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsDir = join(here, '..', 'results');
 
@@ -42,8 +45,8 @@ function readOptions() {
   return {
     quick: q, arms,
     processes: int('processes', values.processes, q ? 2 : 10, 1, 100),
-    warmupSeconds: int('warmup', values.warmup, q ? 3 : 8, 0, 600),
-    durationSeconds: int('duration', values.duration, q ? 5 : 15, 1, 3600),
+    warmupSeconds: int('warmup', values.warmup, q ? 2 : 8, 0, 600),
+    durationSeconds: int('duration', values.duration, q ? 14 : 15, 1, 3600),
     connections: int('connections', values.connections, 10, 1, 1000),
     iterations: values.iterations === undefined ? undefined : int('iterations', values.iterations, 0, 1, 10_000),
   };
@@ -113,6 +116,7 @@ async function runOneProcess({ arm, round, seq, opts, sink }) {
       uploads: sinkEnd.uploads - sinkBegin.uploads, uploadKB: (sinkEnd.bytes - sinkBegin.bytes) / 1024,
       totalUploads: sinkEnd.uploads, rotations: end.rotations, encodedKB: end.encodedBytes / 1024,
       loadErrors: result.errors + result.timeouts + result.non2xx, autocannon: result, sdkStats: end.sdkStats,
+      routeLabels: checkRouteLabels(sink.takeBodies(appName)),
     };
   } finally {
     if (runner) { runner.kill(); await waitExit(runner, 5_000); }
@@ -164,7 +168,13 @@ async function main() {
   }
   meta.finishedAt = new Date().toISOString();
   meta.loadAvgEnd = os.loadavg();
-  const markdown = renderMarkdown(summaries, opts.arms);
+  const labelTotals = {};
+  for (const r of records) {
+    const t = (labelTotals[r.arm] ??= { timeProfiles: 0, routeSamples: 0, labelledRight: 0, labelledWrong: 0, unlabelled: 0 });
+    for (const k of Object.keys(t)) t[k] += r.routeLabels[k];
+  }
+  const labelTable = renderLabelTable(labelTotals, opts.arms);
+  const markdown = renderMarkdown(summaries, opts.arms) + (labelTable ? `\n\n${labelTable}` : '');
   const armNotes = opts.arms.map((a) => `- \`${a}\`: ${ARMS[a].about}`).join('\n');
   const header = `sdk-overhead${opts.quick ? ' (QUICK smoke run — not for quoting)' : ''}: ${meta.startedAt}, node ${meta.node}, ` +
     `${meta.cpus}× ${meta.cpuModel}; ${opts.processes} processes/arm, ${opts.warmupSeconds}s warm-up + ${opts.durationSeconds}s measured, ` +
@@ -173,11 +183,14 @@ async function main() {
   mkdirSync(resultsDir, { recursive: true });
   const stamp = meta.startedAt.replace(/[:.]/g, '-');
   const base = join(resultsDir, `sdk-overhead-${stamp}${opts.quick ? '-quick' : ''}`);
-  writeFileSync(`${base}.json`, JSON.stringify({ meta, summaries, records }, null, 2));
+  writeFileSync(`${base}.json`, JSON.stringify({ meta, summaries, labelTotals, records }, null, 2));
   writeFileSync(`${base}.md`, `${header}\n\n${markdown}\n\n${armNotes}\n`);
   process.stdout.write(`${header}\n\n${markdown}\n\n${armNotes}\n\nresults: ${base}.json\n`);
   const errors = records.filter((r) => r.loadErrors > 0);
   if (errors.length) process.stderr.write(`warning: ${errors.length} processes had load errors (see results JSON)\n`);
+  // A pushing arm that sent nothing in a window longer than its interval is measuring an idle exporter.
+  const silent = records.filter((r) => PUSH_INTERVAL_S[ARMS[r.arm].env.BENCH_PROFILER] <= opts.durationSeconds && r.uploads === 0);
+  if (silent.length) process.stderr.write(`warning: ${silent.length} pushing processes sent no profile in the measured window\n`);
 }
 
 const killAll = () => { for (const c of live) c.kill('SIGKILL'); };

@@ -3,7 +3,7 @@
 // Started by the harness with an IPC channel; the harness asks it for CPU/request/RSS marks.
 import express from 'express';
 import { startArmProfiler } from './profiler-arms.mjs';
-import { DEFAULT_WORK_ITERATIONS, doRouteWork } from './route-work.mjs';
+import { DEFAULT_WORK_ITERATIONS, renderOrder, renderUser } from './route-work.mjs';
 
 const counters = { requests: 0, rotations: 0, skippedRotations: 0, encodedBytes: 0 };
 const profiler = startArmProfiler(counters);
@@ -12,18 +12,18 @@ const iterations = Number(process.env.BENCH_WORK_ITERATIONS ?? DEFAULT_WORK_ITER
 // Stands in for an I/O wait (DB read): yields to the event loop so other requests interleave.
 const loadRecord = (id) => new Promise((resolve) => setImmediate(() => resolve({ id })));
 
-function route(path) {
+function route(path, render) {
   return (req, res) => profiler.wrap(path, async () => {
     const record = await loadRecord(Number(req.params.id) || 0);
-    res.json(doRouteWork(record.id, iterations));
+    res.json(render(record.id, iterations));
     counters.requests++;
   });
 }
 
 const app = express();
 app.disable('x-powered-by');
-app.get('/users/:id', route('/users/:id'));
-app.get('/orders/:id', route('/orders/:id'));
+app.get('/users/:id', route('/users/:id', renderUser));
+app.get('/orders/:id', route('/orders/:id', renderOrder));
 
 function mark() {
   const mem = process.memoryUsage();
