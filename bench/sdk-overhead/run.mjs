@@ -9,6 +9,7 @@
 // --duration S, --connections C, --arms a,b,c (none is always added), --iterations N (route work).
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,12 +36,12 @@ function readOptions() {
   const int = (name, raw, fallback, min, max) => {
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name}=${raw}: want an integer in [${min}, ${max}]`);
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name}=${raw}: want an integer in [${min}, ${max}]`);
     return n;
   };
   const q = values.quick;
   const arms = values.arms ? values.arms.split(',').map((a) => a.trim()).filter(Boolean) : DEFAULT_ARMS;
-  for (const a of arms) if (!ARMS[a]) throw new Error(`--arms: unknown arm ${a}; known: ${Object.keys(ARMS).join(', ')}`);
+  for (const a of arms) if (!ARMS[a]) throw new UsageError(`--arms: unknown arm ${a}; known: ${Object.keys(ARMS).join(', ')}`);
   if (!arms.includes('none')) arms.unshift('none');
   return {
     quick: q, arms,
@@ -130,8 +131,24 @@ function roundOrder(arms, round) {
   return [...arms.slice(k), ...arms.slice(0, k)];
 }
 
+/** A problem with the setup or flags: reported by message alone, no stack. */
+class UsageError extends Error {}
+
+/** Fails before any load is generated if an arm's profiler cannot be loaded. */
+function preflight(arms) {
+  const require = createRequire(import.meta.url);
+  if (arms.some((a) => ARMS[a].env.BENCH_PROFILER === 'kprof-sdk')) {
+    let sdk;
+    try { sdk = require('@kprof/sdk'); } catch (err) { throw new UsageError(`cannot load @kprof/sdk (build it: cd packages/sdk && node ../../scripts/build-package.mjs): ${err.message}`); }
+    if (typeof sdk.start !== 'function' || typeof sdk.withLabels !== 'function') {
+      throw new UsageError('@kprof/sdk has no start()/withLabels() yet: build packages/sdk, or run without the kprof arms (--arms none,raw-pprof,pyroscope)');
+    }
+  }
+}
+
 async function main() {
   const opts = readOptions();
+  preflight(opts.arms);
   const startedAt = new Date();
   const meta = {
     benchmark: 'sdk-overhead', startedAt: startedAt.toISOString(), node: process.version,
@@ -196,4 +213,4 @@ async function main() {
 const killAll = () => { for (const c of live) c.kill('SIGKILL'); };
 process.on('SIGINT', () => { killAll(); process.exit(130); });
 process.on('SIGTERM', () => { killAll(); process.exit(143); });
-main().catch((err) => { killAll(); process.stderr.write(`sdk-overhead failed: ${err.stack ?? err}\n`); process.exit(1); });
+main().catch((err) => { killAll(); process.stderr.write(`sdk-overhead failed: ${err instanceof UsageError ? err.message : err.stack ?? err}\n`); process.exit(1); });
