@@ -1,0 +1,169 @@
+import { compareUtf8 } from './byte-order.js';
+import { LimitError, ValidationError } from './errors.js';
+
+/** One stack and its value; `frames` are root first (caller before callee), like folded text. */
+export interface StackSample {
+  readonly frames: readonly string[];
+  readonly value: number;
+}
+
+/** A node of a {@link StackTree}. Read-only to callers; `total` includes the children's totals. */
+export interface StackTreeNode {
+  readonly name: string;
+  readonly self: number;
+  readonly total: number;
+  /** Children by frame name, in insertion order; use {@link sortedChildren} for Pyroscope's order. */
+  readonly children: ReadonlyMap<string, StackTreeNode> | undefined;
+}
+
+interface MutableNode {
+  name: string;
+  self: number;
+  total: number;
+  children: Map<string, MutableNode> | undefined;
+}
+
+/** Options for {@link StackTree}. */
+export interface StackTreeOptions {
+  /**
+   * Most nodes (distinct call paths, the root included) the tree may hold; adding past it throws
+   * `LimitError` `KPROF_QUERY_TREE_TOO_LARGE`. Default {@link DEFAULT_MAX_TREE_NODES}.
+   */
+  readonly maxNodes?: number;
+}
+
+/** Default node limit of a {@link StackTree}: about 300–400 MB of heap at the limit. */
+export const DEFAULT_MAX_TREE_NODES = 4_000_000;
+
+/**
+ * A merged call tree: every stack added walks from the root, adding its value to each node's
+ * `total` and to the leaf's `self`. This is the shape Pyroscope's flamebearer, collapsed and
+ * pprof outputs are built from.
+ *
+ * Values must be non-negative safe integers (Pyroscope stores uint64). A value of 0 adds nothing
+ * and creates no nodes. An empty stack adds to the root's `self`.
+ */
+export class StackTree {
+  readonly #root: MutableNode = { name: '', self: 0, total: 0, children: undefined };
+  readonly #maxNodes: number;
+  #nodeCount = 1;
+
+  constructor(options: StackTreeOptions = {}) {
+    const maxNodes = options.maxNodes ?? DEFAULT_MAX_TREE_NODES;
+    if (!Number.isSafeInteger(maxNodes) || maxNodes < 1) {
+      throw new ValidationError(
+        'KPROF_QUERY_BAD_TREE_LIMIT',
+        `StackTree maxNodes is ${String(maxNodes)}; it must be a positive integer`,
+      );
+    }
+    this.#maxNodes = maxNodes;
+  }
+
+  /** The root node (name `''`); its `total` is the tree's total. */
+  get root(): StackTreeNode {
+    return this.#root;
+  }
+
+  /** Adds `value` along `frames` (root first). */
+  add(frames: readonly string[], value: number): void {
+    checkValue(value);
+    if (value === 0) return;
+    let node = this.#root;
+    node.total += value;
+    for (let i = 0; i < frames.length; i++) {
+      node = this.#child(node, frames[i] as string);
+      node.total += value;
+    }
+    node.self += value;
+  }
+
+  /** Adds every node of `other` into this tree (sums self and total per call path). */
+  addTree(other: StackTree): void {
+    const src: StackTreeNode[] = [other.root];
+    const dst: MutableNode[] = [this.#root];
+    while (src.length > 0) {
+      const s = src.pop() as StackTreeNode;
+      const d = dst.pop() as MutableNode;
+      d.self += s.self;
+      d.total += s.total;
+      if (s.children === undefined) continue;
+      for (const child of s.children.values()) {
+        src.push(child);
+        dst.push(this.#child(d, child.name));
+      }
+    }
+  }
+
+  /** Sum of every value added (the root's total). */
+  total(): number {
+    return this.#root.total;
+  }
+
+  /** Number of nodes, the root included. */
+  nodeCount(): number {
+    return this.#nodeCount;
+  }
+
+  /**
+   * Every call path with a non-zero `self`, as a stack (root first) and that self value, in
+   * depth-first order with siblings in UTF-8 byte order. Summing them gives {@link total}.
+   */
+  *stacks(): IterableIterator<StackSample> {
+    const path: string[] = [];
+    // Each entry is a node and the depth it sits at; the root is depth 0 and has no frame.
+    const nodes: StackTreeNode[] = [this.#root];
+    const depths: number[] = [0];
+    while (nodes.length > 0) {
+      const node = nodes.pop() as StackTreeNode;
+      const depth = depths.pop() as number;
+      path.length = Math.max(depth - 1, 0);
+      if (depth > 0) path.push(node.name);
+      if (node.self > 0) yield { frames: path.slice(), value: node.self };
+      const children = sortedChildren(node);
+      for (let i = children.length - 1; i >= 0; i--) {
+        nodes.push(children[i] as StackTreeNode);
+        depths.push(depth + 1);
+      }
+    }
+  }
+
+  #child(parent: MutableNode, name: string): MutableNode {
+    let children = parent.children;
+    if (children === undefined) {
+      children = new Map();
+      parent.children = children;
+    }
+    let child = children.get(name);
+    if (child === undefined) {
+      if (this.#nodeCount >= this.#maxNodes) {
+        throw new LimitError(
+          'KPROF_QUERY_TREE_TOO_LARGE',
+          `merged call tree reached ${this.#maxNodes} nodes, its limit; narrow the query (labels or time range) or raise the tree node limit`,
+        );
+      }
+      child = { name, self: 0, total: 0, children: undefined };
+      children.set(name, child);
+      this.#nodeCount++;
+    }
+    return child;
+  }
+}
+
+/** Children of `node` in UTF-8 byte order of their names — the order Pyroscope's trees keep. */
+export function sortedChildren(node: StackTreeNode): StackTreeNode[] {
+  if (node.children === undefined) return [];
+  return Array.from(node.children.values()).sort(compareNodes);
+}
+
+function compareNodes(a: StackTreeNode, b: StackTreeNode): number {
+  return compareUtf8(a.name, b.name);
+}
+
+function checkValue(value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new ValidationError(
+      'KPROF_QUERY_BAD_SAMPLE_VALUE',
+      `sample value ${String(value)} is not a non-negative integer up to 2^53-1`,
+    );
+  }
+}
