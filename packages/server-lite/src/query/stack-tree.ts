@@ -68,6 +68,8 @@ export class StackTree {
   add(frames: readonly string[], value: number): void {
     checkValue(value);
     if (value === 0) return;
+    // The walk to count missing nodes only matters when the limit is within reach.
+    if (this.#nodeCount + frames.length > this.#maxNodes) this.#reserve(frames);
     let node = this.#root;
     node.total += value;
     for (let i = 0; i < frames.length; i++) {
@@ -77,7 +79,10 @@ export class StackTree {
     node.self += value;
   }
 
-  /** Adds every node of `other` into this tree (sums self and total per call path). */
+  /**
+   * Adds every node of `other` into this tree (sums self and total per call path). If this
+   * throws `KPROF_QUERY_TREE_TOO_LARGE` the tree is left partly merged; discard it.
+   */
   addTree(other: StackTree): void {
     const src: StackTreeNode[] = [other.root];
     const dst: MutableNode[] = [this.#root];
@@ -127,6 +132,25 @@ export class StackTree {
     }
   }
 
+  // Throws before any change when `frames` would need more new nodes than the limit leaves.
+  #reserve(frames: readonly string[]): void {
+    let node: MutableNode | undefined = this.#root;
+    let depth = 0;
+    while (depth < frames.length) {
+      node = node.children?.get(frames[depth] as string);
+      if (node === undefined) break;
+      depth++;
+    }
+    if (this.#nodeCount + (frames.length - depth) > this.#maxNodes) throw this.#tooLarge();
+  }
+
+  #tooLarge(): LimitError {
+    return new LimitError(
+      'KPROF_QUERY_TREE_TOO_LARGE',
+      `merged call tree reached ${this.#maxNodes} nodes, its limit; narrow the query (labels or time range) or raise the tree node limit`,
+    );
+  }
+
   #child(parent: MutableNode, name: string): MutableNode {
     let children = parent.children;
     if (children === undefined) {
@@ -135,12 +159,7 @@ export class StackTree {
     }
     let child = children.get(name);
     if (child === undefined) {
-      if (this.#nodeCount >= this.#maxNodes) {
-        throw new LimitError(
-          'KPROF_QUERY_TREE_TOO_LARGE',
-          `merged call tree reached ${this.#maxNodes} nodes, its limit; narrow the query (labels or time range) or raise the tree node limit`,
-        );
-      }
+      if (this.#nodeCount >= this.#maxNodes) throw this.#tooLarge();
       child = { name, self: 0, total: 0, children: undefined };
       children.set(name, child);
       this.#nodeCount++;

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { StackTree, sortedChildren } from './stack-tree.js';
+
+describe('StackTree', () => {
+  it('merges stacks: totals along the path, self at the leaf', () => {
+    const tree = new StackTree();
+    tree.add(['a', 'b'], 2);
+    tree.add(['a', 'c'], 3);
+    tree.add(['a'], 1);
+    expect(tree.total()).toBe(6);
+    expect(tree.nodeCount()).toBe(4);
+    const a = tree.root.children?.get('a');
+    expect([a?.total, a?.self]).toEqual([6, 1]);
+    expect(sortedChildren(a!).map((n) => [n.name, n.total, n.self])).toEqual([
+      ['b', 2, 2],
+      ['c', 3, 3],
+    ]);
+  });
+
+  it('addTree sums per call path and equals adding the same stacks', () => {
+    const x = new StackTree();
+    x.add(['a', 'b'], 2);
+    x.add(['z'], 1);
+    const y = new StackTree();
+    y.add(['a', 'b'], 5);
+    y.add(['a', 'c', 'd'], 7);
+    const merged = new StackTree();
+    merged.addTree(x);
+    merged.addTree(y);
+    const direct = new StackTree();
+    for (const t of [x, y]) for (const s of t.stacks()) direct.add(s.frames, s.value);
+    expect([...merged.stacks()]).toEqual([...direct.stacks()]);
+    expect(merged.total()).toBe(15);
+    expect(merged.nodeCount()).toBe(direct.nodeCount());
+  });
+
+  it('stacks() yields root-first frames whose values sum to total()', () => {
+    const tree = new StackTree();
+    tree.add([], 4);
+    tree.add(['m', 'x'], 3);
+    tree.add(['m'], 2);
+    const stacks = [...tree.stacks()];
+    expect(stacks).toEqual([
+      { frames: [], value: 4 },
+      { frames: ['m'], value: 2 },
+      { frames: ['m', 'x'], value: 3 },
+    ]);
+    expect(stacks.reduce((sum, s) => sum + s.value, 0)).toBe(tree.total());
+  });
+
+  it.each([{ value: -1 }, { value: 1.5 }, { value: Number.NaN }, { value: Number.POSITIVE_INFINITY }, { value: 2 ** 53 }])(
+    'rejects value $value with KPROF_QUERY_BAD_SAMPLE_VALUE',
+    ({ value }) => {
+      expect(() => new StackTree().add(['a'], value)).toThrow(expect.objectContaining({ code: 'KPROF_QUERY_BAD_SAMPLE_VALUE' }));
+    },
+  );
+
+  it('enforces its node limit with KPROF_QUERY_TREE_TOO_LARGE', () => {
+    const tree = new StackTree({ maxNodes: 3 });
+    tree.add(['a', 'b'], 1);
+    tree.add(['a', 'b'], 1);
+    expect(() => tree.add(['a', 'c'], 1)).toThrow(expect.objectContaining({ code: 'KPROF_QUERY_TREE_TOO_LARGE' }));
+    // A rejected add changes nothing; existing paths still take values.
+    expect([tree.total(), tree.nodeCount()]).toEqual([2, 3]);
+    tree.add(['a'], 5);
+    expect(tree.total()).toBe(7);
+  });
+});
