@@ -29,3 +29,11 @@ export class LimitError extends KprofError {}
 
 /** A remote server failed (maps to HTTP 502). */
 export class UpstreamError extends KprofError {}
+
+/** An operation was cancelled through its `AbortSignal` (`name` is `'AbortError'`, like DOM aborts). */
+export class AbortError extends KprofError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'AbortError';
+  }
+}
