@@ -1,0 +1,22 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { totalsByLabel, readProfile } from './support/read-profile.js';
+import { runFixture, tempDir } from './support/run-fixture.js';
+
+describe('labels on Node 20 (async-hook context restore)', () => {
+  it('labels a hot function by its own route while another route runs concurrently across awaits', async () => {
+    const outDir = tempDir('labels');
+    const result = await runFixture<{ file: string; stats: { time: { contextMode: string; contextPushes: number } } }>(
+      'labels-concurrent', { outDir, args: ['3000'] });
+    const profile = readProfile(join(outDir, 'time.pb.gz'));
+    const a = totalsByLabel(profile, 'hotRouteA', 'route');
+    const b = totalsByLabel(profile, 'hotRouteB', 'route');
+    const total = (o: Record<string, number>): number => Object.values(o).reduce((x, y) => x + y, 0);
+    // Enough samples for the ratio to mean something (100 Hz over ~3 s, shared by two routes).
+    expect(total(a)).toBeGreaterThan(40);
+    expect(total(b)).toBeGreaterThan(40);
+    expect((a['GET /a'] ?? 0) / total(a)).toBeGreaterThanOrEqual(0.95);
+    expect((b['GET /b'] ?? 0) / total(b)).toBeGreaterThanOrEqual(0.95);
+    expect(result.stats.time.contextPushes).toBeGreaterThan(0);
+  });
+});
