@@ -21,7 +21,7 @@ export function tempDir(prefix: string): string {
  */
 export async function runFixture<T = Record<string, unknown>>(
   name: string,
-  opts: { outDir: string; args?: string[]; env?: Record<string, string>; timeoutMs?: number },
+  opts: { outDir: string; args?: string[]; env?: Record<string, string>; timeoutMs?: number; cwd?: string },
 ): Promise<T> {
   const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((done) => {
     execFile(
@@ -30,6 +30,7 @@ export async function runFixture<T = Record<string, unknown>>(
       {
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', KPROF_SDK_DIST: SDK_DIST, OUT_DIR: opts.outDir, ...opts.env },
         timeout: opts.timeoutMs ?? 20_000,
+        ...(opts.cwd ? { cwd: opts.cwd } : {}),
         maxBuffer: 16 * 1024 * 1024,
       },
       (err, out, errOut) => done({ stdout: out, stderr: errOut, code: err ? ((err as { code?: number }).code ?? 1) : 0 }),
