@@ -1,5 +1,6 @@
 // Turns pooled per-arm summaries into the markdown table printed to stdout and kept in results/.
 
+const METRIC_NAMES = { cpuUsPerReq: 'CPU per request', reqPerSec: 'req/s' };
 const fmt = (x, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 const ratio = (x, base) => (Number.isFinite(x) && Number.isFinite(base) && base !== 0 ? x / base : NaN);
 
@@ -45,4 +46,11 @@ export function renderLabelTable(labelTotals, arms) {
   return ['Route labels in the pushed time profiles (samples under renderUser/renderOrder, all processes):', '',
     '| arm | time profiles | route samples | right route label | other route\'s label | no route label |',
     '|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
+/** comparisons: [{ arm, against, metric, ratio, low, high }] → one line each. */
+export function renderComparisons(comparisons) {
+  if (comparisons.length === 0) return '';
+  return ['Ratios of medians with 95 % bootstrap intervals (processes resampled):', '',
+    ...comparisons.map((c) => `- ${METRIC_NAMES[c.metric] ?? c.metric}: ${c.arm} / ${c.against} = ×${fmt(c.ratio, 3)} (${fmt(c.low, 3)}–${fmt(c.high, 3)})`)].join('\n');
 }

@@ -17,8 +17,7 @@ import { parseArgs } from 'node:util';
 import { ARMS, DEFAULT_ARMS } from './arms.mjs';
 import { startIngestSink } from './ingest-sink.mjs';
 import { checkRouteLabels } from './label-check.mjs';
-import { renderLabelTable, renderMarkdown } from './markdown-report.mjs';
-import { summarize } from './summary-stats.mjs';
+import { poolResults, renderHeader } from './pool-results.mjs';
 
 // Upload interval of the pushing profilers (s): a measured window at least this long must see an upload.
 const PUSH_INTERVAL_S = { 'kprof-sdk': 15, pyroscope: 10 };
@@ -177,32 +176,17 @@ async function main() {
     await sink.close();
   }
 
-  const summaries = {};
-  for (const arm of opts.arms) {
-    const rs = records.filter((r) => r.arm === arm);
-    summaries[arm] = Object.fromEntries(['cpuUsPerReq', 'reqPerSec', 'p99Ms', 'rssMB', 'uploads', 'uploadKB', 'cpuUtilization']
-      .map((k) => [k, summarize(rs.map((r) => r[k]))]));
-  }
   meta.finishedAt = new Date().toISOString();
   meta.loadAvgEnd = os.loadavg();
-  const labelTotals = {};
-  for (const r of records) {
-    const t = (labelTotals[r.arm] ??= { timeProfiles: 0, routeSamples: 0, labelledRight: 0, labelledWrong: 0, unlabelled: 0 });
-    for (const k of Object.keys(t)) t[k] += r.routeLabels[k];
-  }
-  const labelTable = renderLabelTable(labelTotals, opts.arms);
-  const markdown = renderMarkdown(summaries, opts.arms) + (labelTable ? `\n\n${labelTable}` : '');
-  const armNotes = opts.arms.map((a) => `- \`${a}\`: ${ARMS[a].about}`).join('\n');
-  const header = `sdk-overhead${opts.quick ? ' (QUICK smoke run — not for quoting)' : ''}: ${meta.startedAt}, node ${meta.node}, ` +
-    `${meta.cpus}× ${meta.cpuModel}; ${opts.processes} processes/arm, ${opts.warmupSeconds}s warm-up + ${opts.durationSeconds}s measured, ` +
-    `${opts.connections} connections; load avg at start ${meta.loadAvgStart.map((x) => x.toFixed(2)).join(' ')}`;
+  const { summaries, labelTotals, comparisons, markdown } = poolResults(records, opts.arms);
+  const header = renderHeader(meta);
 
   mkdirSync(resultsDir, { recursive: true });
   const stamp = meta.startedAt.replace(/[:.]/g, '-');
   const base = join(resultsDir, `sdk-overhead-${stamp}${opts.quick ? '-quick' : ''}`);
-  writeFileSync(`${base}.json`, JSON.stringify({ meta, summaries, labelTotals, records }, null, 2));
-  writeFileSync(`${base}.md`, `${header}\n\n${markdown}\n\n${armNotes}\n`);
-  process.stdout.write(`${header}\n\n${markdown}\n\n${armNotes}\n\nresults: ${base}.json\n`);
+  writeFileSync(`${base}.json`, JSON.stringify({ meta, summaries, comparisons, labelTotals, records }, null, 2));
+  writeFileSync(`${base}.md`, `${header}\n\n${markdown}\n`);
+  process.stdout.write(`${header}\n\n${markdown}\n\nresults: ${base}.json\n`);
   const errors = records.filter((r) => r.loadErrors > 0);
   if (errors.length) process.stderr.write(`warning: ${errors.length} processes had load errors (see results JSON)\n`);
   // A pushing arm that sent nothing in a window longer than its interval is measuring an idle exporter.
