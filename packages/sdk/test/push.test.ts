@@ -1,0 +1,125 @@
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { Profile } from 'pprof-format';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inclusiveTotal, sampleTypes, totalsByLabel } from './support/read-profile.js';
+import { runFixture, tempDir } from './support/run-fixture.js';
+
+interface Received { query: URLSearchParams; contentType: string | undefined; body: Buffer; profile: Profile }
+
+async function startReceiver(): Promise<{ url: string; received: Received[] }> {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (req.method === 'POST' && url.pathname === '/ingest') {
+        received.push({ query: url.searchParams, contentType: req.headers['content-type'], body, profile: Profile.decode(gunzipSync(body)) });
+        res.writeHead(200).end();
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  onTestFinished(() => new Promise<void>((r) => server.close(() => r())));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
+}
+
+describe('start(): continuous profiling pushed to a Pyroscope-style receiver', () => {
+  it('pushes time (with labels) and heap profiles every interval, and stop() delivers the last one', async () => {
+    const receiver = await startReceiver();
+    const outDir = tempDir('push');
+    const r = await runFixture<{
+      beforeStop: { uploads: { runs: number; timeProfiles: number } };
+      afterStop: { running: boolean; uploads: { timeProfiles: number; heapProfiles: number }; exporter: { enqueued: number; sent: number } };
+      warnings: string[];
+    }>('push-service', {
+      outDir,
+      args: ['2600'],
+      env: { KPROF_APP_NAME: 'push-app', KPROF_SERVER_ADDRESS: receiver.url, KPROF_TAGS: 'env=test', KPROF_UPLOAD_INTERVAL_MS: '1000' },
+    });
+    expect(r.warnings).toEqual([]);
+    expect(r.afterStop.running).toBe(false);
+    // Every interval's profiles plus the final partial one (from stop()) were delivered.
+    expect(r.afterStop.uploads.timeProfiles).toBe(r.beforeStop.uploads.runs + 1);
+    expect(r.afterStop.exporter.sent).toBe(r.afterStop.exporter.enqueued);
+
+    const time = receiver.received.filter((x) => x.query.has('sampleRate'));
+    const heap = receiver.received.filter((x) => !x.query.has('sampleRate'));
+    expect(time.length).toBe(r.afterStop.uploads.timeProfiles);
+    expect(time.length).toBeGreaterThanOrEqual(3);
+    expect(heap.length).toBe(r.afterStop.uploads.heapProfiles);
+    for (const t of time) {
+      expect(Object.fromEntries(t.query)).toMatchObject({ name: 'push-app{env=test}', format: 'pprof', spyName: 'nodespy', sampleRate: '100' });
+      expect(Number(t.query.get('from'))).toBeLessThanOrEqual(Number(t.query.get('until')));
+      expect(t.contentType).toBe('application/octet-stream');
+      expect(sampleTypes(t.profile)).toEqual(['samples/count', 'wall/nanoseconds', 'cpu/nanoseconds']);
+    }
+    for (const h of heap) expect(sampleTypes(h.profile)).toEqual(['inuse_objects/count', 'inuse_space/bytes']);
+    expect(heap.some((h) => inclusiveTotal(h.profile, 'fillCache', 1) > 0)).toBe(true);
+
+    // Consecutive time profiles tile the run: each starts where the previous ended.
+    const spans = time.map((t) => [Number(t.query.get('from')), Number(t.query.get('until'))] as const);
+    for (let i = 1; i < spans.length; i++) expect(spans[i]?.[0]).toBe(spans[i - 1]?.[1]);
+
+    const byLabel = (fn: string): Record<string, number> => {
+      const acc: Record<string, number> = {};
+      for (const t of time) for (const [k, v] of Object.entries(totalsByLabel(t.profile, fn, 'route'))) acc[k] = (acc[k] ?? 0) + v;
+      return acc;
+    };
+    const users = byLabel('renderUsers');
+    const orders = byLabel('renderOrders');
+    const sum = (o: Record<string, number>): number => Object.values(o).reduce((a, b) => a + b, 0);
+    expect(sum(users)).toBeGreaterThan(30);
+    expect(sum(orders)).toBeGreaterThan(30);
+    expect((users['/users'] ?? 0) / sum(users)).toBeGreaterThanOrEqual(0.95);
+    expect((orders['/orders'] ?? 0) / sum(orders)).toBeGreaterThanOrEqual(0.95);
+
+    // A pushed body is a valid pprof for the real go tool pprof.
+    const file = join(outDir, 'pushed-time.pb.gz');
+    const busiest = time.reduce((a, b) => (inclusiveTotal(b.profile, 'renderUsers') > inclusiveTotal(a.profile, 'renderUsers') ? b : a));
+    writeFileSync(file, busiest.body);
+    const top = await new Promise<{ code: number; out: string }>((resolve) => {
+      execFile('go', ['tool', 'pprof', '-top', file], { timeout: 20_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? 1 : 0, out: `${stdout}${stderr}` }));
+    });
+    expect(top.code, top.out).toBe(0);
+    expect(top.out).toMatch(/renderUsers|renderOrders/);
+  });
+});
+
+describe('start()/stop() lifecycle', () => {
+  it('validates before side effects, guards a second start, stops idempotently and can start again', async () => {
+    const outDir = tempDir('lifecycle');
+    const r = await runFixture('lifecycle', { outDir });
+    expect(r).toMatchObject({
+      badOption: { name: 'ConfigError', code: 'KPROF_CONFIG_INVALID_OPTION' },
+      afterBadOption: { running: false, engine: false },
+      badExportOption: { name: 'ConfigError', code: 'KPROF_EXPORT_INVALID_SERVER_ADDRESS' },
+      afterBadExportOption: { running: false, engine: false },
+      stopWhenIdle: 'resolved',
+      first: 'ok',
+      second: { name: 'ConflictError', code: 'KPROF_ALREADY_STARTED' },
+      labelsInside: { route: '/x' },
+      labelsOutside: {},
+      nestedLabels: { route: '/y', tenant: 't1' },
+      returnValue: 42,
+      thrown: { name: 'Error', message: 'boom' },
+      sameStopPromise: true,
+      startWhileStopping: { name: 'ConflictError', code: 'KPROF_ALREADY_STARTED' },
+      afterStop: { running: false, engine: false },
+      restart: 'ok',
+      restarted: { running: true, engine: true, heap: false },
+      final: { engine: false, contextErrors: 0 },
+    });
+  });
+});
