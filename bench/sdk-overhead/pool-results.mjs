@@ -43,5 +43,7 @@ export function renderHeader(meta) {
   const o = meta.options;
   return `sdk-overhead${o.quick ? ' (QUICK smoke run — not for quoting)' : ''}: ${meta.startedAt}, node ${meta.node}, ` +
     `${meta.cpus}× ${meta.cpuModel}; ${o.processes} processes/arm, ${o.warmupSeconds}s warm-up + ${o.durationSeconds}s measured, ` +
-    `${o.connections} connections; load avg at start ${meta.loadAvgStart.map((x) => x.toFixed(2)).join(' ')}`;
+    `${o.connections} connections; load avg at start ${meta.loadAvgStart.map((x) => x.toFixed(2)).join(' ')}` +
+    (meta.sdk ? `; @kprof/sdk ${meta.sdk.commit}${meta.sdk.dirty ? ' (uncommitted changes)' : ''}, dist ${meta.sdk.distDigest}` : '') +
+    (meta.failures?.length ? `; ${meta.failures.length} failed process attempts (retried)` : '');
 }

@@ -55,7 +55,8 @@ function startRawPprof(counters) {
 
 /** @kprof/sdk with its defaults, per-request labels, pushing to the harness' sink. */
 function startKprofSdk(sink, appName) {
-  const sdk = require('@kprof/sdk');
+  // The harness hands a frozen copy of the built SDK (sdk-snapshot.mjs), so every process of a run measures one build.
+  const sdk = require(process.env.BENCH_KPROF_SDK_DIR || '@kprof/sdk');
   if (typeof sdk.start !== 'function') throw new Error('@kprof/sdk has no start(): build packages/sdk first');
   sdk.start({ appName, serverAddress: sink, tags: { bench: 'sdk_overhead' } });
   const labels = envBool('BENCH_KPROF_LABELS', true);

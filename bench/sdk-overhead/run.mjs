@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ARMS, DEFAULT_ARMS } from './arms.mjs';
 import { startIngestSink } from './ingest-sink.mjs';
+import { snapshotSdk } from './sdk-snapshot.mjs';
 import { checkRouteLabels } from './label-check.mjs';
 import { poolResults, renderHeader } from './pool-results.mjs';
 
@@ -83,10 +84,10 @@ function waitExit(child, timeoutMs) {
 const live = new Set();
 function track(child) { live.add(child); child.once('exit', () => live.delete(child)); return child; }
 
-async function runOneProcess({ arm, round, seq, opts, sink }) {
+async function runOneProcess({ arm, round, seq, opts, sink, sdkDir }) {
   const appName = `bench-p${seq}`;
   const env = {
-    ...process.env, ...ARMS[arm].env, BENCH_SINK_URL: sink.url, BENCH_APP_NAME: appName,
+    ...process.env, ...ARMS[arm].env, BENCH_SINK_URL: sink.url, BENCH_APP_NAME: appName, BENCH_KPROF_SDK_DIR: sdkDir ?? '',
     ...(opts.iterations ? { BENCH_WORK_ITERATIONS: String(opts.iterations) } : {}),
   };
   const server = track(fork(join(here, 'server.mjs'), [], { env, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
@@ -133,21 +134,42 @@ function roundOrder(arms, round) {
 /** A problem with the setup or flags: reported by message alone, no stack. */
 class UsageError extends Error {}
 
-/** Fails before any load is generated if an arm's profiler cannot be loaded. */
+/**
+ * Fails before any load is generated if an arm's profiler cannot be loaded. Returns the SDK
+ * snapshot (or undefined when no arm uses the SDK).
+ */
 function preflight(arms) {
-  const require = createRequire(import.meta.url);
-  if (arms.some((a) => ARMS[a].env.BENCH_PROFILER === 'kprof-sdk')) {
-    let sdk;
-    try { sdk = require('@kprof/sdk'); } catch (err) { throw new UsageError(`cannot load @kprof/sdk (build it: cd packages/sdk && node ../../scripts/build-package.mjs): ${err.message}`); }
-    if (typeof sdk.start !== 'function' || typeof sdk.withLabels !== 'function') {
-      throw new UsageError('@kprof/sdk has no start()/withLabels() yet: build packages/sdk, or run without the kprof arms (--arms none,raw-pprof,pyroscope)');
+  if (!arms.some((a) => ARMS[a].env.BENCH_PROFILER === 'kprof-sdk')) return undefined;
+  let snapshot;
+  try { snapshot = snapshotSdk(); } catch (err) {
+    throw new UsageError(`cannot copy the built @kprof/sdk (build it: cd packages/sdk && node ../../scripts/build-package.mjs): ${err.message}`);
+  }
+  const sdk = createRequire(import.meta.url)(snapshot.dir);
+  if (typeof sdk.start !== 'function' || typeof sdk.withLabels !== 'function') {
+    snapshot.remove();
+    throw new UsageError('@kprof/sdk has no start()/withLabels() yet: build packages/sdk, or run without the kprof arms (--arms none,raw-pprof,pyroscope)');
+  }
+  return snapshot;
+}
+
+/** One slot of the design; a process that fails (e.g. crashes at start) is retried once with a fresh one. */
+async function runSlot(args, failures) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runOneProcess(args);
+    } catch (err) {
+      failures.push({ arm: args.arm, round: args.round, attempt, error: String(err.message ?? err) });
+      process.stderr.write(`  ${args.arm} round ${args.round + 1} attempt ${attempt} failed: ${err.message ?? err}\n`);
+      if (attempt >= 2) throw err;
+      args = { ...args, seq: args.seq + 100_000 };
     }
   }
 }
 
 async function main() {
   const opts = readOptions();
-  preflight(opts.arms);
+  const sdkSnapshot = preflight(opts.arms);
+  removeSnapshot = () => sdkSnapshot?.remove();
   const startedAt = new Date();
   const meta = {
     benchmark: 'sdk-overhead', startedAt: startedAt.toISOString(), node: process.version,
@@ -159,13 +181,15 @@ async function main() {
   process.stderr.write(`sdk-overhead: arms ${opts.arms.join(', ')}; ${opts.processes} processes each; ` +
     `${opts.warmupSeconds}s warm-up + ${opts.durationSeconds}s measured, ${opts.connections} connections; ~${etaMin.toFixed(1)} min\n`);
 
+  meta.sdk = sdkSnapshot?.info;
+  meta.failures = [];
   const sink = await startIngestSink();
   const records = [];
   let seq = 0;
   try {
     for (let round = 0; round < opts.processes; round++) {
       for (const arm of roundOrder(opts.arms, round)) {
-        const rec = await runOneProcess({ arm, round, seq: seq++, opts, sink });
+        const rec = await runSlot({ arm, round, seq: seq++, opts, sink, sdkDir: sdkSnapshot?.dir }, meta.failures);
         records.push(rec);
         process.stderr.write(`  round ${round + 1}/${opts.processes} ${arm.padEnd(20)} ` +
           `${rec.cpuUsPerReq.toFixed(0)} µs/req  ${rec.reqPerSec.toFixed(0)} req/s  p99 ${rec.p99Ms} ms  ` +
@@ -174,6 +198,7 @@ async function main() {
     }
   } finally {
     await sink.close();
+    removeSnapshot();
   }
 
   meta.finishedAt = new Date().toISOString();
@@ -194,7 +219,8 @@ async function main() {
   if (silent.length) process.stderr.write(`warning: ${silent.length} pushing processes sent no profile in the measured window\n`);
 }
 
-const killAll = () => { for (const c of live) c.kill('SIGKILL'); };
+let removeSnapshot = () => {};
+const killAll = () => { for (const c of live) c.kill('SIGKILL'); removeSnapshot(); };
 process.on('SIGINT', () => { killAll(); process.exit(130); });
 process.on('SIGTERM', () => { killAll(); process.exit(143); });
 main().catch((err) => { killAll(); process.stderr.write(`sdk-overhead failed: ${err instanceof UsageError ? err.message : err.stack ?? err}\n`); process.exit(1); });
