@@ -41,9 +41,9 @@ export function poolResults(records, arms) {
 /** First line of a report: what ran, where, how long. */
 export function renderHeader(meta) {
   const o = meta.options;
-  return `sdk-overhead${o.quick ? ' (QUICK smoke run — not for quoting)' : ''}: ${meta.startedAt}, node ${meta.node}, ` +
+  return `sdk-overhead${o.quick ? ' (QUICK smoke run — not for quoting)' : ''}${meta.complete === false ? ' (INTERRUPTED: partial)' : ''}: ${meta.startedAt}, node ${meta.node}, ` +
     `${meta.cpus}× ${meta.cpuModel}; ${o.processes} processes/arm, ${o.warmupSeconds}s warm-up + ${o.durationSeconds}s measured, ` +
     `${o.connections} connections; load avg at start ${meta.loadAvgStart.map((x) => x.toFixed(2)).join(' ')}` +
     (meta.sdk ? `; @kprof/sdk ${meta.sdk.commit}${meta.sdk.dirty ? ' (uncommitted changes)' : ''}, dist ${meta.sdk.distDigest}` : '') +
-    (meta.failures?.length ? `; ${meta.failures.length} failed process attempts (retried)` : '');
+    (meta.failures?.length ? `; ${meta.failures.length} failed process attempts` : '');
 }

@@ -152,7 +152,10 @@ function preflight(arms) {
   return snapshot;
 }
 
-/** One slot of the design; a process that fails (e.g. crashes at start) is retried once with a fresh one. */
+/**
+ * One slot of the design. A process that fails (e.g. crashes at start) is retried once with a fresh one; if that
+ * fails too the slot stays empty (listed in meta.failures) and the run goes on.
+ */
 async function runSlot(args, failures) {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -160,7 +163,7 @@ async function runSlot(args, failures) {
     } catch (err) {
       failures.push({ arm: args.arm, round: args.round, attempt, error: String(err.message ?? err) });
       process.stderr.write(`  ${args.arm} round ${args.round + 1} attempt ${attempt} failed: ${err.message ?? err}\n`);
-      if (attempt >= 2) throw err;
+      if (attempt >= 2) return undefined;
       args = { ...args, seq: args.seq + 100_000 };
     }
   }
@@ -183,6 +186,10 @@ async function main() {
 
   meta.sdk = sdkSnapshot?.info;
   meta.failures = [];
+  meta.complete = false;
+  mkdirSync(resultsDir, { recursive: true });
+  const stamp = meta.startedAt.replace(/[:.]/g, '-');
+  const base = join(resultsDir, `sdk-overhead-${stamp}${opts.quick ? '-quick' : ''}`);
   const sink = await startIngestSink();
   const records = [];
   let seq = 0;
@@ -190,7 +197,10 @@ async function main() {
     for (let round = 0; round < opts.processes; round++) {
       for (const arm of roundOrder(opts.arms, round)) {
         const rec = await runSlot({ arm, round, seq: seq++, opts, sink, sdkDir: sdkSnapshot?.dir }, meta.failures);
+        if (!rec) continue;
         records.push(rec);
+        // Saved after every process, so an interrupted run can still be pooled with report.mjs.
+        writeFileSync(`${base}.json`, JSON.stringify({ meta, records }, null, 2));
         process.stderr.write(`  round ${round + 1}/${opts.processes} ${arm.padEnd(20)} ` +
           `${rec.cpuUsPerReq.toFixed(0)} µs/req  ${rec.reqPerSec.toFixed(0)} req/s  p99 ${rec.p99Ms} ms  ` +
           `rss ${rec.rssMB.toFixed(0)} MB  uploads ${rec.uploads}${rec.loadErrors ? `  LOAD ERRORS ${rec.loadErrors}` : ''}\n`);
@@ -201,17 +211,18 @@ async function main() {
     removeSnapshot();
   }
 
+  meta.complete = true;
   meta.finishedAt = new Date().toISOString();
   meta.loadAvgEnd = os.loadavg();
   const { summaries, labelTotals, comparisons, markdown } = poolResults(records, opts.arms);
   const header = renderHeader(meta);
 
-  mkdirSync(resultsDir, { recursive: true });
-  const stamp = meta.startedAt.replace(/[:.]/g, '-');
-  const base = join(resultsDir, `sdk-overhead-${stamp}${opts.quick ? '-quick' : ''}`);
   writeFileSync(`${base}.json`, JSON.stringify({ meta, summaries, comparisons, labelTotals, records }, null, 2));
   writeFileSync(`${base}.md`, `${header}\n\n${markdown}\n`);
   process.stdout.write(`${header}\n\n${markdown}\n\nresults: ${base}.json\n`);
+  if (meta.failures.length) process.stderr.write(`warning: ${meta.failures.length} failed process attempts (see meta.failures)\n`);
+  const emptySlots = meta.failures.filter((f) => f.attempt >= 2).length;
+  if (emptySlots) { process.stderr.write(`error: ${emptySlots} slots have no process after retrying\n`); process.exitCode = 1; }
   const errors = records.filter((r) => r.loadErrors > 0);
   if (errors.length) process.stderr.write(`warning: ${errors.length} processes had load errors (see results JSON)\n`);
   // A pushing arm that sent nothing in a window longer than its interval is measuring an idle exporter.
