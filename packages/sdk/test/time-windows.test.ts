@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inclusiveTotal, readProfile, sampleTypes } from './support/read-profile.js';
+import { inclusiveTotal, readProfile, samples, sampleTypes } from './support/read-profile.js';
 import { runFixture, tempDir } from './support/run-fixture.js';
 
 const TIME_TYPES = ['samples/count', 'wall/nanoseconds', 'cpu/nanoseconds'];
@@ -16,6 +16,10 @@ describe('collectTimeProfile', () => {
     expect(inclusiveTotal(p, 'burnWindowWork')).toBeGreaterThan(20);
     // CPU time is collected alongside wall time.
     expect(inclusiveTotal(p, 'burnWindowWork', 2)).toBeGreaterThan(0);
+    // Work outside withLabels carries no labels at all (not even the engine's internal context fields).
+    const unlabelled = samples(p).filter((smp) => smp.frames.some((f) => f.name === 'burnWindowWork'));
+    expect(unlabelled.length).toBeGreaterThan(0);
+    for (const smp of unlabelled) expect(smp.labels).toEqual({});
   });
 
   it('overlapping windows each get exactly the work of their own span', async () => {
@@ -60,5 +64,13 @@ describe('collectTimeProfile', () => {
     expect(windowed).toBeGreaterThan(20);
     // Every sample of the window was also pushed (the pushes span the whole run, the window only part of it).
     expect(pushedTotal).toBeGreaterThanOrEqual(windowed);
+  });
+
+  it('start() during a window reconfigures the engine, stop() during a window leaves it running until the window ends', async () => {
+    const outDir = tempDir('start-during');
+    const r = await runFixture('time-windows', { outDir, args: ['start-during-window'] });
+    expect(r).toMatchObject({ intervalAfterStart: 5_000, runningAfterStop: true, after: false, stats: { starts: 2, stops: 2, windowsActive: 0 } });
+    const p = readProfile(join(outDir, 'window.pb.gz'));
+    for (const fn of ['phaseEarly', 'phaseMid', 'phaseLate']) expect(inclusiveTotal(p, fn)).toBeGreaterThan(5);
   });
 });
