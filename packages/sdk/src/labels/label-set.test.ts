@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Logger } from '../logger.js';
+import { silentLogger, type Logger } from '../logger.js';
 import { LABEL_LIMITS } from './label-limits.js';
 import { EMPTY_LABELS, LabelDropReporter, isLabelSet, mergeLabels } from './label-set.js';
 
@@ -90,5 +90,20 @@ describe('mergeLabels', () => {
     const throwing: Logger = { debug() {}, info() {}, error() {}, warn() { throw new Error('logger down'); } };
     const r = new LabelDropReporter(throwing);
     expect(mergeLabels(EMPTY_LABELS, { 'bad-name': 'x', ok: 'y' }, r)).toEqual({ ok: 'y' });
+  });
+});
+
+describe('LabelDropReporter without a logger (before start())', () => {
+  it('counts drops and warns about the name once a logger is set', () => {
+    const warnings: Array<Record<string, unknown>> = [];
+    const noop = (): void => {};
+    const r = new LabelDropReporter(silentLogger);
+    mergeLabels(EMPTY_LABELS, { 'bad-name': 'x' }, r);
+    expect(r.dropped).toBe(1);
+    r.setLogger({ debug: noop, info: noop, error: noop, warn: (obj) => warnings.push(obj as Record<string, unknown>) });
+    mergeLabels(EMPTY_LABELS, { 'bad-name': 'x' }, r);
+    mergeLabels(EMPTY_LABELS, { 'bad-name': 'x' }, r);
+    expect(r.dropped).toBe(3);
+    expect(warnings).toEqual([expect.objectContaining({ label: 'bad-name' })]);
   });
 });

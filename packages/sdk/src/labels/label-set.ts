@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import { silentLogger, type Logger } from '../logger.js';
 import { LABEL_LIMITS, LABEL_NAME_PATTERN } from './label-limits.js';
 
 /** An immutable set of validated labels. */
@@ -33,6 +33,8 @@ export class LabelDropReporter {
 
   drop(name: string, reason: string): void {
     this.dropped++;
+    // Before start() there is no logger: keep the name un-warned so the first drop after start() is still logged.
+    if (this.logger === silentLogger) return;
     if (this.warnedNames.has(name)) return;
     if (this.warnedNames.size >= LABEL_LIMITS.maxWarnedNames) {
       if (!this.suppressed) {
