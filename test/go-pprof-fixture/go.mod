@@ -1,0 +1,3 @@
+module kprof.dev/go-pprof-fixture
+
+go 1.19
