@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { onTestFinished } from 'vitest';
 
 export const SDK_DIST = resolve(__dirname, '../../dist/index.js');
+// Fixtures run on this Node unless KPROF_TEST_NODE names another binary (e.g. a Node 24 to exercise CPED contexts).
+const NODE = process.env.KPROF_TEST_NODE ?? process.execPath;
 const FIXTURES = resolve(__dirname, '../fixtures');
 
 /** A temp directory removed when the test ends. */
@@ -25,7 +27,7 @@ export async function runFixture<T = Record<string, unknown>>(
 ): Promise<T> {
   const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((done) => {
     execFile(
-      process.execPath,
+      NODE,
       [join(FIXTURES, `${name}.cjs`), ...(opts.args ?? [])],
       {
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', KPROF_SDK_DIST: SDK_DIST, OUT_DIR: opts.outDir, ...opts.env },
