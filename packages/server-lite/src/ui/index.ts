@@ -1,0 +1,1 @@
+export { createUiHandler, type UiHandler, type UiHandlerOptions } from './serve-ui.js';

@@ -1,0 +1,102 @@
+import type { RenderResponse } from './flamebearer.js';
+
+/** The server answered with a non-2xx status; `message` is its plain-text body. */
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/** One row of `GET /api/apps`. */
+export interface AppInfo {
+  name: string;
+  spyName?: string;
+  sampleRate?: number;
+  units?: string;
+}
+
+async function getJson<T>(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<T> {
+  const qs = new URLSearchParams(params).toString();
+  const res = await fetch(qs ? `${path}?${qs}` : path, { signal, headers: { accept: 'application/json' } });
+  // Pyroscope sets no Content-Type on /labels and /label-values, so read text and parse it.
+  const text = await res.text();
+  if (!res.ok) throw new ApiError(res.status, text.trim() || `${path} answered ${res.status}`);
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ApiError(res.status, `${path} did not return JSON`);
+  }
+}
+
+/** `GET /api/apps`. */
+export function fetchApps(signal?: AbortSignal): Promise<AppInfo[]> {
+  return getJson<AppInfo[]>('/api/apps', {}, signal);
+}
+
+/** `GET /labels`: label names for the series matched by `query`. */
+export function fetchLabels(query: string, from: string, until: string, signal?: AbortSignal): Promise<string[]> {
+  return getJson<string[]>('/labels', { query, from, until }, signal);
+}
+
+/** `GET /label-values`. */
+export function fetchLabelValues(label: string, query: string, from: string, until: string, signal?: AbortSignal): Promise<string[]> {
+  return getJson<string[]>('/label-values', { label, query, from, until }, signal);
+}
+
+/** Parameters of `GET /render`. */
+export function renderParams(query: string, from: string, until: string, maxNodes: number): Record<string, string> {
+  return { query, from, until, maxNodes: String(maxNodes) };
+}
+
+/** `GET /render?format=json`. */
+export function fetchRender(query: string, from: string, until: string, maxNodes: number, signal?: AbortSignal): Promise<RenderResponse> {
+  return getJson<RenderResponse>('/render', { ...renderParams(query, from, until, maxNodes), format: 'json' }, signal);
+}
+
+/** Parameters of `GET /render-diff`. */
+export interface DiffParams {
+  leftQuery: string;
+  leftFrom: string;
+  leftUntil: string;
+  rightQuery: string;
+  rightFrom: string;
+  rightUntil: string;
+  maxNodes: number;
+}
+
+/** `GET /render-diff?format=json`. */
+export function fetchDiff(p: DiffParams, signal?: AbortSignal): Promise<RenderResponse> {
+  return getJson<RenderResponse>('/render-diff', { ...p, maxNodes: String(p.maxNodes), format: 'json' }, signal);
+}
+
+/** URL that downloads the current single view as pprof. */
+export function pprofUrl(query: string, from: string, until: string, maxNodes: number): string {
+  return `/render?${new URLSearchParams({ ...renderParams(query, from, until, maxNodes), format: 'pprof' }).toString()}`;
+}
+
+/** A pull-mode scrape target, as `/api/v1/targets` reports it. */
+export interface TargetInfo {
+  scrapePool?: string;
+  scrapeUrl?: string;
+  labels?: Record<string, string>;
+  health?: string;
+  lastError?: string;
+  lastScrape?: string;
+  lastScrapeDuration?: number;
+}
+
+/**
+ * `GET /api/v1/targets`. Accepts Prometheus' `{data:{activeTargets}}` shape or a plain array;
+ * returns null when the server has no pull mode (404).
+ */
+export async function fetchTargets(signal?: AbortSignal): Promise<TargetInfo[] | null> {
+  try {
+    const body = await getJson<unknown>('/api/v1/targets', {}, signal);
+    if (Array.isArray(body)) return body as TargetInfo[];
+    const data = (body as { data?: { activeTargets?: TargetInfo[] } }).data;
+    return data?.activeTargets ?? [];
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
+  }
+}
