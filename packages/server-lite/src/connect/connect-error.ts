@@ -1,0 +1,73 @@
+import { Code, ConnectError, type Interceptor } from '@connectrpc/connect';
+import type { Logger } from 'pino';
+import { toHttpError } from '../errors.js';
+
+/** Logger the Connect modules accept: any pino-compatible logger. */
+export type ConnectLogger = Pick<Logger, 'debug' | 'error'>;
+
+/** Response header that carries the stable kprof error code next to the Connect error. */
+export const KPROF_ERROR_CODE_HEADER = 'kprof-error-code';
+
+/**
+ * The Connect code for a kprof HTTP status. The Connect client derives its code from the
+ * JSON body, so this choice is what a caller sees; the HTTP status then follows from the code
+ * (COMPAT-server §3), e.g. a 413 LimitError is answered as resource_exhausted / 429.
+ */
+function connectCodeForStatus(status: number): Code {
+  switch (status) {
+    case 400:
+    case 422:
+      return Code.InvalidArgument;
+    case 401:
+      return Code.Unauthenticated;
+    case 403:
+      return Code.PermissionDenied;
+    case 404:
+      return Code.NotFound;
+    case 409:
+      return Code.AlreadyExists;
+    case 413:
+    case 429:
+      return Code.ResourceExhausted;
+    case 501:
+      return Code.Unimplemented;
+    case 502:
+    case 503:
+      return Code.Unavailable;
+    case 504:
+      return Code.DeadlineExceeded;
+    default:
+      return status >= 500 ? Code.Internal : Code.InvalidArgument;
+  }
+}
+
+/**
+ * Converts anything a service implementation throws into a ConnectError. ConnectErrors pass
+ * through; kprof errors keep their message and get their `code` in the `kprof-error-code`
+ * header; anything else becomes `internal` with a fixed message, because Connect would
+ * otherwise send the raw message (possibly a path or SQL) to the client.
+ */
+export function toConnectError(err: unknown, logger?: ConnectLogger): ConnectError {
+  if (err instanceof ConnectError) return err;
+  const mapped = toHttpError(err);
+  if (mapped.internal) logger?.error({ err }, 'connect request failed');
+  else logger?.debug({ err }, 'connect request rejected');
+  return new ConnectError(
+    mapped.body.message,
+    connectCodeForStatus(mapped.status),
+    { [KPROF_ERROR_CODE_HEADER]: mapped.body.code },
+    undefined,
+    err,
+  );
+}
+
+/** Interceptor that applies {@link toConnectError} to every failed call. */
+export function createErrorInterceptor(logger?: ConnectLogger): Interceptor {
+  return (next) => async (req) => {
+    try {
+      return await next(req);
+    } catch (err) {
+      throw toConnectError(err, logger);
+    }
+  };
+}
