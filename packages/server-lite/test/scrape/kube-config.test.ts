@@ -47,6 +47,11 @@ describe('loadKubeConfig + discovery connection modes', () => {
     expect(api.requests[0]?.authorization).toBe('Bearer file-token');
   });
 
+  it('an unreadable bearer-token-file is a typed config error', async () => {
+    const sd = sdConfig(`- job-name: j\n  kubernetes-sd-configs: [{role: pod, api-server: "http://127.0.0.1:1", bearer-token-file: /nonexistent/token}]`);
+    await expect(loadKubeConfig(sd)).rejects.toMatchObject({ code: 'KPROF_SCRAPE_K8S_CREDENTIALS', message: expect.stringContaining('bearer-token-file /nonexistent/token') });
+  });
+
   it('api-server with basic-auth sends the credentials', async () => {
     const api = await FakeKubeApi.start();
     onTestFinished(() => api.close());
@@ -91,13 +96,16 @@ describe('loadKubeConfig + discovery connection modes', () => {
     onTestFinished(() => {
       if (saved !== undefined) process.env.KUBERNETES_SERVICE_HOST = saved;
     });
-    await expect(loadKubeConfig(sdConfig('- job-name: j\n  kubernetes-sd-configs: [{role: pod}]'))).rejects.toThrow(/KUBERNETES_SERVICE_HOST.*kubeconfig-file/);
+    await expect(loadKubeConfig(sdConfig('- job-name: j\n  kubernetes-sd-configs: [{role: pod}]'))).rejects.toMatchObject({
+      code: 'KPROF_SCRAPE_K8S_NOT_IN_CLUSTER',
+      message: expect.stringMatching(/KUBERNETES_SERVICE_HOST.*kubeconfig-file/),
+    });
   });
 
   it('a missing kubeconfig file is reported, and discovery keeps retrying without crashing', async () => {
     const dir = tempDir();
     const sd = sdConfig(`- job-name: j\n  kubernetes-sd-configs: [{role: pod, kubeconfig-file: "${join(dir, 'missing.yaml')}"}]`);
-    await expect(loadKubeConfig(sd)).rejects.toThrow(/missing\.yaml/);
+    await expect(loadKubeConfig(sd)).rejects.toMatchObject({ code: 'KPROF_SCRAPE_K8S_KUBECONFIG', message: expect.stringContaining('missing.yaml') });
     const warnings: unknown[] = [];
     const logger = { debug() {}, info() {}, error() {}, warn: (obj: unknown) => warnings.push(obj) };
     const discovery = new KubernetesPodDiscovery({ config: sd, onUpdate: () => {}, backoffInitialMs: 5, backoffMaxMs: 10, logger: logger as never });

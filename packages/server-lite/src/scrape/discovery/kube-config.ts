@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { ConfigError } from '../../errors.js';
 import type { KubernetesSdConfig } from '../config-schema.js';
 
 /** Options for {@link loadKubeConfig}. */
@@ -17,20 +18,25 @@ export interface LoadKubeConfigOptions {
  * `kubeconfig-file` if set, else `api-server` with the SD's own HTTP settings, else the
  * in-cluster service account (`KUBERNETES_SERVICE_HOST`/`_PORT`, token and CA files).
  * Credential files are read now; callers reload after a failure to pick up rotated ones.
- * Throws if the chosen source cannot be read.
+ * Throws {@link ConfigError} `KPROF_SCRAPE_K8S_KUBECONFIG` (kubeconfig unreadable or without a
+ * current cluster), `KPROF_SCRAPE_K8S_CREDENTIALS` (token or password file unreadable) or
+ * `KPROF_SCRAPE_K8S_NOT_IN_CLUSTER` (no API server configured and not running in a pod).
  */
 export async function loadKubeConfig(sd: KubernetesSdConfig, options: LoadKubeConfigOptions = {}): Promise<KubeConfig> {
   // @kubernetes/client-node 1.x is ESM-only; a dynamic import keeps this CommonJS package loadable on every Node 20.
   const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
   if (sd.kubeconfigFile !== undefined) {
-    kc.loadFromFile(sd.kubeconfigFile);
+    try {
+      kc.loadFromFile(sd.kubeconfigFile);
+    } catch (err) {
+      throw new ConfigError('KPROF_SCRAPE_K8S_KUBECONFIG', `cannot load kubeconfig-file ${sd.kubeconfigFile}: ${(err as Error).message}; fix the file or the path`, { cause: err });
+    }
   } else if (sd.apiServer !== undefined) {
     const { tls, bearerToken, bearerTokenFile, basicAuth } = sd.http;
-    // Prometheus trims credential files; a trailing newline would make an invalid header.
-    const token = bearerTokenFile !== undefined ? (await readFile(bearerTokenFile, 'utf8')).trim() : bearerToken;
+    const token = bearerTokenFile !== undefined ? await readCredential(bearerTokenFile, 'bearer-token-file') : bearerToken;
     const password =
-      basicAuth?.passwordFile !== undefined ? (await readFile(basicAuth.passwordFile, 'utf8')).trim() : basicAuth?.password ?? '';
+      basicAuth?.passwordFile !== undefined ? await readCredential(basicAuth.passwordFile, 'basic-auth.password-file') : basicAuth?.password ?? '';
     kc.loadFromOptions({
       clusters: [
         {
@@ -56,7 +62,8 @@ export async function loadKubeConfig(sd: KubernetesSdConfig, options: LoadKubeCo
     });
   } else {
     if (!process.env.KUBERNETES_SERVICE_HOST || !process.env.KUBERNETES_SERVICE_PORT) {
-      throw new Error(
+      throw new ConfigError(
+        'KPROF_SCRAPE_K8S_NOT_IN_CLUSTER',
         'kubernetes-sd-configs without api-server or kubeconfig-file needs the in-cluster service account, ' +
           'but KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT are not set; run inside a pod or set kubeconfig-file',
       );
@@ -64,7 +71,16 @@ export async function loadKubeConfig(sd: KubernetesSdConfig, options: LoadKubeCo
     kc.loadFromCluster(options.inClusterPathPrefix ?? '');
   }
   if (kc.getCurrentCluster() === null) {
-    throw new Error(`kubeconfig ${sd.kubeconfigFile ?? ''} has no current cluster; set current-context`);
+    throw new ConfigError('KPROF_SCRAPE_K8S_KUBECONFIG', `kubeconfig-file ${sd.kubeconfigFile ?? ''} has no current cluster; set current-context`);
   }
   return kc;
+}
+
+// Prometheus trims credential files; a trailing newline would make an invalid header.
+async function readCredential(path: string, option: string): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch (err) {
+    throw new ConfigError('KPROF_SCRAPE_K8S_CREDENTIALS', `cannot read ${option} ${path}: ${(err as Error).message}; fix ${option}`, { cause: err });
+  }
 }
