@@ -173,8 +173,10 @@ describe('buildFlamebearer (Pyroscope OG single format)', () => {
   it('round-trips a random tree: decoded totals and selfs equal the inputs', () => {
     let seed = 42;
     const rnd = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
     };
     const expected = new Map<string, number>();
     const tree = new StackTree();
@@ -190,6 +192,55 @@ describe('buildFlamebearer (Pyroscope OG single format)', () => {
     const selfs = new Map([...decoded].filter(([, v]) => v.self > 0).map(([k, v]) => [k, v.self]));
     expect(selfs).toEqual(expected);
   });
+
+  it.each([{ maxNodes: 1 }, { maxNodes: 7 }, { maxNodes: 50 }, { maxNodes: 333 }, { maxNodes: 5000 }])(
+    'random tree, maxNodes $maxNodes: keeps exactly the nodes at or above the brute-force cut-off, widths conserved',
+    ({ maxNodes }) => {
+      let seed = 2024;
+      const rnd = (n: number): number => {
+        seed ^= seed << 13;
+        seed ^= seed >>> 17;
+        seed ^= seed << 5;
+        return (seed >>> 0) % n;
+      };
+      const tree = new StackTree();
+      for (let i = 0; i < 800; i++) {
+        tree.add(Array.from({ length: 1 + rnd(8) }, () => `f${rnd(6)}`), 1 + rnd(50));
+      }
+      const totals: number[] = [];
+      const walk = [tree.root];
+      while (walk.length > 0) {
+        const n = walk.pop()!;
+        totals.push(n.total);
+        for (const c of n.children?.values() ?? []) walk.push(c);
+      }
+      totals.sort((a, b) => b - a);
+      const cut = totals[Math.min(maxNodes, totals.length) - 1] as number;
+      const fb = buildFlamebearer(tree, { maxNodes });
+      const other = fb.names.indexOf('other');
+      let kept = 0;
+      for (const row of fb.levels) for (let i = 0; i < row.length; i += 4) if (row[i + 3] !== other) kept++;
+      expect(kept).toBe(totals.filter((t) => t >= cut).length);
+      // Each node's children (next row, inside its span) plus its self add up to its total.
+      const decodedRows = fb.levels.map((row) => {
+        const nodes: { x: number; total: number; self: number }[] = [];
+        let end = 0;
+        for (let i = 0; i < row.length; i += 4) {
+          const x = end + (row[i] as number);
+          nodes.push({ x, total: row[i + 1] as number, self: row[i + 2] as number });
+          end = x + (row[i + 1] as number);
+        }
+        return nodes;
+      });
+      decodedRows.forEach((nodes, depth) => {
+        const below = decodedRows[depth + 1] ?? [];
+        for (const n of nodes) {
+          const childSum = below.filter((c) => c.x >= n.x && c.x < n.x + n.total).reduce((a, c) => a + c.total, 0);
+          expect(n.self + childSum).toBe(n.total);
+        }
+      });
+    },
+  );
 
   it.each([{ maxNodes: 0 }, { maxNodes: -2 }, { maxNodes: 1.5 }, { maxNodes: Number.NaN }])(
     'rejects maxNodes $maxNodes with KPROF_QUERY_BAD_MAX_NODES',

@@ -48,8 +48,10 @@ function expectedStacks(tree: StackTree): Map<string, number> {
 function randomTree(seed: number, stacks: number): StackTree {
   let s = seed;
   const rnd = (n: number): number => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s % n;
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) % n;
   };
   const tree = new StackTree();
   for (let i = 0; i < stacks; i++) {
