@@ -2,18 +2,21 @@
 // server-lite, every request is labelled with its route, and Go-style /debug/pprof routes are
 // served on a separate admin port so they never reach the public one.
 import express from 'express';
-import { start, stop, withLabels } from '@kprof/sdk';
+import type { AddressInfo } from 'node:net';
+import { start, stats, stop, withLabels } from '@kprof/sdk';
 import { pprofRouter, profileRoutes } from '@kprof/express-middleware';
-import { burnCpu, renderReport, retainBuffers } from './hot-paths.js';
+import { burnCpu, renderReport, retainRecords } from './hot-paths.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const adminPort = Number(process.env.ADMIN_PORT ?? 6060);
+
 
 start({
   appName: process.env.KPROF_APP_NAME ?? 'node-service',
   serverAddress: process.env.KPROF_SERVER_ADDRESS ?? 'http://localhost:4040',
   tags: { env: process.env.DEPLOY_ENV ?? 'demo' },
-  sourceMaps: true,
+  // Map compiled frames back to src/*.ts through the .js.map files next to this file.
+  sourceMaps: [__dirname],
 });
 
 const app = express();
@@ -28,7 +31,7 @@ app.get('/report', (req, res) => {
   res.json({ bytes: renderReport(boundedInt(req.query.rows, 2000, 100_000)) });
 });
 app.get('/alloc', (req, res) => {
-  res.json({ retainedKiB: retainBuffers(boundedInt(req.query.kib, 64, 16_384)) });
+  res.json({ retainedKiB: retainRecords(boundedInt(req.query.kib, 64, 16_384)) });
 });
 app.get('/users/:id', async (req, res) => {
   // Resumes after an await: its samples must still carry this route's label.
@@ -36,12 +39,17 @@ app.get('/users/:id', async (req, res) => {
   res.json({ id: req.params.id, digest: burnCpu(5) });
 });
 
-const server = app.listen(port, () => console.log(`node-service listening on http://localhost:${port}`));
+const server = app.listen(port, () =>
+  console.log(`node-service listening on http://localhost:${(server.address() as AddressInfo).port}`));
 
+// The admin app listens on loopback only: profiles reveal code and cost CPU.
 const admin = express();
 admin.use('/debug/pprof', pprofRouter());
+admin.get('/debug/kprof/stats', (_req, res) => {
+  res.json(stats());
+});
 const adminServer = admin.listen(adminPort, '127.0.0.1', () =>
-  console.log(`node-service pprof on http://127.0.0.1:${adminPort}/debug/pprof/`));
+  console.log(`node-service pprof on http://127.0.0.1:${(adminServer.address() as AddressInfo).port}/debug/pprof/`));
 
 // With SELF_LOAD=1 (npm start) the service sends itself a little traffic so the demo has data.
 let loadTimer: NodeJS.Timeout | undefined;
