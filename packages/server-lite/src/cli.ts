@@ -1,2 +1,73 @@
 #!/usr/bin/env node
-export {};
+import { parseArgs } from 'node:util';
+import { resolveConfig } from './config/resolve-config.js';
+import { startServer } from './server.js';
+
+const USAGE = `usage: kprof-server [--config file.yml] [--data-dir dir] [--listen host:port]
+
+  --config    YAML config file (env KPROF_CONFIG)
+  --data-dir  where the database lives (env KPROF_DATA_DIR, default ./data)
+  --listen    address to listen on (env KPROF_LISTEN, default :4040)
+`;
+
+// The CLI is the one place that writes to the terminal directly: errors before a logger exists.
+function fail(message: string): never {
+  process.stderr.write(`kprof-server: ${message}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  let values: { config?: string; 'data-dir'?: string; listen?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        config: { type: 'string', short: 'c' },
+        'data-dir': { type: 'string' },
+        listen: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    fail(`${(err as Error).message}\n${USAGE}`);
+  }
+  if (values.help === true) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  let config;
+  try {
+    config = resolveConfig(
+      {
+        ...(values.config !== undefined ? { config: values.config } : {}),
+        ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
+        ...(values.listen !== undefined ? { listen: values.listen } : {}),
+      },
+      process.env,
+    );
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  let server;
+  try {
+    server = await startServer(config);
+  } catch (err) {
+    fail(`cannot start: ${(err as Error).message}`);
+  }
+  process.stdout.write(`kprof-server listening on ${server.url} (data in ${config.dataDir})\n`);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`kprof-server: ${signal}, shutting down\n`);
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => fail(`shutdown failed: ${(err as Error).message}`),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+void main();

@@ -1,0 +1,108 @@
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import type { QueryLimits } from '../config/resolve-config.js';
+import { ValidationError } from '../errors.js';
+import { toCollapsed } from '../query/collapsed.js';
+import { buildFlamebearer } from '../query/flamebearer.js';
+import { parseMaxNodes } from '../query/max-nodes-param.js';
+import { buildPprofProfile, describeNodeFrame } from '../query/pprof-export.js';
+import { StackTree } from '../query/stack-tree.js';
+import { parseTimeRange } from '../query/time-range.js';
+import { type Timeline, buildTimeline } from '../query/timeline.js';
+import type { ProfileStore, StoredSeries } from '../store/profile-store.js';
+import { selectSeries } from './series-selector.js';
+
+const gzipAsync = promisify(gzip);
+
+/** A `/render` answer: body and content type. */
+export interface RenderResult {
+  readonly body: string | Uint8Array;
+  readonly contentType: string;
+}
+
+const FORMATS = new Set(['json', 'pprof', 'collapsed']);
+
+/**
+ * Pyroscope OG's `GET /render`: `query` (or `name`), `from`/`until`, `max-nodes`/`maxNodes`,
+ * `format` json (default) | pprof | collapsed, `groupBy`. JSON is OG's shape: flamebearer,
+ * metadata, timeline, groups, heatmap, annotations.
+ */
+export async function render(store: ProfileStore, params: URLSearchParams, limits: Readonly<QueryLimits>, nowMs: number): Promise<RenderResult> {
+  const format = (params.get('format') ?? 'json').toLowerCase() || 'json';
+  if (!FORMATS.has(format)) {
+    throw new ValidationError('KPROF_QUERY_BAD_FORMAT', `format ${JSON.stringify(format)} is not supported; use json, pprof or collapsed`);
+  }
+  const query = params.get('query') ?? params.get('name') ?? '';
+  if (query.trim() === '') throw new ValidationError('KPROF_QUERY_MISSING_QUERY', 'query (or name) is required, e.g. query=myapp.cpu{env="prod"}');
+  const { fromMs, untilMs } = parseTimeRange(params.get('from') ?? undefined, params.get('until') ?? undefined, nowMs, {
+    maxRangeMs: limits.maxRangeMs,
+  });
+  const maxNodes = parseMaxNodes(params.get('max-nodes') ?? params.get('maxNodes') ?? undefined);
+  const selection = selectSeries(store, query, limits);
+  const merged = store.mergeStacks(
+    selection.series.map((s) => s.id),
+    fromMs,
+    untilMs,
+    limits.maxProfiles,
+  );
+  const tree = new StackTree();
+  for (const id of merged.stackIds) tree.add(store.frames(id), merged.values[id]!);
+  const first: StoredSeries | undefined = selection.series[0];
+
+  if (format === 'collapsed') return { body: toCollapsed(tree), contentType: 'text/plain; charset=utf-8' };
+  if (format === 'pprof') {
+    const suffix = selection.appName.slice(selection.appName.lastIndexOf('.') + 1);
+    const units = first?.meta.units ?? 'samples';
+    const sampleRate = first?.meta.sampleRate ?? 100;
+    const isTime = units === 'nanoseconds';
+    const profile = buildPprofProfile(tree, {
+      sampleType: { type: suffix, unit: units === 'samples' ? 'count' : units },
+      ...(isTime ? { periodType: { type: 'cpu', unit: 'nanoseconds' }, period: Math.round(1e9 / sampleRate) } : {}),
+      timeNanos: BigInt(fromMs) * 1_000_000n,
+      durationNanos: BigInt(untilMs - fromMs) * 1_000_000n,
+      ...(first?.meta.spyName === 'nodespy' ? { describeFrame: describeNodeFrame } : {}),
+    });
+    return { body: await gzipAsync(profile.encode()), contentType: 'application/octet-stream' };
+  }
+
+  const points = merged.points.map((p) => ({ timeMs: p.timeMs, value: p.total }));
+  const groupBy = params.get('groupBy') ?? '';
+  const groups: Record<string, Timeline> = {};
+  if (groupBy !== '') {
+    const bySeries = new Map(selection.series.map((s) => [s.id, s.labels[groupBy] ?? '']));
+    const grouped = new Map<string, { timeMs: number; value: number }[]>();
+    for (const p of merged.points) {
+      const key = bySeries.get(p.seriesId) ?? '';
+      let list = grouped.get(key);
+      if (list === undefined) grouped.set(key, (list = []));
+      list.push({ timeMs: p.timeMs, value: p.total });
+    }
+    for (const [key, list] of grouped) groups[key] = buildTimeline(list, fromMs, untilMs);
+  }
+  const flamebearer = buildFlamebearer(tree, { maxNodes });
+  const body = {
+    version: 1,
+    flamebearer,
+    metadata: {
+      format: 'single',
+      spyName: first?.meta.spyName ?? 'unknown',
+      sampleRate: first?.meta.sampleRate ?? 100,
+      units: first?.meta.units ?? 'samples',
+      name: `${selection.appName} ${rfc3339(fromMs)}`,
+      appName: selection.appName,
+      startTime: Math.floor(fromMs / 1000),
+      endTime: Math.floor(untilMs / 1000),
+      query,
+      maxNodes,
+    },
+    timeline: buildTimeline(points, fromMs, untilMs),
+    groups,
+    heatmap: null,
+    annotations: [],
+  };
+  return { body: JSON.stringify(body), contentType: 'application/json; charset=utf-8' };
+}
+
+function rfc3339(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}

@@ -1,0 +1,129 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { ServerConfig } from '../config/resolve-config.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { parseIngestRequest } from '../ingest/ingest-request.js';
+import type { ServerMetrics } from '../observability/metrics.js';
+import type { ProfileStore } from '../store/profile-store.js';
+import type { WriteBatcher } from '../store/write-batcher.js';
+import { checkBearer } from './auth.js';
+import { labelNames, labelValues, listApps } from './label-routes.js';
+import { readBody } from './read-body.js';
+import { render } from './render-route.js';
+import { sendBody, sendError, sendJson } from './respond.js';
+
+/** What the routes need. */
+export interface RouterDeps {
+  readonly config: ServerConfig;
+  readonly store: ProfileStore;
+  readonly batcher: WriteBatcher;
+  readonly metrics: ServerMetrics;
+  readonly logger: Logger;
+  /** False while starting and once shutdown began (`/ready` answers 503). */
+  readonly isReady: () => boolean;
+  /** Clock, for tests. */
+  readonly now: () => number;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+
+/** Builds the request handler for every HTTP route. */
+export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const { config, store, batcher, metrics, logger } = deps;
+  const log = logger.child({ component: 'http' });
+
+  const ingest: Handler = async (req, res, url) => {
+    const started = performance.now();
+    let bodyRead = false;
+    try {
+      checkBearer(req, config.auth.ingestTokens, 'ingest');
+      const { body, receivedBytes } = await readBody(req, config.ingest.maxBodyBytes, config.ingest.maxDecompressedBytes);
+      bodyRead = true;
+      const profile = await parseIngestRequest(
+        { query: url.searchParams, contentType: req.headers['content-type'] ?? '', body, receivedBytes },
+        config.ingest,
+        deps.now(),
+      );
+      await batcher.write(profile);
+      const format = url.searchParams.get('format') || (/^multipart\//i.test(req.headers['content-type'] ?? '') ? 'multipart' : 'folded');
+      metrics.profilesIngested.inc({ format });
+      metrics.bytesIngested.inc(receivedBytes);
+      log.debug(
+        { name: url.searchParams.get('name'), format, bytes: receivedBytes, series: profile.series.length, ms: Math.round(performance.now() - started) },
+        'ingested profile',
+      );
+      res.writeHead(200, { 'content-length': 0 });
+      res.end();
+    } catch (err) {
+      const code = sendError(res, err, log, { route: '/ingest' }, !bodyRead);
+      metrics.rejected.inc({ reason: code });
+    }
+  };
+
+  const query =
+    (route: string, answer: (url: URL) => Promise<{ body: string | Uint8Array; contentType: string }> | unknown): Handler =>
+    async (req, res, url) => {
+      const end = metrics.queryDuration.startTimer({ route });
+      try {
+        checkBearer(req, config.auth.queryTokens, 'query');
+        const result = await answer(url);
+        if (isBody(result)) sendBody(res, result.body, result.contentType);
+        else sendJson(res, result);
+      } catch (err) {
+        sendError(res, err, log, { route });
+      } finally {
+        end();
+      }
+    };
+
+  const routes = new Map<string, Handler>([
+    ['POST /ingest', ingest],
+    ['GET /render', query('/render', (url) => render(store, url.searchParams, config.query, deps.now()))],
+    ['GET /labels', query('/labels', (url) => labelNames(store, url.searchParams))],
+    ['GET /label-values', query('/label-values', (url) => labelValues(store, url.searchParams))],
+    ['GET /api/apps', query('/api/apps', () => listApps(store))],
+    [
+      'GET /healthz',
+      async (_req, res) => {
+        sendJson(res, { status: 'ok' });
+      },
+    ],
+    [
+      'GET /ready',
+      async (_req, res) => {
+        if (deps.isReady()) sendJson(res, { status: 'ready' });
+        else sendJson(res, { code: 'KPROF_NOT_READY', message: 'the server is starting or shutting down' }, 503);
+      },
+    ],
+    [
+      'GET /metrics',
+      async (_req, res) => {
+        sendBody(res, await metrics.registry.metrics(), metrics.registry.contentType);
+      },
+    ],
+  ]);
+
+  return (req, res) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      sendError(res, new ValidationError('KPROF_BAD_URL', `cannot parse request URL ${JSON.stringify(req.url)}`), log, {}, true);
+      return;
+    }
+    const handler = routes.get(`${req.method} ${url.pathname}`);
+    if (handler === undefined) {
+      const known = [...routes.keys()].some((k) => k.endsWith(` ${url.pathname}`));
+      const err = known
+        ? new ValidationError('KPROF_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`)
+        : new NotFoundError('KPROF_NOT_FOUND', `no route ${req.method} ${url.pathname}`);
+      sendError(res, err, log, { route: url.pathname }, true);
+      return;
+    }
+    handler(req, res, url).catch((err: unknown) => sendError(res, err, log, { route: url.pathname }, true));
+  };
+}
+
+function isBody(v: unknown): v is { body: string | Uint8Array; contentType: string } {
+  return typeof v === 'object' && v !== null && 'contentType' in v && 'body' in v;
+}

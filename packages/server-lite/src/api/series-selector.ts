@@ -1,0 +1,38 @@
+import type { QueryLimits } from '../config/resolve-config.js';
+import { LimitError } from '../errors.js';
+import { matchesAll, parseQuery } from '../query/flameql.js';
+import type { ProfileStore, StoredSeries } from '../store/profile-store.js';
+
+/** Series selected by a Pyroscope OG FlameQL query (`app.cpu{k="v"}`). */
+export interface Selection {
+  readonly appName: string;
+  readonly series: StoredSeries[];
+}
+
+/**
+ * Selects the stored series a FlameQL query names: `__name__` equal to the app name and every
+ * matcher passing (unanchored RE2, absent labels pass only negative matchers). Throws the
+ * query module's `KPROF_QUERY_BAD_SELECTOR`, or `LimitError` `KPROF_QUERY_TOO_MANY_SERIES`.
+ */
+export function selectSeries(store: ProfileStore, query: string, limits: Readonly<QueryLimits>): Selection {
+  const parsed = parseQuery(query, { anchored: false });
+  const appName = parsed.name ?? '';
+  const series = store.series().filter((s) => s.name === appName && matchesAll(parsed.matchers, s.labels));
+  if (series.length > limits.maxSeries) {
+    throw new LimitError(
+      'KPROF_QUERY_TOO_MANY_SERIES',
+      `the query selects ${series.length} series, over query.max-series (${limits.maxSeries}); add label matchers`,
+    );
+  }
+  return { appName, series };
+}
+
+/**
+ * Series matching an optional query for `/labels` and `/label-values`: every series when the
+ * query is empty, else as {@link selectSeries}.
+ */
+export function selectForLabels(store: ProfileStore, query: string | null): StoredSeries[] {
+  if (query === null || query.trim() === '') return store.series();
+  const parsed = parseQuery(query, { anchored: false, requireName: false });
+  return store.series().filter((s) => (parsed.name === undefined || s.name === parsed.name) && matchesAll(parsed.matchers, s.labels));
+}

@@ -1,0 +1,60 @@
+/**
+ * Every server-lite default in one place. Units are in the names; sizes are bytes, times ms.
+ * Changing one here changes the documented default (README "Configuration").
+ */
+export const DEFAULTS = Object.freeze({
+  /** `listen`: all interfaces, Pyroscope's port. */
+  listen: ':4040',
+  /** `data-dir`: where the database lives. */
+  dataDir: './data',
+  /** `log-level`: pino level. */
+  logLevel: 'info' as const,
+  /** `shutdown-timeout`: how long a graceful shutdown waits for in-flight requests. */
+  shutdownTimeoutMs: 10_000,
+  ingest: Object.freeze({
+    /** `ingest.max-body-bytes`: request body as sent (compressed). Grafana Pyroscope allows 4 MiB profiles. */
+    maxBodyBytes: 8 * 1024 * 1024,
+    /** `ingest.max-decompressed-bytes`: a profile after gunzip (gzip bombs stop here). */
+    maxDecompressedBytes: 64 * 1024 * 1024,
+    /** `ingest.max-samples`: samples in one profile. */
+    maxSamples: 200_000,
+    /** `ingest.max-locations`: locations (and functions) in one profile. */
+    maxLocations: 500_000,
+    /** `ingest.max-stack-depth`: frames in one stack (Grafana Pyroscope: 1000; deeper stacks are truncated at the root). */
+    maxStackDepth: 1024,
+    /** `ingest.max-labels`: labels per series, the name included (Grafana Pyroscope: 30). */
+    maxLabels: 30,
+    /** `ingest.max-label-name-length`: characters (Grafana Pyroscope: 1024). */
+    maxLabelNameLength: 1024,
+    /** `ingest.max-label-value-length`: characters (Grafana Pyroscope: 2048). */
+    maxLabelValueLength: 2048,
+    /** `ingest.max-name-length`: characters of the `name` parameter, labels included. */
+    maxNameLength: 16_384,
+    /** `ingest.max-series-per-profile`: distinct (sample type × pprof label set) series one profile may create. */
+    maxSeriesPerProfile: 256,
+    /** `ingest.max-string-bytes`: one pprof string-table entry. */
+    maxStringBytes: 64 * 1024,
+  }),
+  storage: Object.freeze({
+    /** `storage.max-age`: profiles older than this are deleted. 14 days. */
+    maxAgeMs: 14 * 86_400_000,
+    /** `storage.max-size`: database size over which the oldest profiles are deleted; 0 = no size limit. */
+    maxSizeBytes: 0,
+    /** `storage.retention-interval`: how often retention runs. */
+    retentionIntervalMs: 60_000,
+    /** `storage.batch-max-profiles`: profiles committed in one transaction at most. */
+    batchMaxProfiles: 512,
+    /** `storage.batch-max-delay`: longest a profile waits for its batch to commit. */
+    batchMaxDelayMs: 20,
+    /** `storage.max-pending-profiles`: queued, uncommitted profiles before ingest answers 429. */
+    maxPendingProfiles: 10_000,
+  }),
+  query: Object.freeze({
+    /** `query.max-range`: longest from..until. 31 days. */
+    maxRangeMs: 31 * 86_400_000,
+    /** `query.max-series`: series one query may merge. */
+    maxSeries: 10_000,
+    /** `query.max-profiles`: stored profiles one query may read. */
+    maxProfiles: 50_000,
+  }),
+});

@@ -1,0 +1,253 @@
+import { LimitError } from '../errors.js';
+import { ProtobufReader, WIRE_LEN, WIRE_VARINT } from './protobuf-reader.js';
+
+/** A pprof value type with its strings resolved. */
+export interface ValueTypeText {
+  readonly type: string;
+  readonly unit: string;
+}
+
+/** One sample: leaf-first location indices into {@link DecodedPprof.locationFrames}, values, string labels. */
+export interface DecodedSample {
+  readonly locations: number[];
+  readonly values: number[];
+  /** String labels `[key, value]` in the order sent; undefined when the sample has none. */
+  readonly labels: [string, string][] | undefined;
+}
+
+/** The parts of a pprof profile storage needs (mappings, numeric labels and comments are skipped). */
+export interface DecodedPprof {
+  readonly sampleTypes: ValueTypeText[];
+  readonly periodType: ValueTypeText | undefined;
+  readonly period: number;
+  readonly timeNanos: number;
+  readonly durationNanos: number;
+  /** Per location (dense index), its frames root first: inlined callers before callees. */
+  readonly locationFrames: string[][];
+  readonly samples: DecodedSample[];
+}
+
+/** Bounds applied while decoding. */
+export interface PprofDecodeLimits {
+  readonly maxSamples: number;
+  /** Bounds locations and functions, each. */
+  readonly maxLocations: number;
+  readonly maxStringBytes: number;
+}
+
+interface LocationRecord {
+  readonly address: number;
+  readonly functionIds: number[];
+}
+
+/**
+ * Decodes the fields of a raw (not gzipped) pprof `Profile` that storage needs, in two passes
+ * over the bytes: tables first (strings, functions, locations — which may come after the
+ * samples), then samples. Much cheaper than a full decode: strings are sliced from the buffer
+ * only when a function name or label uses them.
+ *
+ * Throws `UnprocessableError` `KPROF_INGEST_BAD_PPROF` for malformed bytes or dangling ids, and
+ * `LimitError` `KPROF_INGEST_TOO_MANY_SAMPLES` / `KPROF_INGEST_TOO_MANY_LOCATIONS` /
+ * `KPROF_INGEST_STRING_TOO_LONG` past `limits`.
+ */
+export function decodePprof(buf: Buffer, limits: PprofDecodeLimits): DecodedPprof {
+  const r = new ProtobufReader(buf);
+  const strStart: number[] = [];
+  const strEnd: number[] = [];
+  const sampleTypeRanges: number[] = [];
+  const sampleRanges: number[] = [];
+  let periodTypeRange: [number, number] | undefined;
+  const functions = new Map<number, number>();
+  const locations = new Map<number, LocationRecord>();
+  let period = 0;
+  let timeNanos = 0;
+  let durationNanos = 0;
+
+  while (r.pos < r.end) {
+    const key = r.key();
+    const field = Math.floor(key / 8);
+    const wire = key & 7;
+    if (wire === WIRE_LEN && (field === 1 || field === 2 || field === 4 || field === 5 || field === 6 || field === 11)) {
+      const end = r.lengthEnd();
+      const start = r.pos;
+      switch (field) {
+        case 1:
+          sampleTypeRanges.push(start, end);
+          break;
+        case 2:
+          if (sampleRanges.length / 2 >= limits.maxSamples) throw tooMany('samples', limits.maxSamples, 'ingest.max-samples', 'KPROF_INGEST_TOO_MANY_SAMPLES');
+          sampleRanges.push(start, end);
+          break;
+        case 4:
+          if (locations.size >= limits.maxLocations) throw tooMany('locations', limits.maxLocations, 'ingest.max-locations', 'KPROF_INGEST_TOO_MANY_LOCATIONS');
+          readLocation(new ProtobufReader(buf, start, end), locations);
+          break;
+        case 5:
+          if (functions.size >= limits.maxLocations) throw tooMany('functions', limits.maxLocations, 'ingest.max-locations', 'KPROF_INGEST_TOO_MANY_LOCATIONS');
+          readFunction(new ProtobufReader(buf, start, end), functions);
+          break;
+        case 6:
+          if (end - start > limits.maxStringBytes) {
+            throw new LimitError(
+              'KPROF_INGEST_STRING_TOO_LONG',
+              `pprof string ${strStart.length} is ${end - start} bytes, over ingest.max-string-bytes (${limits.maxStringBytes}); raise it or send shorter names`,
+            );
+          }
+          strStart.push(start);
+          strEnd.push(end);
+          break;
+        default:
+          periodTypeRange = [start, end];
+      }
+      r.pos = end;
+    } else if (wire === WIRE_VARINT && (field === 9 || field === 10 || field === 12)) {
+      const v = r.varint();
+      if (field === 9) timeNanos = v;
+      else if (field === 10) durationNanos = v;
+      else period = v;
+    } else {
+      r.skip(wire);
+    }
+  }
+
+  const strings = new Array<string | undefined>(strStart.length);
+  const str = (i: number, what: string): string => {
+    if (!Number.isInteger(i) || i < 0 || i >= strStart.length) throw r.error(`${what} refers to string ${i}, but the table has ${strStart.length}`);
+    let s = strings[i];
+    if (s === undefined) {
+      s = buf.toString('utf8', strStart[i], strEnd[i]);
+      strings[i] = s;
+    }
+    return s;
+  };
+
+  const sampleTypes: ValueTypeText[] = [];
+  for (let i = 0; i < sampleTypeRanges.length; i += 2) {
+    sampleTypes.push(readValueType(new ProtobufReader(buf, sampleTypeRanges[i], sampleTypeRanges[i + 1]), str));
+  }
+  const periodType = periodTypeRange === undefined ? undefined : readValueType(new ProtobufReader(buf, periodTypeRange[0], periodTypeRange[1]), str);
+
+  // Function names are resolved once per function, location frames once per location.
+  const functionNames = new Map<number, string>();
+  for (const [id, nameIdx] of functions) functionNames.set(id, str(nameIdx, `function ${id}`));
+  const locationIndex = new Map<number, number>();
+  const locationFrames: string[][] = [];
+  for (const [id, loc] of locations) {
+    const frames: string[] = [];
+    // pprof lists inlined frames callee first; the last line is the caller. Root first = reversed.
+    for (let i = loc.functionIds.length - 1; i >= 0; i--) {
+      const fid = loc.functionIds[i] as number;
+      const name = functionNames.get(fid);
+      if (name === undefined) throw r.error(`location ${id} refers to function ${fid}, which is not in the profile`);
+      frames.push(name);
+    }
+    if (frames.length === 0) frames.push(`0x${loc.address.toString(16)}`);
+    locationIndex.set(id, locationFrames.length);
+    locationFrames.push(frames);
+  }
+
+  const samples: DecodedSample[] = [];
+  for (let i = 0; i < sampleRanges.length; i += 2) {
+    samples.push(readSample(new ProtobufReader(buf, sampleRanges[i], sampleRanges[i + 1]), locationIndex, sampleTypes.length, str));
+  }
+  return { sampleTypes, periodType, period, timeNanos, durationNanos, locationFrames, samples };
+}
+
+function readValueType(r: ProtobufReader, str: (i: number, what: string) => string): ValueTypeText {
+  let type = 0;
+  let unit = 0;
+  while (r.pos < r.end) {
+    const key = r.key();
+    if (key === 8) type = r.varint();
+    else if (key === 16) unit = r.varint();
+    else r.skip(key & 7);
+  }
+  return { type: str(type, 'a value type'), unit: str(unit, 'a value type') };
+}
+
+function readFunction(r: ProtobufReader, out: Map<number, number>): void {
+  let id = 0;
+  let name = 0;
+  while (r.pos < r.end) {
+    const key = r.key();
+    if (key === 8) id = r.varint();
+    else if (key === 16) name = r.varint();
+    else r.skip(key & 7);
+  }
+  if (id === 0) throw r.error('a function has id 0');
+  out.set(id, name);
+}
+
+function readLocation(r: ProtobufReader, out: Map<number, LocationRecord>): void {
+  let id = 0;
+  let address = 0;
+  const functionIds: number[] = [];
+  while (r.pos < r.end) {
+    const key = r.key();
+    if (key === 8) id = r.varint();
+    else if (key === 24) address = r.varint();
+    else if (key === 34) {
+      const end = r.lengthEnd();
+      const line = new ProtobufReader(r.buf, r.pos, end);
+      let fid = 0;
+      while (line.pos < end) {
+        const k = line.key();
+        if (k === 8) fid = line.varint();
+        else line.skip(k & 7);
+      }
+      if (fid !== 0) functionIds.push(fid);
+      r.pos = end;
+    } else r.skip(key & 7);
+  }
+  if (id === 0) throw r.error('a location has id 0');
+  out.set(id, { address, functionIds });
+}
+
+function readSample(
+  r: ProtobufReader,
+  locationIndex: Map<number, number>,
+  valueCount: number,
+  str: (i: number, what: string) => string,
+): DecodedSample {
+  const locs: number[] = [];
+  const values: number[] = [];
+  let labels: [string, string][] | undefined;
+  while (r.pos < r.end) {
+    const key = r.key();
+    const field = Math.floor(key / 8);
+    const wire = key & 7;
+    if (field === 1) {
+      r.repeatedVarint(wire, (id) => {
+        const idx = locationIndex.get(id);
+        if (idx === undefined) throw r.error(`a sample refers to location ${id}, which is not in the profile`);
+        locs.push(idx);
+      });
+    } else if (field === 2) {
+      r.repeatedVarint(wire, (v) => values.push(v));
+    } else if (field === 3 && wire === WIRE_LEN) {
+      const end = r.lengthEnd();
+      const lr = new ProtobufReader(r.buf, r.pos, end);
+      let k = 0;
+      let v = 0;
+      while (lr.pos < end) {
+        const lk = lr.key();
+        if (lk === 8) k = lr.varint();
+        else if (lk === 16) v = lr.varint();
+        else lr.skip(lk & 7);
+      }
+      r.pos = end;
+      // Numeric labels (str = 0) do not split series; Pyroscope ignores them too.
+      if (v !== 0) (labels ??= []).push([str(k, 'a label key'), str(v, 'a label value')]);
+    } else {
+      r.skip(wire);
+    }
+  }
+  if (values.length !== valueCount) {
+    throw r.error(`a sample has ${values.length} values but the profile has ${valueCount} sample types`);
+  }
+  return { locations: locs, values, labels };
+}
+
+function tooMany(what: string, max: number, option: string, code: string): LimitError {
+  return new LimitError(code, `profile has more than ${max} ${what}, over ${option} (${max}); raise it or send smaller profiles`);
+}

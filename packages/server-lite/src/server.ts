@@ -1,0 +1,101 @@
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { createRouter } from './api/router.js';
+import type { ServerConfig } from './config/resolve-config.js';
+import { createLogger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+import { ProfileStore } from './store/profile-store.js';
+import { Retention } from './store/retention.js';
+import { WriteBatcher } from './store/write-batcher.js';
+
+/** A running server-lite. */
+export interface KprofServer {
+  /** Base URL, e.g. `http://127.0.0.1:4040`. */
+  readonly url: string;
+  readonly port: number;
+  readonly store: ProfileStore;
+  /**
+   * Graceful shutdown: stop accepting, wait for in-flight requests (their writes commit) up to
+   * `shutdownTimeoutMs`, flush the write batch, close the database. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/** Options for {@link startServer}. */
+export interface StartServerOptions {
+  /** Logger; default a pino logger at `config.logLevel` writing JSON to stdout. */
+  readonly logger?: Logger;
+  /** Clock, for tests. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** Opens the store and starts listening. Wiring only: every part lives in its own module. */
+export async function startServer(config: ServerConfig, options: StartServerOptions = {}): Promise<KprofServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const now = options.now ?? Date.now;
+  const store = ProfileStore.open(config.dataDir);
+  let ready = false;
+  const batcherRef: { current?: WriteBatcher } = {};
+  const metrics = createMetrics(
+    () => store.sizes().fileBytes,
+    () => batcherRef.current?.pending ?? 0,
+  );
+  const batcher = new WriteBatcher(store, {
+    maxProfiles: config.storage.batchMaxProfiles,
+    maxDelayMs: config.storage.batchMaxDelayMs,
+    maxPending: config.storage.maxPendingProfiles,
+    onCommit: (_profiles, ms) => metrics.batchDuration.observe(ms / 1000),
+  });
+  batcherRef.current = batcher;
+  const retention = new Retention(store, {
+    maxAgeMs: config.storage.maxAgeMs,
+    maxSizeBytes: config.storage.maxSizeBytes,
+    intervalMs: config.storage.retentionIntervalMs,
+    logger: logger.child({ component: 'retention' }),
+    now,
+  });
+  const server: Server = createServer(
+    { keepAliveTimeout: 5_000, requestTimeout: 60_000, headersTimeout: 30_000 },
+    createRouter({ config, store, batcher, metrics, logger, isReady: () => ready, now }),
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.listen.port, config.listen.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    retention.close();
+    batcher.close();
+    store.close();
+    throw err;
+  }
+  ready = true;
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const displayHost = address.address === '::' || address.address === '0.0.0.0' ? 'localhost' : host;
+  const url = `http://${displayHost}:${address.port}`;
+  logger.info({ url, dataDir: config.dataDir, configFile: config.configFile }, 'kprof-server listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      ready = false;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      timer.unref();
+      await closed;
+      clearTimeout(timer);
+      retention.close();
+      batcher.close();
+      store.close();
+      logger.info('kprof-server stopped');
+    })();
+    return closing;
+  };
+  return { url, port: address.port, store, close };
+}

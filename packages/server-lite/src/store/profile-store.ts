@@ -1,0 +1,312 @@
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { ConfigError, LimitError } from '../errors.js';
+import type { IngestProfile, SeriesInput, SeriesMeta } from '../ingest/ingest-profile.js';
+import { decodeSamples, encodeSamples } from './sample-blob.js';
+import { migrate } from './schema.js';
+import { StackInterner } from './stack-interner.js';
+
+/** A stored series: `__name__` plus labels, and Pyroscope's metadata. */
+export interface StoredSeries {
+  readonly id: number;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly meta: SeriesMeta;
+}
+
+/** One stored profile's place in a series, for timelines. */
+export interface ProfilePoint {
+  readonly seriesId: number;
+  readonly timeMs: number;
+  readonly total: number;
+}
+
+/** Merged stacks of a selection: dense arrays indexed by stack id. */
+export interface MergedStacks {
+  /** Stack ids with a non-zero value. */
+  readonly stackIds: number[];
+  /** Value per stack id (only `stackIds` entries are meaningful). */
+  readonly values: Float64Array;
+  readonly points: ProfilePoint[];
+  readonly profileCount: number;
+}
+
+/** File name of the database inside the data directory. */
+export const DB_FILE_NAME = 'kprof.db';
+
+/**
+ * The embedded profile store: SQLite (WAL, synchronous=NORMAL) with interned names, a stack
+ * trie, a series table and one compact sample blob per profile and series. One instance is the
+ * only writer; `writeBatch` runs one transaction, so a crash loses at most the batch in flight.
+ * Everything here is synchronous (better-sqlite3); the batcher decides when to call it.
+ */
+export class ProfileStore {
+  readonly path: string;
+  readonly #db: Database.Database;
+  readonly #interner = new StackInterner();
+  readonly #series = new Map<number, StoredSeries>();
+  readonly #seriesByKey = new Map<string, number>();
+  readonly #stmts: ReturnType<typeof prepare>;
+  #closed = false;
+  #nextSeriesId = 1;
+
+  private constructor(path: string, db: Database.Database) {
+    this.path = path;
+    this.#db = db;
+    this.#stmts = prepare(db);
+    this.#load();
+  }
+
+  /** Opens (creating if needed) the store in `dataDir`. Throws `ConfigError` `KPROF_STORE_OPEN_FAILED`. */
+  static open(dataDir: string): ProfileStore {
+    const path = join(dataDir, DB_FILE_NAME);
+    let db: Database.Database | undefined;
+    try {
+      mkdirSync(dataDir, { recursive: true });
+      db = new Database(path);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = OFF');
+      db.pragma('busy_timeout = 5000');
+      migrate(db);
+      return new ProfileStore(path, db);
+    } catch (err) {
+      db?.close();
+      if (typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code.startsWith('KPROF_')) throw err;
+      throw new ConfigError('KPROF_STORE_OPEN_FAILED', `cannot open the database ${path}: ${(err as Error).message}; check data-dir / --data-dir`, { cause: err });
+    }
+  }
+
+  /** Every series, in id order. */
+  series(): StoredSeries[] {
+    return [...this.#series.values()];
+  }
+
+  /** Number of stack trie nodes (for sizing query arrays). */
+  get stackCount(): number {
+    return this.#interner.stackCount;
+  }
+
+  /** Frames of a stack, root first. */
+  frames(stackId: number): string[] {
+    return this.#interner.frames(stackId);
+  }
+
+  /**
+   * Stores profiles in one transaction: interns names and stacks, creates missing series,
+   * inserts one blob per profile and series. On failure nothing of the batch is stored and the
+   * in-memory caches are rolled back.
+   */
+  writeBatch(profiles: readonly IngestProfile[]): void {
+    this.#checkOpen();
+    const newSeries: StoredSeries[] = [];
+    try {
+      this.#db.transaction(() => {
+        const rows: [number, number, number, number, Buffer][] = [];
+        for (const p of profiles) this.#encodeProfile(p, rows, newSeries);
+        const { names, stacks } = this.#interner.pending();
+        for (const [id, name] of names) this.#stmts.insertName.run(id, name);
+        for (const [id, parent, nameId] of stacks) this.#stmts.insertStack.run(id, parent, nameId);
+        for (const s of newSeries) {
+          this.#stmts.insertSeries.run(s.id, s.name, labelsKey(s.labels), s.meta.spyName, s.meta.sampleRate, s.meta.units, s.meta.aggregation);
+        }
+        for (const r of rows) this.#stmts.insertProfile.run(r[0], r[1], r[2], r[3], r[4]);
+      })();
+      this.#interner.commit();
+    } catch (err) {
+      this.#interner.rollback();
+      if (newSeries.length > 0) this.#nextSeriesId = newSeries[0]!.id;
+      for (const s of newSeries) {
+        this.#series.delete(s.id);
+        this.#seriesByKey.delete(seriesKey(s.name, s.labels));
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Sums the samples of every profile of `seriesIds` starting in [fromMs, untilMs). Throws
+   * `LimitError` `KPROF_QUERY_TOO_MANY_PROFILES` past `maxProfiles`.
+   */
+  mergeStacks(seriesIds: readonly number[], fromMs: number, untilMs: number, maxProfiles: number): MergedStacks {
+    this.#checkOpen();
+    let count = 0;
+    for (const id of seriesIds) count += (this.#stmts.countProfiles.get(id, fromMs, untilMs) as { n: number }).n;
+    if (count > maxProfiles) {
+      throw new LimitError(
+        'KPROF_QUERY_TOO_MANY_PROFILES',
+        `the query selects ${count} profiles, over query.max-profiles (${maxProfiles}); narrow the labels or time range`,
+      );
+    }
+    const values = new Float64Array(this.#interner.stackCount);
+    const stackIds: number[] = [];
+    const points: ProfilePoint[] = [];
+    const add = (id: number, v: number): void => {
+      if (values[id] === 0) stackIds.push(id);
+      values[id] = values[id]! + v;
+    };
+    for (const seriesId of seriesIds) {
+      for (const row of this.#stmts.selectProfiles.iterate(seriesId, fromMs, untilMs) as Iterable<{ start_ms: number; total: number; samples: Buffer }>) {
+        decodeSamples(row.samples, add);
+        points.push({ seriesId, timeMs: row.start_ms, total: row.total });
+      }
+    }
+    return { stackIds, values, points, profileCount: points.length };
+  }
+
+  /** Deletes profiles that started before `cutoffMs`, at most `limit` per call; returns how many. */
+  deleteOlderThan(cutoffMs: number, limit: number): number {
+    this.#checkOpen();
+    return this.#stmts.deleteOlder.run(cutoffMs, limit).changes;
+  }
+
+  /** Deletes the `count` oldest profiles; returns how many. */
+  deleteOldest(count: number): number {
+    this.#checkOpen();
+    return this.#stmts.deleteOldest.run(count).changes;
+  }
+
+  /** Bytes of the database in use (pages minus free pages), and the files' size on disk. */
+  sizes(): { usedBytes: number; fileBytes: number } {
+    this.#checkOpen();
+    const pageSize = this.#db.pragma('page_size', { simple: true }) as number;
+    const pages = this.#db.pragma('page_count', { simple: true }) as number;
+    const free = this.#db.pragma('freelist_count', { simple: true }) as number;
+    let fileBytes = 0;
+    for (const f of [this.path, `${this.path}-wal`]) {
+      try {
+        fileBytes += statSync(f).size;
+      } catch {
+        // The WAL file may not exist between checkpoints.
+      }
+    }
+    return { usedBytes: (pages - free) * pageSize, fileBytes };
+  }
+
+  /** Number of stored profile rows. */
+  profileCount(): number {
+    return (this.#stmts.countAll.get() as { n: number }).n;
+  }
+
+  /** Runs `PRAGMA integrity_check`; returns `ok` or the problems found. */
+  integrityCheck(): string {
+    return (this.#db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('\n');
+  }
+
+  /** Checkpoints the WAL and closes the database. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    this.#db.close();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new LimitError('KPROF_STORE_CLOSED', 'the store is closed (server shutting down)', { status: 429 });
+  }
+
+  #encodeProfile(p: IngestProfile, rows: [number, number, number, number, Buffer][], newSeries: StoredSeries[]): void {
+    const interner = this.#interner;
+    const locNames = p.locationFrames.map((frames) => frames.map((f) => interner.nameId(f)));
+    // Stack ids are resolved lazily: a sample used by no series costs nothing.
+    const stackIds = new Int32Array(p.stacks.length).fill(-1);
+    const stackOf = (si: number): number => {
+      let id = stackIds[si]!;
+      if (id >= 0) return id;
+      const locs = p.stacks[si]!;
+      id = 0;
+      for (let i = locs.length - 1; i >= 0; i--) {
+        const names = locNames[locs[i]!]!;
+        for (let j = 0; j < names.length; j++) id = interner.child(id, names[j]!);
+      }
+      stackIds[si] = id;
+      return id;
+    };
+    for (const s of p.series) {
+      const seriesId = this.#seriesId(s.series, newSeries);
+      const sums = new Map<number, number>();
+      let total = 0;
+      for (let i = 0; i < s.sampleIndices.length; i++) {
+        const id = stackOf(s.sampleIndices[i]!);
+        const v = s.values[i]!;
+        sums.set(id, (sums.get(id) ?? 0) + v);
+        total += v;
+      }
+      const ids = [...sums.keys()].sort((a, b) => a - b);
+      rows.push([seriesId, p.startMs, p.endMs, total, encodeSamples(ids, ids.map((id) => sums.get(id)!))]);
+    }
+  }
+
+  #seriesId(input: SeriesInput, newSeries: StoredSeries[]): number {
+    const key = seriesKey(input.name, input.labels);
+    const existing = this.#seriesByKey.get(key);
+    if (existing !== undefined) return existing;
+    const id = this.#nextSeriesId++;
+    const s: StoredSeries = { id, name: input.name, labels: sortLabels(input.labels), meta: input.meta };
+    this.#series.set(id, s);
+    this.#seriesByKey.set(key, id);
+    newSeries.push(s);
+    return id;
+  }
+
+  #load(): void {
+    for (const r of this.#db.prepare('SELECT id, name FROM names ORDER BY id').iterate() as Iterable<{ id: number; name: string }>) {
+      this.#interner.loadName(r.id, r.name);
+    }
+    for (const r of this.#db.prepare('SELECT id, parent, name_id FROM stacks ORDER BY id').raw().iterate() as Iterable<[number, number, number]>) {
+      this.#interner.loadStack(r[0], r[1], r[2]);
+    }
+    this.#interner.commit();
+    const rows = this.#db.prepare('SELECT id, name, labels, spy_name, sample_rate, units, aggregation FROM series ORDER BY id').all() as {
+      id: number;
+      name: string;
+      labels: string;
+      spy_name: string;
+      sample_rate: number;
+      units: string;
+      aggregation: string;
+    }[];
+    for (const r of rows) {
+      const labels = JSON.parse(r.labels) as Record<string, string>;
+      this.#series.set(r.id, {
+        id: r.id,
+        name: r.name,
+        labels,
+        meta: { spyName: r.spy_name, sampleRate: r.sample_rate, units: r.units, aggregation: r.aggregation === 'average' ? 'average' : 'sum' },
+      });
+      this.#seriesByKey.set(seriesKey(r.name, labels), r.id);
+      this.#nextSeriesId = r.id + 1;
+    }
+  }
+}
+
+function prepare(db: Database.Database) {
+  return {
+    insertName: db.prepare('INSERT INTO names (id, name) VALUES (?, ?)'),
+    insertStack: db.prepare('INSERT INTO stacks (id, parent, name_id) VALUES (?, ?, ?)'),
+    insertSeries: db.prepare(
+      'INSERT INTO series (id, name, labels, spy_name, sample_rate, units, aggregation) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    insertProfile: db.prepare('INSERT INTO profiles (series_id, start_ms, end_ms, total, samples) VALUES (?, ?, ?, ?, ?)'),
+    countProfiles: db.prepare('SELECT count(*) AS n FROM profiles WHERE series_id = ? AND start_ms >= ? AND start_ms < ?'),
+    selectProfiles: db.prepare('SELECT start_ms, total, samples FROM profiles WHERE series_id = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms'),
+    deleteOlder: db.prepare('DELETE FROM profiles WHERE id IN (SELECT id FROM profiles WHERE start_ms < ? ORDER BY start_ms LIMIT ?)'),
+    deleteOldest: db.prepare('DELETE FROM profiles WHERE id IN (SELECT id FROM profiles ORDER BY start_ms LIMIT ?)'),
+    countAll: db.prepare('SELECT count(*) AS n FROM profiles'),
+  };
+}
+
+function sortLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(labels).sort()) out[k] = labels[k]!;
+  return out;
+}
+
+function labelsKey(labels: Readonly<Record<string, string>>): string {
+  return JSON.stringify(sortLabels(labels));
+}
+
+function seriesKey(name: string, labels: Readonly<Record<string, string>>): string {
+  return `${name}\u0000${labelsKey(labels)}`;
+}

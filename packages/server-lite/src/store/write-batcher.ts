@@ -1,0 +1,107 @@
+import { LimitError, UnavailableError } from '../errors.js';
+import type { IngestProfile } from '../ingest/ingest-profile.js';
+
+/** What the batcher writes to (the store's `writeBatch`). */
+export interface BatchSink {
+  writeBatch(profiles: readonly IngestProfile[]): void;
+}
+
+/** Options for {@link WriteBatcher}. */
+export interface WriteBatcherOptions {
+  /** Profiles per transaction at most. */
+  readonly maxProfiles: number;
+  /** Longest a profile waits before its batch commits, ms. */
+  readonly maxDelayMs: number;
+  /** Queued profiles before `write` rejects with 429. */
+  readonly maxPending: number;
+  /** Called after each committed batch (metrics). */
+  readonly onCommit?: (profiles: readonly IngestProfile[], durationMs: number) => void;
+}
+
+interface Pending {
+  readonly profile: IngestProfile;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/**
+ * Groups ingested profiles into transactions: a batch commits when it reaches `maxProfiles` or
+ * `maxDelayMs` after its first profile, whichever is first. `write` resolves only after the
+ * profile's transaction committed, so an acknowledged ingest survives a crash.
+ */
+export class WriteBatcher {
+  readonly #sink: BatchSink;
+  readonly #opts: WriteBatcherOptions;
+  #queue: Pending[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(sink: BatchSink, opts: WriteBatcherOptions) {
+    this.#sink = sink;
+    this.#opts = opts;
+  }
+
+  /** Queued, uncommitted profiles. */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * Queues `profile`; resolves once committed. Rejects with `LimitError` `KPROF_INGEST_BACKPRESSURE`
+   * (429) when `maxPending` profiles wait, and `UnavailableError` `KPROF_SHUTTING_DOWN` after close.
+   */
+  write(profile: IngestProfile): Promise<void> {
+    if (this.#closed) return Promise.reject(new UnavailableError('KPROF_SHUTTING_DOWN', 'the server is shutting down; retry against another instance or later'));
+    if (this.#queue.length >= this.#opts.maxPending) {
+      return Promise.reject(
+        new LimitError(
+          'KPROF_INGEST_BACKPRESSURE',
+          `${this.#queue.length} profiles are waiting to be written, storage.max-pending-profiles (${this.#opts.maxPending}); retry later`,
+          { status: 429 },
+        ),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ profile, resolve, reject });
+      if (this.#queue.length >= this.#opts.maxProfiles) this.#flush();
+      else if (this.#timer === undefined) {
+        this.#timer = setTimeout(() => this.#flush(), this.#opts.maxDelayMs);
+        this.#timer.unref();
+      }
+    });
+  }
+
+  /** Commits what is queued and refuses further writes. Idempotent. */
+  close(): void {
+    this.#closed = true;
+    while (this.#queue.length > 0) this.#flush();
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #flush(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const batch = this.#queue.splice(0, this.#opts.maxProfiles);
+    if (batch.length === 0) return;
+    const profiles = batch.map((p) => p.profile);
+    const started = performance.now();
+    try {
+      this.#sink.writeBatch(profiles);
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      this.#schedule();
+      return;
+    }
+    this.#opts.onCommit?.(profiles, performance.now() - started);
+    for (const p of batch) p.resolve();
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#queue.length > 0 && this.#timer === undefined && !this.#closed) {
+      this.#timer = setTimeout(() => this.#flush(), this.#opts.maxDelayMs);
+      this.#timer.unref();
+    }
+  }
+}
