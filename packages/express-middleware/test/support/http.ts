@@ -1,0 +1,35 @@
+/** The headers the parity suite compares (Date, Content-Length, Transfer-Encoding, Connection vary by server). */
+export const COMPARED_HEADERS = ['content-type', 'content-disposition', 'x-content-type-options', 'x-go-pprof', 'location', 'allow'] as const;
+
+export interface Answer {
+  status: number;
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+}
+
+/** One request, no redirects followed. */
+export async function request(url: string, init: { method?: string; signal?: AbortSignal } = {}): Promise<Answer> {
+  const res = await fetch(url, { method: init.method ?? 'GET', redirect: 'manual', signal: init.signal });
+  const body = Buffer.from(await res.arrayBuffer());
+  const headers: Record<string, string | undefined> = {};
+  for (const h of COMPARED_HEADERS) headers[h] = res.headers.get(h) ?? undefined;
+  return { status: res.status, headers, body };
+}
+
+/** Sends requests to `url` from `concurrency` loops until `signal` aborts; resolves with status counts. */
+export async function drive(url: string, concurrency: number, signal: AbortSignal): Promise<Map<number, number>> {
+  const counts = new Map<number, number>();
+  const loop = async (): Promise<void> => {
+    while (!signal.aborted) {
+      try {
+        const res = await fetch(url, { signal });
+        await res.arrayBuffer();
+        counts.set(res.status, (counts.get(res.status) ?? 0) + 1);
+      } catch (err) {
+        if (!signal.aborted) throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  return counts;
+}
