@@ -4,6 +4,7 @@ import { AbortError, ConflictError, LimitError, ValidationError } from './errors
 import { sampleLabels, profilerContextSync } from './labels/label-context.js';
 import { detectContextMode, type ContextMode } from './labels/profiler-context-sync.js';
 import { silentLogger, type Logger } from './logger.js';
+import { keepSampleTypes, sampleTypeNames } from './pprof/keep-sample-types.js';
 import { mergeProfiles } from './pprof/merge-profiles.js';
 import { applyPyroscopeSampleTypeNames } from './pprof/sample-type-names.js';
 
@@ -59,13 +60,25 @@ export interface TimeCollectorStats {
 
 class ChunkBuffer {
   private chunks: Profile[] = [];
+  private types: string[] | undefined;
   private startMs: number | undefined;
   private endMs = 0;
 
   add(chunk: TimeSlice): void {
     this.startMs ??= chunk.startMs;
     this.endMs = chunk.endMs;
-    this.chunks.push(chunk.profile);
+    let profile = chunk.profile;
+    const types = sampleTypeNames(profile);
+    if (this.types === undefined) {
+      this.types = types;
+    } else if (types.join() !== this.types.join()) {
+      // CPU time was switched on or off mid-span (start() reconfigured the engine): keep the types both have.
+      const common = this.types.filter((t) => types.includes(t));
+      this.chunks = this.chunks.map((c) => keepSampleTypes(c, common));
+      profile = keepSampleTypes(profile, common);
+      this.types = common;
+    }
+    this.chunks.push(profile);
     if (this.chunks.length > WINDOW_LIMITS.maxBufferedChunks) this.chunks = [mergeProfiles(this.chunks)];
   }
 
@@ -77,6 +90,7 @@ class ChunkBuffer {
       endMs: this.startMs === undefined ? fallbackEndMs : this.endMs,
     };
     this.chunks = [];
+    this.types = undefined;
     this.startMs = undefined;
     return slice;
   }
@@ -278,7 +292,15 @@ export class TimeCollector {
     // The engine stamps the serialization time; pprof's time_nanos is when collection started.
     profile.timeNanos = BigInt(startMs) * 1_000_000n;
     const chunk: TimeSlice = { profile, startMs, endMs };
-    for (const c of this.consumers) c.buffer.add(chunk);
+    for (const c of this.consumers) {
+      try {
+        c.buffer.add(chunk);
+      } catch (err) {
+        // Never let one consumer's merge failure escape into start(), a window timer or the upload job.
+        this.counters.errors++;
+        this.logger.error({ err }, 'time profile chunk could not be merged for one consumer');
+      }
+    }
   }
 
   private emptyProfile(): Profile {

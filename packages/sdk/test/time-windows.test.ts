@@ -66,11 +66,13 @@ describe('collectTimeProfile', () => {
     expect(pushedTotal).toBeGreaterThanOrEqual(windowed);
   });
 
-  it('start() during a window reconfigures the engine, stop() during a window leaves it running until the window ends', async () => {
+  it('start() during a window reconfigures the engine (even switching CPU time off), stop() during a window leaves it running until the window ends', async () => {
     const outDir = tempDir('start-during');
     const r = await runFixture('time-windows', { outDir, args: ['start-during-window'] });
     expect(r).toMatchObject({ intervalAfterStart: 5_000, runningAfterStop: true, after: false, stats: { starts: 2, stops: 2, windowsActive: 0 } });
     const p = readProfile(join(outDir, 'window.pb.gz'));
+    // start() switched CPU time off mid-window: the window keeps the types all its chunks have.
+    expect(sampleTypes(p)).toEqual(['samples/count', 'wall/nanoseconds']);
     for (const fn of ['phaseEarly', 'phaseMid', 'phaseLate']) expect(inclusiveTotal(p, fn)).toBeGreaterThan(5);
   });
 });

@@ -16,9 +16,21 @@ function newestSourceMs(dir: string): number {
   return newest;
 }
 
-export default function setup(): void {
+function isFresh(): boolean {
   const built = join(pkg, 'dist', 'index.mjs');
-  if (existsSync(built) && statSync(built).mtimeMs >= newestSourceMs(join(pkg, 'src'))) return;
-  const r = spawnSync(process.execPath, [resolve(pkg, '../../scripts/build-package.mjs')], { cwd: pkg, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`building @kprof/sdk failed:\n${r.stdout}\n${r.stderr}`);
+  return existsSync(built) && statSync(built).mtimeMs >= newestSourceMs(join(pkg, 'src'));
+}
+
+export default function setup(): void {
+  // Other processes in this checkout (another package's test run, the bench) may build the SDK at the same moment; the
+  // build empties dist/ first, so a build that overlaps another can fail. Try again once the other one is done.
+  let last = '';
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (isFresh()) return;
+    const r = spawnSync(process.execPath, [resolve(pkg, '../../scripts/build-package.mjs')], { cwd: pkg, encoding: 'utf8' });
+    if (r.status === 0) return;
+    last = `${r.stdout}\n${r.stderr}`;
+    spawnSync(process.execPath, ['-e', 'setTimeout(() => {}, 3000)']);
+  }
+  throw new Error(`building @kprof/sdk failed:\n${last}`);
 }
