@@ -66,6 +66,8 @@ describe('resolveConfig', () => {
     { name: 'appName too long', options: { appName: 'a'.repeat(201) }, code: 'KPROF_CONFIG_APP_NAME' },
     { name: 'non-http serverAddress', options: { appName: 'a', serverAddress: 'ftp://x' }, code: 'KPROF_CONFIG_SERVER_ADDRESS' },
     { name: 'relative serverAddress', options: { appName: 'a', serverAddress: 'localhost:4040/x' }, code: 'KPROF_CONFIG_SERVER_ADDRESS' },
+    { name: 'serverAddress with credentials', options: { appName: 'a', serverAddress: 'http://u:p@h:4040' }, code: 'KPROF_CONFIG_SERVER_ADDRESS' },
+    { name: 'serverAddress with a query', options: { appName: 'a', serverAddress: 'http://h:4040/?x=1' }, code: 'KPROF_CONFIG_SERVER_ADDRESS' },
     { name: 'tag key not a label name', options: { appName: 'a', tags: { 'my-tag': 'v' } }, code: 'KPROF_CONFIG_TAGS' },
     { name: 'tag value with =', options: { appName: 'a', tags: { env: 'a=b' } }, code: 'KPROF_CONFIG_TAGS' },
     { name: 'tag value with ,', options: { appName: 'a', tags: { env: 'a,b' } }, code: 'KPROF_CONFIG_TAGS' },
@@ -94,6 +96,9 @@ describe('resolveConfig', () => {
     { name: 'interval out of range', env: { KPROF_SAMPLING_INTERVAL_MICROS: '5' }, key: 'samplingIntervalMicros', value: 10_000 },
     { name: 'boolean not a boolean', env: { KPROF_HEAP_SAMPLING: 'maybe' }, key: 'heapSampling', value: true },
     { name: 'bad server address', env: { KPROF_SERVER_ADDRESS: 'not a url' }, key: 'serverAddress', value: 'http://localhost:4040' },
+    { name: 'server address with credentials', env: { KPROF_SERVER_ADDRESS: 'http://u:p@h' }, key: 'serverAddress', value: 'http://localhost:4040' },
+    { name: 'token with a newline', env: { KPROF_AUTH_TOKEN: 'a\nb' }, key: 'authToken', value: undefined },
+    { name: 'basic auth user with :', env: { KPROF_BASIC_AUTH_USER: 'a:b', KPROF_BASIC_AUTH_PASSWORD: 'p' }, key: 'basicAuth', value: undefined },
     { name: 'bad tags', env: { KPROF_TAGS: 'env=a{b' }, key: 'tags', value: {} },
     { name: 'tag without =', env: { KPROF_TAGS: 'env' }, key: 'tags', value: {} },
   ])('a bad env var warns and falls back to the default: $name', ({ env, key, value }) => {

@@ -176,9 +176,9 @@ export function resolveConfig(options: SdkOptions, env: Env = process.env): SdkC
     appName,
     serverAddress,
     tags,
-    authToken: resolveSecret('authToken', options.authToken, env[ENV.authToken]),
+    authToken: resolveSecret('authToken', options.authToken, env[ENV.authToken], warnEnv),
     basicAuth: resolveBasicAuth(options.basicAuth, env[ENV.basicAuthUser], env[ENV.basicAuthPassword], warnEnv),
-    tenantId: resolveSecret('tenantId', options.tenantId, env[ENV.tenantId]),
+    tenantId: resolveSecret('tenantId', options.tenantId, env[ENV.tenantId], warnEnv),
     samplingIntervalMicros: num('samplingIntervalMicros'),
     collectCpuTime: bool('collectCpuTime'),
     heapSampling: bool('heapSampling'),
@@ -244,6 +244,10 @@ function checkServerAddress(value: string): string | undefined {
     return 'not a URL';
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `protocol ${url.protocol} is not http: or https:`;
+  // Same rules as the push exporter, so a bad KPROF_SERVER_ADDRESS falls back here instead of failing start().
+  if (url.username || url.password) return 'it carries credentials; pass them as authToken or basicAuth';
+  if (url.search) return 'it has a query string';
+  if (url.hash) return 'it has a fragment';
   return undefined;
 }
 
@@ -311,14 +315,25 @@ function resolveTags(fromCode: unknown, fromEnv: string | undefined, warnEnv: Wa
   return Object.freeze(tags);
 }
 
-function resolveSecret(name: 'authToken' | 'tenantId', fromCode: unknown, fromEnv: string | undefined): string | undefined {
+function resolveSecret(
+  name: 'authToken' | 'tenantId',
+  fromCode: unknown,
+  fromEnv: string | undefined,
+  warnEnv: WarnEnv,
+): string | undefined {
   if (fromCode !== undefined) {
     if (typeof fromCode !== 'string' || fromCode === '') {
       throw new ConfigError('KPROF_CONFIG_INVALID_OPTION', `${name} must be a non-empty string when set`);
     }
     return fromCode;
   }
-  return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+  if (fromEnv === undefined || fromEnv === '') return undefined;
+  // A header value cannot carry control characters (the exporter would refuse it and fail start()).
+  if (CONTROL_CHARS.test(fromEnv)) {
+    warnEnv(name === 'authToken' ? ENV.authToken : ENV.tenantId, fromEnv, 'contains control characters', `no ${name}`);
+    return undefined;
+  }
+  return fromEnv;
 }
 
 function resolveBasicAuth(
@@ -337,6 +352,10 @@ function resolveBasicAuth(
   if (user === undefined || user === '') return undefined;
   if (password === undefined) {
     warnEnv(ENV.basicAuthUser, user, `${ENV.basicAuthPassword} is not set`, 'no basic auth');
+    return undefined;
+  }
+  if (user.includes(':') || CONTROL_CHARS.test(user) || CONTROL_CHARS.test(password)) {
+    warnEnv(ENV.basicAuthUser, user, "user contains ':' or control characters, or the password contains control characters", 'no basic auth');
     return undefined;
   }
   return Object.freeze({ user, password });

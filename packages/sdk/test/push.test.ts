@@ -105,7 +105,7 @@ describe('start()/stop() lifecycle', () => {
     expect(r).toMatchObject({
       badOption: { name: 'ConfigError', code: 'KPROF_CONFIG_INVALID_OPTION' },
       afterBadOption: { running: false, engine: false },
-      badExportOption: { name: 'ConfigError', code: 'KPROF_EXPORT_INVALID_SERVER_ADDRESS' },
+      badExportOption: { name: 'ConfigError', code: 'KPROF_EXPORT_INVALID_AUTH' },
       afterBadExportOption: { running: false, engine: false },
       stopWhenIdle: 'resolved',
       first: 'ok',
