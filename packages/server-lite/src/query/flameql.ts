@@ -1,6 +1,6 @@
 import { RE2JS } from 're2js';
 import { parseAnchoredRegex } from '../scrape/anchored-regex.js';
-import { LimitError, ValidationError } from './errors.js';
+import { LimitError, ValidationError } from '../errors.js';
 import { readGoStringLiteral } from './go-string-literal.js';
 
 /** Label match operators, as in FlameQL and PromQL. */

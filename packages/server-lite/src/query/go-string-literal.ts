@@ -1,4 +1,4 @@
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../errors.js';
 
 /** Result of {@link readGoStringLiteral}: the decoded value and the index just after the closing quote. */
 export interface StringLiteral {

@@ -1,4 +1,4 @@
-import { LimitError, ValidationError } from './errors.js';
+import { LimitError, ValidationError } from '../errors.js';
 
 /** Options for {@link parseMaxNodes}. */
 export interface MaxNodesOptions {

@@ -1,4 +1,4 @@
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../errors.js';
 
 /** `maxNodes` value meaning "no cut-off", as in Pyroscope's `max-nodes=-1`. */
 export const UNLIMITED_MAX_NODES = -1;

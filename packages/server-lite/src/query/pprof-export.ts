@@ -1,5 +1,5 @@
 import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../errors.js';
 import type { StackTree } from './stack-tree.js';
 
 /** A pprof value type, e.g. `{ type: 'cpu', unit: 'nanoseconds' }`. */

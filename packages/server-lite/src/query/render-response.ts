@@ -1,4 +1,4 @@
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../errors.js';
 import type { DiffFlamebearer, Flamebearer } from './flamebearer.js';
 import type { Timeline } from './timeline.js';
 

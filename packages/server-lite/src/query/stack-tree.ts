@@ -1,5 +1,5 @@
 import { compareUtf8 } from './byte-order.js';
-import { LimitError, ValidationError } from './errors.js';
+import { LimitError, ValidationError } from '../errors.js';
 
 /** One stack and its value; `frames` are root first (caller before callee), like folded text. */
 export interface StackSample {

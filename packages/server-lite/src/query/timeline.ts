@@ -1,4 +1,4 @@
-import { LimitError } from './errors.js';
+import { LimitError } from '../errors.js';
 
 /** Pyroscope's timeline JSON (`timeline` in `/render`); times in unix seconds. */
 export interface Timeline {
