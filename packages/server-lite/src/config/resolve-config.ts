@@ -190,7 +190,7 @@ function keysOf(defaults: object): KeySpec[] {
 }
 
 function kebab(camel: string): string {
-  return camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/-(ms|bytes)$/, '');
+  return camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/-ms$/, '');
 }
 
 type ValueReader = (key: string, value: unknown, path: string, problems: ConfigProblems) => number | undefined;
