@@ -1,5 +1,6 @@
-import { heap, type SourceMapper } from '@datadog/pprof';
+import type { SourceMapper } from '@datadog/pprof';
 import type { Profile } from 'pprof-format';
+import { loadEngine } from './engine.js';
 import { ConfigError, ConflictError } from './errors.js';
 import { applyPyroscopeSampleTypeNames } from './pprof/sample-type-names.js';
 
@@ -49,7 +50,7 @@ class HeapCollector {
   /** Called by `stop()`: stops sampling if `start()` started it and nobody else asked for it. */
   detachSdk(): void {
     if (this.running && this.startedBySdk && !this.requestedOutsideSdk) {
-      heap.stop();
+      loadEngine().heap.stop();
       this.running = undefined;
     }
     this.startedBySdk = false;
@@ -76,7 +77,7 @@ class HeapCollector {
       );
     }
     try {
-      const profile = heap.profile(undefined, this.sourceMapper);
+      const profile = loadEngine().heap.profile(undefined, this.sourceMapper);
       this.snapshots++;
       return applyPyroscopeSampleTypeNames(profile);
     } catch (err) {
@@ -94,6 +95,7 @@ class HeapCollector {
   }
 
   private startEngine(settings: { intervalBytes: number; stackDepth: number }): void {
+    const { heap } = loadEngine();
     try {
       heap.start(settings.intervalBytes, settings.stackDepth);
     } catch (err) {

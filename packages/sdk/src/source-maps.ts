@@ -1,4 +1,5 @@
-import { SourceMapper } from '@datadog/pprof';
+import type { SourceMapper } from '@datadog/pprof';
+import { loadEngine } from './engine.js';
 import type { Logger } from './logger.js';
 
 /** State of source-map loading, reported in `stats().sourceMaps`. */
@@ -24,7 +25,7 @@ export class SourceMaps {
   private readonly info: SourceMapStats;
 
   constructor(dirs: readonly string[], logger: Logger) {
-    const mapper = new SourceMapper(false);
+    const mapper = new (loadEngine().SourceMapper)(false);
     const info: SourceMapStats = { state: 'loading', dirs, mappedFiles: 0 };
     this.mapper = mapper;
     this.info = info;

@@ -1,5 +1,6 @@
-import { time, type SourceMapper } from '@datadog/pprof';
+import type { SourceMapper } from '@datadog/pprof';
 import { Profile, StringTable, ValueType } from 'pprof-format';
+import { loadEngine } from './engine.js';
 import { AbortError, ConflictError, LimitError, ValidationError } from './errors.js';
 import { sampleLabels, profilerContextSync } from './labels/label-context.js';
 import { detectContextMode, type ContextMode } from './labels/profiler-context-sync.js';
@@ -237,6 +238,7 @@ export class TimeCollector {
   }
 
   private startEngine(): void {
+    const { time } = loadEngine();
     if (time.isStarted()) {
       throw new ConflictError(
         'KPROF_TIME_PROFILER_IN_USE',
@@ -266,6 +268,7 @@ export class TimeCollector {
   /** Cuts the current chunk and hands it to every consumer. `final` stops the profiler instead of restarting it. */
   private rotate(final: boolean): void {
     if (!this.running) return;
+    const { time } = loadEngine();
     const startMs = this.chunkStartMs;
     let profile: Profile;
     try {

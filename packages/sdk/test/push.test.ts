@@ -124,3 +124,20 @@ describe('start()/stop() lifecycle', () => {
     });
   });
 });
+
+describe('without a loadable profiling engine', () => {
+  it('imports and labels fine; profiling calls fail with KPROF_ENGINE_UNAVAILABLE', async () => {
+    const outDir = tempDir('no-engine');
+    const r = await runFixture('engine-unavailable', { outDir });
+    const unavailable = { name: 'KprofError', code: 'KPROF_ENGINE_UNAVAILABLE', message: expect.stringMatching(/could not be loaded.*testos/) };
+    expect(r).toMatchObject({
+      labels: { route: '/x' },
+      start: unavailable,
+      running: false,
+      window: unavailable,
+      heap: unavailable,
+      stats: false,
+      stop: 'ok',
+    });
+  });
+});

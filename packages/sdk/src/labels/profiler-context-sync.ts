@@ -1,5 +1,5 @@
 import { createHook, type AsyncHook } from 'node:async_hooks';
-import { time } from '@datadog/pprof';
+import { loadEngine } from '../engine.js';
 import type { LabelSet } from './label-set.js';
 
 /**
@@ -58,7 +58,7 @@ export class ProfilerContextSync {
   run<R>(labels: LabelSet, parent: LabelSet | undefined, fn: () => R): R {
     if (this.mode === 'cped') {
       try {
-        return time.runWithContext(labels, fn);
+        return loadEngine().time.runWithContext(labels, fn);
       } catch (err) {
         // runWithContext throws only before calling fn (profiler stopped between the check and the call).
         if (err instanceof Error && /not started|AsyncContextFrame/.test(err.message)) {
@@ -81,7 +81,7 @@ export class ProfilerContextSync {
     if (labels === this.lastPushed) return;
     this.lastPushed = labels;
     try {
-      time.setContext(labels);
+      loadEngine().time.setContext(labels);
       this.pushes++;
     } catch {
       // An exception thrown from an async hook would kill the process.

@@ -1,7 +1,7 @@
-import { encode } from '@datadog/pprof';
+import { loadEngine } from '../engine.js';
 import type { Profile } from 'pprof-format';
 
 /** Gzip-compressed pprof bytes of `profile` (compression off the main thread, via zlib's thread pool). */
 export async function encodeProfile(profile: Profile): Promise<Uint8Array> {
-  return encode(profile);
+  return loadEngine().encode(profile);
 }
