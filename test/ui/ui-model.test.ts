@@ -93,10 +93,11 @@ describe('matchSearch', () => {
 
 describe('formats', () => {
   it.each([
-    { name: 'ns as s', v: 1_500_000_000, units: 'nanoseconds', rate: 0, out: '1.50 s' },
+    { name: 'ns as s', v: 1_500_000_000, units: 'nanoseconds', rate: 0, out: '1.5 s' },
     { name: 'ns as ms', v: 12_300_000, units: 'nanoseconds', rate: 0, out: '12.3 ms' },
     { name: 'bytes as MB', v: 5 * 1024 * 1024, units: 'bytes', rate: 0, out: '5 MB' },
-    { name: 'cpu samples with time', v: 250, units: 'samples', rate: 100, out: '250 samples (2.50 s)' },
+    { name: 'cpu samples with time', v: 250, units: 'samples', rate: 100, out: '250 samples (2.5 s)' },
+    { name: 'trailing zeros dropped', v: 1_234_000, units: 'nanoseconds', rate: 0, out: '1.23 ms' },
     { name: 'objects', v: 12_000, units: 'objects', rate: 0, out: '12k objects' },
   ])('$name', ({ v, units, rate, out }) => {
     expect(formatValue(v, { units, sampleRate: rate })).toBe(out);

@@ -22,7 +22,9 @@ function scaled(value: number, steps: Array<[number, string]>, sep: string): str
 
 function trim(n: number): string {
   if (Number.isInteger(n)) return String(n);
-  return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+  // Three significant digits, without trailing zeros: 3.6k, 36 s, 12.3 ms.
+  const fixed = n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
 }
 
 /**

@@ -106,7 +106,7 @@ export class FunctionTable {
 
     const shown = rows.slice(0, MAX_TABLE_ROWS);
     const body = h('tbody', {}, ...shown.map((s) => {
-      const pick = h('button', { type: 'button', class: 'fn-name', title: s.name, text: s.name, 'aria-label': `Highlight ${s.name} in the flamegraph` });
+      const pick = h('button', { type: 'button', class: 'fn-name', title: `Highlight ${s.name} in the flamegraph`, text: s.name });
       pick.addEventListener('click', () => this.onPick(s.name));
       const cells: HTMLElement[] = [h('th', { scope: 'row' }, pick)];
       if (data.diff) {

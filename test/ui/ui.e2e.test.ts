@@ -1,0 +1,296 @@
+// End-to-end: the built UI in real headless Chromium against a real HTTP server on loopback that
+// answers with server-lite's own flamebearer/timeline/pprof encoders (see fixture-server.ts).
+// Assertions go through the accessible DOM (tables, tooltips, labels, status), not pixels.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import { Profile } from 'pprof-format';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { HOT_FUNCTION, fixtureSeries } from './fixture-profiles.js';
+import { type FixtureServer, startFixtureServer } from './fixture-server.js';
+
+const PKG = join(__dirname, '..', '..', 'packages', 'server-lite');
+const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'ui');
+const ROW_PX = 20;
+// Row of each frame in shop.cpu: root, goexit, conn.serve, serverHandler, ServeHTTP, handler, leaf.
+const HANDLER_ROW = 5;
+const HOT_ROW = 6;
+
+let server: FixtureServer;
+let context: BrowserContext;
+let userDataDir: string;
+
+beforeAll(async () => {
+  const build = spawnSync(process.execPath, [join(PKG, 'ui', 'build.mjs')], { encoding: 'utf8' });
+  expect(build.status, build.stderr + build.stdout).toBe(0);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  server = await startFixtureServer(fixtureSeries(Date.now()));
+  userDataDir = mkdtempSync(join(tmpdir(), 'kprof-ui-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1400, height: 1000 },
+  });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await server?.close();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+});
+
+async function open(path: string): Promise<Page> {
+  const page = await context.newPage();
+  onTestFinished(() => page.close());
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  onTestFinished(() => expect(errors, 'uncaught errors in the page').toEqual([]));
+  await page.goto(server.url + path);
+  return page;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** Hovers along a flamegraph row until the tooltip names `name`; returns the x offset. */
+async function findFrame(page: Page, row: number, name: string): Promise<number> {
+  const box = await page.locator('canvas.flame-canvas').boundingBox();
+  if (!box) throw new Error('no flamegraph canvas');
+  const y = box.y + row * ROW_PX + ROW_PX / 2;
+  const seen = new Set<string>();
+  for (let x = 2; x < box.width; x += 5) {
+    await page.mouse.move(box.x + x, y);
+    const tip = page.locator('#flame-tooltip .tooltip-name');
+    if (!(await tip.isVisible())) continue;
+    const text = (await tip.textContent()) ?? '';
+    seen.add(text);
+    if (text === name) return x;
+  }
+  throw new Error(`no frame ${name} in row ${row}; saw ${[...seen].join(', ')}`);
+}
+
+async function tooltipAt(page: Page, row: number, x: number): Promise<string> {
+  const box = await page.locator('canvas.flame-canvas').boundingBox();
+  if (!box) throw new Error('no flamegraph canvas');
+  await page.mouse.move(box.x + x, box.y + row * ROW_PX + ROW_PX / 2);
+  await expect.poll(() => page.locator('#flame-tooltip').isVisible()).toBe(true);
+  return (await page.locator('#flame-tooltip .tooltip-name').textContent()) ?? '';
+}
+
+function functionRow(page: Page, name: string) {
+  return page.locator('table.fn-table tbody tr').filter({ has: page.getByRole('rowheader', { name, exact: true }) });
+}
+
+const currentCrumb = (page: Page) => page.locator('nav[aria-label="Flamegraph zoom path"] [aria-current="true"]');
+
+describe('kprof UI in Chromium', () => {
+  it('lists apps grouped by name with their profile types, and filters them', async () => {
+    const page = await open('/');
+    const apps = page.getByRole('list', { name: 'Applications' });
+    await expect.poll(() => apps.locator(':scope > li h3').allTextContents()).toEqual(['big', 'checkout', 'shop']);
+    expect(await page.getByRole('list', { name: 'shop profile types' }).getByRole('link').allTextContents())
+      .toEqual(['alloc_space', 'cpu']);
+    await shot(page, 'apps');
+    await page.getByLabel('Search applications').fill('check');
+    await expect.poll(() => apps.locator(':scope > li h3').allTextContents()).toEqual(['checkout']);
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'apps' }).textContent()).toBe('1 of 3 apps');
+  });
+
+  it('opens an app: flamegraph, table with the hot function, tooltip, zoom in and out', async () => {
+    const page = await open('/');
+    await page.getByRole('list', { name: 'shop profile types' }).getByRole('link', { name: 'cpu' }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('query')).toBe('shop.cpu');
+    const hot = functionRow(page, HOT_FUNCTION);
+    await expect.poll(() => hot.count()).toBe(1);
+    // Self of the hot loop in the last hour: 4 profiles × 900 samples at 100 Hz = 36 s.
+    expect(await hot.locator('td').first().textContent()).toMatch(/^3\.6k samples \(36 s\) \(\d+\.\d%\)$/);
+    await expect.poll(() => page.locator('svg.timeline').getAttribute('aria-label')).toMatch(/^Timeline: \d+ samples/);
+    await shot(page, 'flamegraph');
+
+    const x = await findFrame(page, HOT_ROW, HOT_FUNCTION);
+    expect(await page.locator('#flame-tooltip dl').textContent()).toMatch(/Total3\.6k samples \(36 s\) \(\d+\.\d%\)Self/);
+    const box = await page.locator('canvas.flame-canvas').boundingBox();
+    await page.mouse.click((box?.x ?? 0) + x, (box?.y ?? 0) + HOT_ROW * ROW_PX + ROW_PX / 2);
+    await expect.poll(() => currentCrumb(page).textContent()).toBe(HOT_FUNCTION);
+    // Zoomed: the hot loop now spans the whole row, its parent still sits above it.
+    expect(await tooltipAt(page, HOT_ROW, (box?.width ?? 0) - 4)).toBe(HOT_FUNCTION);
+    expect(await tooltipAt(page, HANDLER_ROW, 3)).toBe('main.handleCheckout');
+    await shot(page, 'flamegraph-zoomed');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => currentCrumb(page).textContent()).toBe('main.handleCheckout');
+    await page.getByRole('navigation', { name: 'Flamegraph zoom path' }).getByRole('button', { name: 'total' }).click();
+    await expect.poll(() => currentCrumb(page).textContent()).toBe('total');
+  });
+
+  it('search highlights matches with their share, filters the table, and round-trips through the URL', async () => {
+    const page = await open('/?view=single&query=shop.cpu%7Benv%3D%22prod%22%7D');
+    await expect.poll(() => functionRow(page, HOT_FUNCTION).count()).toBe(1);
+    await page.getByLabel('Search functions').fill('json');
+    // Two json frames under each handler; 200 of every 1460 samples lie under them, 4 profiles in the hour.
+    const share = `${((200 / 1460) * 100).toFixed(1)}%`;
+    const status = page.locator('.search-status');
+    await expect.poll(() => status.textContent()).toBe(`4 frames match “json”: ${share} of total (800 samples (8 s))`);
+    const names = await page.locator('table.fn-table tbody th').allTextContents();
+    expect(names.sort()).toEqual(['encoding/json.(*encodeState).marshal', 'encoding/json.Marshal']);
+    await shot(page, 'search');
+
+    const url = page.url();
+    expect(new URL(url).searchParams.get('search')).toBe('json');
+    const again = await open(url.slice(server.url.length));
+    await expect.poll(() => again.locator('.search-status').textContent()).toBe(`4 frames match “json”: ${share} of total (800 samples (8 s))`);
+    expect(await again.getByLabel('Search functions').inputValue()).toBe('json');
+    expect(await again.getByLabel('Profile type').inputValue()).toBe('shop.cpu');
+    expect(await again.getByRole('heading', { level: 2 }).textContent()).toBe('shop.cpu{env="prod"}');
+  });
+
+  it('picking a table row highlights that function in the flamegraph', async () => {
+    const page = await open('/?view=single&query=shop.cpu');
+    await page.locator('table.fn-table').getByRole('button', { name: HOT_FUNCTION, exact: true }).click();
+    await expect.poll(() => page.locator('.search-status').textContent()).toMatch(/^1 frame match “main\.hotLoop”: \d+\.\d% of total/);
+    expect(new URL(page.url()).searchParams.get('search')).toBe(HOT_FUNCTION);
+  });
+
+  it('sorts the table by a column with aria-sort', async () => {
+    const page = await open('/?view=single&query=shop.cpu%7Benv%3D%22prod%22%7D');
+    await expect.poll(() => functionRow(page, HOT_FUNCTION).count()).toBe(1);
+    const first = () => page.locator('table.fn-table tbody th').first().textContent();
+    expect(await first()).toBe(HOT_FUNCTION);
+    await page.getByRole('columnheader', { name: 'Function' }).getByRole('button').click();
+    await expect.poll(() => page.getByRole('columnheader', { name: 'Function' }).getAttribute('aria-sort')).toBe('ascending');
+    expect(await first()).toBe('database/sql.(*DB).conn');
+  });
+
+  it('adds a label filter with names from /labels and values from /label-values', async () => {
+    const page = await open('/?view=single&query=shop.cpu');
+    await expect.poll(() => functionRow(page, HOT_FUNCTION).count()).toBe(1);
+    await page.getByRole('button', { name: '+ Label filter' }).click();
+    const key = page.getByLabel('Label of filter 1');
+    await expect.poll(() => key.locator('option').allTextContents()).toEqual(['(label)', 'env']);
+    await key.selectOption('env');
+    const suggested = async () => Promise.all((await page.locator('#filter-value-0-list option').all()).map((o) => o.getAttribute('value')));
+    await expect.poll(suggested).toEqual(['prod', 'staging']);
+    await page.getByLabel('Value of filter 1').fill('staging');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('query')).toBe('shop.cpu{env="staging"}');
+    await expect.poll(() => functionRow(page, 'main.renderStaging').count()).toBe(1);
+    expect(await functionRow(page, HOT_FUNCTION).count()).toBe(0);
+    expect(server.requests.some((r) => r.startsWith('GET /label-values?label=env&query=shop.cpu'))).toBe(true);
+  });
+
+  it('diff of the window before and after the hot path shows it as increased', async () => {
+    const page = await open('/?view=single&query=shop.cpu%7Benv%3D%22prod%22%7D');
+    await page.getByRole('button', { name: 'Compare ranges (diff)' }).click();
+    await page.getByLabel('Baseline from').fill('now-2h');
+    await page.getByLabel('Baseline until').fill('now-1h');
+    await page.getByLabel('Comparison from').fill('now-1h');
+    await page.getByLabel('Comparison until').fill('now');
+    await page.getByRole('button', { name: 'Apply range' }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('view')).toBe('diff');
+    const hot = functionRow(page, HOT_FUNCTION);
+    await expect.poll(() => hot.count()).toBe(1);
+    const change = hot.locator('td.change');
+    const before = 50 / 610;
+    const after = 900 / 1460;
+    expect(await change.textContent()).toBe(`+${(((after - before) / before) * 100).toFixed(1)}%`);
+    expect(await change.getAttribute('class')).toContain('up');
+    // The diff table sorts by change, so the hot loop leads; a shrinking frame shows as down.
+    expect(await page.locator('table.fn-table tbody th').first().textContent()).toBe(HOT_FUNCTION);
+    expect(await functionRow(page, 'database/sql.(*DB).conn').locator('td.change').getAttribute('class')).toContain('down');
+    const x = await findFrame(page, HOT_ROW, HOT_FUNCTION);
+    expect(x).toBeGreaterThan(0);
+    expect(await page.locator('#flame-tooltip dl').textContent()).toMatch(/Baseline total.*Comparison total.*Change\+\d+\.\d%/);
+    await shot(page, 'diff');
+
+    const again = await open(page.url().slice(server.url.length));
+    await expect.poll(() => functionRow(again, HOT_FUNCTION).locator('td.change').textContent())
+      .toBe(`+${(((after - before) / before) * 100).toFixed(1)}%`);
+    expect(await again.getByLabel('Baseline from').inputValue()).toBe('now-2h');
+  });
+
+  it('dragging across the timeline selects an absolute sub-range', async () => {
+    const page = await open('/?view=single&query=shop.cpu');
+    const tl = page.locator('svg.timeline');
+    await expect.poll(() => tl.count()).toBe(1);
+    const box = await tl.boundingBox();
+    if (!box) throw new Error('no timeline');
+    await page.mouse.move(box.x + box.width * 0.2, box.y + 30);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + 30, { steps: 5 });
+    await page.mouse.move(box.x + box.width * 0.7, box.y + 30, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(() => new URL(page.url()).searchParams.get('from')).toMatch(/^\d{10}$/);
+    const p = new URL(page.url()).searchParams;
+    const span = Number(p.get('until')) - Number(p.get('from'));
+    expect(span).toBeGreaterThan(1500);
+    expect(span).toBeLessThan(2100);
+    await expect.poll(() => page.getByLabel('From', { exact: true }).inputValue()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+  });
+
+  it('downloads the current view as gzipped pprof', async () => {
+    const page = await open('/?view=single&query=shop.cpu');
+    const link = page.getByRole('link', { name: 'Download pprof' });
+    const href = await link.getAttribute('href');
+    expect(href).toContain('format=pprof');
+    const res = await fetch(server.url + href);
+    expect(res.status).toBe(200);
+    const profile = Profile.decode(gunzipSync(Buffer.from(await res.arrayBuffer())));
+    const strings = profile.stringTable.strings;
+    expect(strings).toContain(HOT_FUNCTION);
+  });
+
+  it.each([
+    { name: 'empty range', path: '/?view=single&query=shop.cpu&from=now-7d&until=now-6d', role: 'status', text: /^No data in this range/ },
+    { name: 'server error', path: '/?view=single&query=shop.cpu%7Benv%3D', role: 'alert', text: /^Could not load the profile\. The server answered 400: / },
+    { name: 'no apps yet', path: '/?view=targets', role: 'status', text: /answered 404/ },
+  ])('shows the $name state', async ({ path, role, text }) => {
+    const page = await open(path);
+    const msg = page.locator(`.message[role="${role}"]`);
+    await expect.poll(async () => ((await msg.count()) ? msg.textContent() : '')).toMatch(text);
+    await shot(page, `state-${path.includes('targets') ? 'targets' : role}`);
+  });
+
+  it('renders and zooms an 8,192-node profile (timings in test-artifacts/ui/bench.json)', async () => {
+    const body = await (await fetch(`${server.url}/render?query=big.cpu&from=now-1h&until=now&format=json`)).json() as { flamebearer: { levels: number[][] } };
+    const nodeCount = body.flamebearer.levels.reduce((n, row) => n + row.length / 4, 0);
+    expect(nodeCount).toBeGreaterThanOrEqual(8192);
+
+    const page = await open('/?view=single&query=big.cpu');
+    const graph = page.locator('section.flamegraph');
+    await expect.poll(() => graph.getAttribute('data-render-ms')).toMatch(/^\d+\.\d$/);
+    const firstPaintMs = await page.evaluate(() => performance.now());
+    const renderMs = Number(await graph.getAttribute('data-render-ms'));
+    const box = await page.locator('canvas.flame-canvas').boundingBox();
+    if (!box) throw new Error('no canvas');
+    // Zoom in and out of frames in row 2 (pkgN.Service.Handle); each click redraws synchronously.
+    const zoomMs: number[] = [];
+    for (let k = 0; k < 6; k++) {
+      const x = box.x + 40 + k * 120;
+      const y = box.y + (k % 2 === 0 ? 2 : 0) * ROW_PX + ROW_PX / 2;
+      // A string, so this Node-typed file needs no DOM types; the click zooms and redraws synchronously.
+      const ms = await page.evaluate(`(() => {
+        const c = document.querySelector('canvas.flame-canvas');
+        const t = performance.now();
+        c.dispatchEvent(new MouseEvent('click', { clientX: ${x}, clientY: ${y}, bubbles: true }));
+        return performance.now() - t;
+      })()`) as number;
+      zoomMs.push(ms);
+    }
+    await expect.poll(() => currentCrumb(page).textContent()).toBe('total');
+    const sorted = [...zoomMs].sort((a, b) => a - b);
+    const result = {
+      nodes: nodeCount,
+      pageLoadToFlamegraphMs: Math.round(firstPaintMs),
+      decodeDrawTableMs: renderMs,
+      zoomMedianMs: Number((sorted[Math.floor(sorted.length / 2)] as number).toFixed(2)),
+      zoomMaxMs: Number((sorted[sorted.length - 1] as number).toFixed(2)),
+    };
+    writeFileSync(join(ARTIFACTS, 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);
+    await shot(page, 'big');
+  });
+});
