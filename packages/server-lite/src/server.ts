@@ -85,10 +85,13 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     closing ??= (async () => {
       ready = false;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections go idle as their in-flight responses finish; close them as they do.
+      const sweeper = setInterval(() => server.closeIdleConnections(), 25);
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
       timer.unref();
       await closed;
+      clearInterval(sweeper);
       clearTimeout(timer);
       retention.close();
       batcher.close();

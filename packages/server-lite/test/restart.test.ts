@@ -1,0 +1,119 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { ProfileStore } from '../src/store/profile-store.js';
+import { buildGoBurn, makeTempDir } from './helpers/profiles.js';
+import { get, ingest, startTestServer } from './helpers/test-server.js';
+
+const tmp = makeTempDir('kprof-restart-');
+let goProfile: Buffer;
+const now = Math.floor(Date.now() / 1000);
+const range = { from: String(now - 10), until: String(now) };
+const CLI = join(__dirname, '..', 'src', 'cli.ts');
+
+beforeAll(async () => {
+  const burn = await buildGoBurn(tmp.dir);
+  goProfile = readFileSync(await burn('go.pprof', 300));
+});
+afterAll(() => tmp.cleanup());
+
+// Starts the real CLI (from source through tsx) and resolves with its URL once it prints it.
+async function startCli(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, KPROF_CONFIG: '' },
+  });
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let out = '';
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`kprof-server exited with ${code}: ${err}`)));
+  });
+  return { child, url };
+}
+
+async function post(url: string, name: string): Promise<number> {
+  const qs = new URLSearchParams({ format: 'pprof', name, ...range }).toString();
+  try {
+    const res = await fetch(`${url}/ingest?${qs}`, { method: 'POST', body: goProfile, headers: { 'content-type': 'application/octet-stream' } });
+    await res.arrayBuffer();
+    return res.status;
+  } catch {
+    return 0;
+  }
+}
+
+describe('durability', () => {
+  it('keeps data across a restart', async () => {
+    const dataDir = join(tmp.dir, 'db-restart');
+    const first = await startTestServer(dataDir, '', { closeOnFinish: false });
+    expect((await ingest(first, { format: 'pprof', name: 'keep{env=prod}', ...range }, goProfile)).status).toBe(200);
+    const before = await get(first, '/render', { query: 'keep.cpu{env="prod"}', from: 'now-1h', format: 'collapsed' });
+    await first.close();
+
+    const second = await startTestServer(dataDir);
+    const after = await get(second, '/render', { query: 'keep.cpu{env="prod"}', from: 'now-1h', format: 'collapsed' });
+    expect(after.text.length).toBeGreaterThan(0);
+    expect(after.text).toBe(before.text);
+    // New stacks after the restart get fresh ids that do not collide with the loaded trie.
+    expect((await ingest(second, { name: 'fresh.cpu', ...range }, 'x;y 4\nruntime.main;z 1\n', { 'content-type': 'text/plain' })).status).toBe(200);
+    expect((await get(second, '/render', { query: 'fresh.cpu', from: 'now-1h', format: 'collapsed' })).text).toBe('runtime.main;z 1\nx;y 4\n');
+    expect((await get(second, '/render', { query: 'keep.cpu', from: 'now-1h', format: 'collapsed' })).text).toBe(before.text);
+  });
+
+  it('SIGTERM finishes in-flight ingests, then exits 0', async () => {
+    const dataDir = join(tmp.dir, 'db-sigterm');
+    const { child, url } = await startCli(dataDir);
+    const names = Array.from({ length: 20 }, (_, i) => `term${i}`);
+    const inflight = names.map((n) => post(url, n));
+    // Signal once the first request was answered, while others are still in flight.
+    await Promise.race(inflight);
+    child.kill('SIGTERM');
+    const statuses = await Promise.all(inflight);
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    const acked = names.filter((_, i) => statuses[i] === 200);
+    expect(acked.length).toBeGreaterThan(0);
+    const store = ProfileStore.open(dataDir);
+    onTestFinished(() => store.close());
+    const stored = new Set(store.series().map((s) => s.name));
+    for (const n of acked) expect(stored).toContain(`${n}.cpu`);
+  });
+
+  it('kill -9 during sustained ingest loses nothing acknowledged and leaves an intact database', async () => {
+    const dataDir = join(tmp.dir, 'db-kill');
+    const { child, url } = await startCli(dataDir);
+    const acked: string[] = [];
+    let stop = false;
+    let n = 0;
+    const worker = async (): Promise<void> => {
+      while (!stop) {
+        const name = `kill${n++}`;
+        if ((await post(url, name)) === 200) acked.push(name);
+      }
+    };
+    const workers = [worker(), worker(), worker(), worker()];
+    await expect.poll(() => acked.length, { timeout: 30_000, interval: 20 }).toBeGreaterThanOrEqual(40);
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    stop = true;
+    await Promise.all(workers);
+
+    const store = ProfileStore.open(dataDir);
+    onTestFinished(() => store.close());
+    expect(store.integrityCheck()).toBe('ok');
+    const stored = new Set(store.series().map((s) => s.name));
+    const missing = acked.filter((a) => !stored.has(`${a}.cpu`));
+    expect(missing).toEqual([]);
+  });
+});
