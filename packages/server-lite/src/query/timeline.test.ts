@@ -65,4 +65,25 @@ describe('buildTimeline', () => {
     expect(tl.samples).toHaveLength(1728);
     expect(tl.samples.slice(0, 3)).toEqual([10, 10, 0]);
   });
+
+  it('uses a fixed step snapped down at both ends (Grafana Pyroscope rule)', () => {
+    const B = T0 + 10 * S; // a multiple of 15 s
+    expect(B % (15 * S)).toBe(0);
+    const tl = buildTimeline(
+      [
+        { timeMs: B + 2 * S, value: 1 }, // before `from`, but inside the snapped first bucket
+        { timeMs: B + 15 * S, value: 2 },
+        { timeMs: B + 44 * S, value: 3 },
+        { timeMs: B + 45 * S, value: 4 }, // at the snapped end: outside
+      ],
+      B + 5 * S,
+      B + 50 * S,
+      { stepMs: 15 * S },
+    );
+    expect(tl).toEqual({ startTime: B / 1000, samples: [1, 2, 3], durationDelta: 15, watermarks: {} });
+  });
+
+  it.each([{ stepMs: 0 }, { stepMs: 1500 }, { stepMs: -1000 }])('rejects step $stepMs with KPROF_QUERY_BAD_STEP', ({ stepMs }) => {
+    expect(() => buildTimeline([], T0, T0 + H, { stepMs })).toThrow(expect.objectContaining({ code: 'KPROF_QUERY_BAD_STEP' }));
+  });
 });

@@ -1,4 +1,4 @@
-import { LimitError } from '../errors.js';
+import { LimitError, ValidationError } from '../errors.js';
 
 /** Pyroscope's timeline JSON (`timeline` in `/render`); times in unix seconds. */
 export interface Timeline {
@@ -30,6 +30,16 @@ export function timelineStep(fromMs: number, untilMs: number): number {
   return step;
 }
 
+/** Options for {@link buildTimeline}. */
+export interface TimelineOptions {
+  /**
+   * Fixed bucket width in ms (whole seconds), for Grafana Pyroscope's `/pyroscope/render`, whose
+   * step the caller picks; the range is then snapped down to step boundaries at both ends.
+   * Default: Pyroscope OG's {@link timelineStep} and 10 s normalisation.
+   */
+  readonly stepMs?: number;
+}
+
 /**
  * Buckets `points` into Pyroscope's timeline for [fromMs, untilMs): the range is normalised the
  * way Pyroscope's segments are (start truncated to 10 s, end rounded up to 10 s), split into
@@ -41,10 +51,24 @@ export function buildTimeline(
   points: Iterable<{ timeMs: number; value: number }>,
   fromMs: number,
   untilMs: number,
+  opts: TimelineOptions = {},
 ): Timeline {
-  const { startMs, endMs } = normalizeRange(fromMs, untilMs);
-  const stepMs = timelineStep(fromMs, untilMs);
-  const count = Math.floor((endMs - startMs) / stepMs);
+  let startMs: number;
+  let endMs: number;
+  let stepMs: number;
+  if (opts.stepMs === undefined) {
+    ({ startMs, endMs } = normalizeRange(fromMs, untilMs));
+    stepMs = timelineStep(fromMs, untilMs);
+  } else {
+    stepMs = opts.stepMs;
+    if (!Number.isSafeInteger(stepMs) || stepMs < 1000 || stepMs % 1000 !== 0) {
+      throw new ValidationError('KPROF_QUERY_BAD_STEP', `timeline step ${stepMs} ms must be a whole number of seconds`);
+    }
+    // Grafana Pyroscope's rule: both ends snapped down to a step boundary.
+    startMs = Math.floor(fromMs / stepMs) * stepMs;
+    endMs = Math.floor(untilMs / stepMs) * stepMs;
+  }
+  const count = Math.max(0, Math.floor((endMs - startMs) / stepMs));
   if (count > MAX_TIMELINE_BUCKETS) {
     throw new LimitError(
       'KPROF_QUERY_TIMELINE_TOO_LONG',
