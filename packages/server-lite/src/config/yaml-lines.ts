@@ -30,12 +30,12 @@ export function parseYamlSource(text: string, file: string): YamlSource {
       const keys: (string | number)[] = [];
       for (const m of path.matchAll(/\[(\d+)\]|([^.[\]]+)/g)) keys.push(m[1] !== undefined ? Number(m[1]) : (m[2] as string));
       for (let n = keys.length; n > 0; n--) {
-        const node = doc.getIn(keys.slice(0, n), true);
-        if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-        // A key whose value is empty (`key:`) has no value node; find the key itself.
+        // Point at the key (`storge:`), not at its value, which may start lines later.
         const parent = n > 1 ? doc.getIn(keys.slice(0, n - 1), true) : doc.contents;
         const keyNode = findKeyNode(parent, keys[n - 1]);
         if (keyNode !== undefined) return lineCounter.linePos(keyNode).line;
+        const node = doc.getIn(keys.slice(0, n), true);
+        if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
       }
       return undefined;
     },

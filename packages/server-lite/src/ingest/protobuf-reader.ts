@@ -25,6 +25,7 @@ export class ProtobufReader {
 
   /** Reads an unsigned varint (int64 two's complement for 10-byte values). */
   varint(): number {
+    const start = this.pos;
     let pos = this.pos;
     // Fast path: up to 4 bytes fit in 28 bits, all arithmetic stays in int32.
     let b = this.byteAt(pos++);
@@ -66,11 +67,18 @@ export class ProtobufReader {
       }
       if (b < 0x80) {
         this.pos = pos;
-        // Bit 63 set: a negative int64 (two's complement); value holds the low 63 bits.
-        return hiBytes === 1 ? value - 2 ** 63 : value;
+        // Bit 63 set: a negative int64 (two's complement). Floats cannot hold 2^63 - n exactly,
+        // so this rare case is redone with BigInt.
+        return hiBytes === 1 ? this.negativeVarint(start, pos) : value;
       }
     }
     throw this.error(`varint longer than 10 bytes at offset ${pos}`);
+  }
+
+  private negativeVarint(start: number, end: number): number {
+    let v = 0n;
+    for (let i = end - 1; i >= start; i--) v = (v << 7n) | BigInt((this.buf[i] as number) & 0x7f);
+    return Number(BigInt.asIntN(64, v));
   }
 
   /** Reads a field key; returns `fieldNumber * 8 + wireType` as protobuf encodes it. */
