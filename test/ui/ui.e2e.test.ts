@@ -1,93 +1,40 @@
 // End-to-end: the built UI in real headless Chromium against a real HTTP server on loopback that
 // answers with server-lite's own flamebearer/timeline/pprof encoders (see fixture-server.ts).
 // Assertions go through the accessible DOM (tables, tooltips, labels, status), not pixels.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { Profile } from 'pprof-format';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ARTIFACTS, ROW_PX, buildUi, clickFrame, currentCrumb, findFrame, functionRow, launchBrowser, openPage, shot, tooltipAt,
+} from './browser-helpers.js';
 import { HOT_FUNCTION, fixtureSeries } from './fixture-profiles.js';
 import { type FixtureServer, startFixtureServer } from './fixture-server.js';
 
-const PKG = join(__dirname, '..', '..', 'packages', 'server-lite');
-const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'ui');
-const ROW_PX = 20;
 // Row of each frame in shop.cpu: root, goexit, conn.serve, serverHandler, ServeHTTP, handler, leaf.
 const HANDLER_ROW = 5;
 const HOT_ROW = 6;
 
 let server: FixtureServer;
 let context: BrowserContext;
-let userDataDir: string;
+let closeBrowser: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  const build = spawnSync(process.execPath, [join(PKG, 'ui', 'build.mjs')], { encoding: 'utf8' });
-  expect(build.status, build.stderr + build.stdout).toBe(0);
-  mkdirSync(ARTIFACTS, { recursive: true });
+  buildUi();
   server = await startFixtureServer(fixtureSeries(Date.now()));
-  userDataDir = mkdtempSync(join(tmpdir(), 'kprof-ui-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1400, height: 1000 },
-  });
+  ({ context, close: closeBrowser } = await launchBrowser());
 });
 
 afterAll(async () => {
-  await context?.close();
+  await closeBrowser?.();
   await server?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
-async function open(path: string): Promise<Page> {
-  const page = await context.newPage();
-  onTestFinished(() => page.close());
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  onTestFinished(() => expect(errors, 'uncaught errors in the page').toEqual([]));
-  await page.goto(server.url + path);
-  return page;
+function open(path: string): Promise<Page> {
+  return openPage(context, server.url + path);
 }
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
-
-/** Hovers along a flamegraph row until the tooltip names `name`; returns the x offset. */
-async function findFrame(page: Page, row: number, name: string): Promise<number> {
-  const box = await page.locator('canvas.flame-canvas').boundingBox();
-  if (!box) throw new Error('no flamegraph canvas');
-  const y = box.y + row * ROW_PX + ROW_PX / 2;
-  const seen = new Set<string>();
-  for (let x = 2; x < box.width; x += 5) {
-    await page.mouse.move(box.x + x, y);
-    const tip = page.locator('#flame-tooltip .tooltip-name');
-    if (!(await tip.isVisible())) continue;
-    const text = (await tip.textContent()) ?? '';
-    seen.add(text);
-    if (text === name) return x;
-  }
-  throw new Error(`no frame ${name} in row ${row}; saw ${[...seen].join(', ')}`);
-}
-
-async function tooltipAt(page: Page, row: number, x: number): Promise<string> {
-  const box = await page.locator('canvas.flame-canvas').boundingBox();
-  if (!box) throw new Error('no flamegraph canvas');
-  await page.mouse.move(box.x + x, box.y + row * ROW_PX + ROW_PX / 2);
-  await expect.poll(() => page.locator('#flame-tooltip').isVisible()).toBe(true);
-  return (await page.locator('#flame-tooltip .tooltip-name').textContent()) ?? '';
-}
-
-function functionRow(page: Page, name: string) {
-  return page.locator('table.fn-table tbody tr').filter({ has: page.getByRole('rowheader', { name, exact: true }) });
-}
-
-const currentCrumb = (page: Page) => page.locator('nav[aria-label="Flamegraph zoom path"] [aria-current="true"]');
 
 describe('kprof UI in Chromium', () => {
   it('lists apps grouped by name with their profile types, and filters them', async () => {
@@ -115,8 +62,8 @@ describe('kprof UI in Chromium', () => {
 
     const x = await findFrame(page, HOT_ROW, HOT_FUNCTION);
     expect(await page.locator('#flame-tooltip dl').textContent()).toMatch(/Total3\.6k samples \(36 s\) \(\d+\.\d%\)Self/);
+    await clickFrame(page, HOT_ROW, x);
     const box = await page.locator('canvas.flame-canvas').boundingBox();
-    await page.mouse.click((box?.x ?? 0) + x, (box?.y ?? 0) + HOT_ROW * ROW_PX + ROW_PX / 2);
     await expect.poll(() => currentCrumb(page).textContent()).toBe(HOT_FUNCTION);
     // Zoomed: the hot loop now spans the whole row, its parent still sits above it.
     expect(await tooltipAt(page, HOT_ROW, (box?.width ?? 0) - 4)).toBe(HOT_FUNCTION);

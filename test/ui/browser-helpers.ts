@@ -1,0 +1,98 @@
+// Shared by the UI browser tests: launch headless Chromium, open pages that fail on uncaught
+// errors, and read the flamegraph through its tooltip and breadcrumb (accessible DOM).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, type Locator, type Page, chromium } from 'playwright-core';
+import { expect, onTestFinished } from 'vitest';
+
+/** Where screenshots and timings go (gitignored). */
+export const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'ui');
+/** Height of a flamegraph row, as drawn by the UI (ROW_HEIGHT_PX in flame-graph.ts). */
+export const ROW_PX = 20;
+
+/** Builds the UI into packages/server-lite/dist/ui/public (typecheck included). */
+export function buildUi(): void {
+  const build = spawnSync(process.execPath, [join(__dirname, '..', '..', 'packages', 'server-lite', 'ui', 'build.mjs')], { encoding: 'utf8' });
+  expect(build.status, build.stderr + build.stdout).toBe(0);
+  mkdirSync(ARTIFACTS, { recursive: true });
+}
+
+/** A fresh Chromium profile; `close` removes it. */
+export async function launchBrowser(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'kprof-ui-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1400, height: 1000 },
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens `url` in a new page, closed after the test, which fails on uncaught page errors. */
+export async function openPage(context: BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage();
+  onTestFinished(() => page.close());
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  onTestFinished(() => expect(errors, 'uncaught errors in the page').toEqual([]));
+  await page.goto(url);
+  return page;
+}
+
+/** Full-page screenshot into {@link ARTIFACTS}. */
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** Hovers along a flamegraph row until the tooltip names `name` (or matches it); returns the x offset. */
+export async function findFrame(page: Page, row: number, name: string | RegExp): Promise<number> {
+  const box = await page.locator('canvas.flame-canvas').boundingBox();
+  if (!box) throw new Error('no flamegraph canvas');
+  const y = box.y + row * ROW_PX + ROW_PX / 2;
+  const seen = new Set<string>();
+  for (let x = 2; x < box.width; x += 5) {
+    await page.mouse.move(box.x + x, y);
+    const tip = page.locator('#flame-tooltip .tooltip-name');
+    if (!(await tip.isVisible())) continue;
+    const text = (await tip.textContent()) ?? '';
+    seen.add(text);
+    if (typeof name === 'string' ? text === name : name.test(text)) return x;
+  }
+  throw new Error(`no frame ${String(name)} in row ${row}; saw ${[...seen].join(', ')}`);
+}
+
+/** Name in the tooltip after hovering row `row` at offset `x`. */
+export async function tooltipAt(page: Page, row: number, x: number): Promise<string> {
+  const box = await page.locator('canvas.flame-canvas').boundingBox();
+  if (!box) throw new Error('no flamegraph canvas');
+  await page.mouse.move(box.x + x, box.y + row * ROW_PX + ROW_PX / 2);
+  await expect.poll(() => page.locator('#flame-tooltip').isVisible()).toBe(true);
+  return (await page.locator('#flame-tooltip .tooltip-name').textContent()) ?? '';
+}
+
+/** Clicks the frame of row `row` at offset `x`. */
+export async function clickFrame(page: Page, row: number, x: number): Promise<void> {
+  const box = await page.locator('canvas.flame-canvas').boundingBox();
+  if (!box) throw new Error('no flamegraph canvas');
+  await page.mouse.click(box.x + x, box.y + row * ROW_PX + ROW_PX / 2);
+}
+
+/** The functions-table row whose row header is exactly `name`. */
+export function functionRow(page: Page, name: string): Locator {
+  return page.locator('table.fn-table tbody tr').filter({ has: page.getByRole('rowheader', { name, exact: true }) });
+}
+
+/** The breadcrumb entry of the zoomed frame. */
+export function currentCrumb(page: Page): Locator {
+  return page.locator('nav[aria-label="Flamegraph zoom path"] [aria-current="true"]');
+}

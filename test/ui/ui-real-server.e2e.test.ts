@@ -1,0 +1,144 @@
+// End-to-end against the real server-lite: startServer with its SQLite store, fed through
+// /ingest with a real Go CPU profile (runtime/pprof of a hot loop), a real Node wall profile
+// (@datadog/pprof, the profiler the SDK uses) and an older pprof-format baseline where the hot
+// loop is small. (/render-diff is not routed by server-lite yet; the diff view is covered
+// against server-lite's diff encoder in ui.e2e.test.ts.)
+// The UI is served by createUiHandler in front of the server, as server-core will mount it.
+import { readFileSync } from 'node:fs';
+import { type Server, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KprofServer } from '../../packages/server-lite/src/index.js';
+import { createUiHandler } from '../../packages/server-lite/src/ui/index.js';
+import { buildGoBurn, makeNodeProfile, makeTempDir } from '../../packages/server-lite/test/helpers/profiles.js';
+import { ingest, startTestServer } from '../../packages/server-lite/test/helpers/test-server.js';
+import { buildUi, clickFrame, currentCrumb, findFrame, functionRow, launchBrowser, openPage, shot } from './browser-helpers.js';
+
+const tmp = makeTempDir('kprof-ui-real-');
+let server: KprofServer;
+let front: Server;
+let base: string;
+let context: BrowserContext;
+let closeBrowser: (() => Promise<void>) | undefined;
+
+/** A Go-shaped CPU profile where main.hotLoop has 10% of the samples (the window "before"). */
+function baselineProfile(): Buffer {
+  const st = new StringTable();
+  const names = ['runtime.main', 'main.main', 'main.idleWait', 'main.hotLoop'];
+  const functions = names.map((n, i) => new PprofFunction({ id: i + 1, name: st.dedup(n), systemName: st.dedup(n), filename: st.dedup('main.go') }));
+  const location = functions.map((f) => new Location({ id: f.id, line: [new Line({ functionId: f.id, line: 10 })] }));
+  const periodNs = 10_000_000;
+  return Buffer.from(new Profile({
+    sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') }), new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') })],
+    periodType: new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') }),
+    period: periodNs,
+    sample: [
+      new Sample({ locationId: [3, 2, 1], value: [90, 90 * periodNs] }),
+      new Sample({ locationId: [4, 2, 1], value: [10, 10 * periodNs] }),
+    ],
+    location,
+    function: functions,
+    stringTable: st,
+  }).encode());
+}
+
+beforeAll(async () => {
+  buildUi();
+  const burn = await buildGoBurn(tmp.dir);
+  const goProfile = await burn('go-cpu.pprof', 800);
+  const nodeProfile = await makeNodeProfile(tmp.dir, 'node-wall.pb.gz', 600);
+  server = await startTestServer(join(tmp.dir, 'db'), '', { closeOnFinish: false });
+  const nowS = Math.floor(Date.now() / 1000);
+  const put = async (name: string, fromS: number, body: Buffer): Promise<void> => {
+    const res = await ingest(server, { format: 'pprof', name, from: String(fromS), until: String(fromS + 10) }, body);
+    expect(res, `ingest ${name}`).toEqual({ status: 200, text: '' });
+  };
+  await put('goburn{env=prod}', nowS - 90 * 60, baselineProfile());
+  await put('goburn{env=prod}', nowS - 20 * 60, readFileSync(goProfile));
+  await put('nodeapp{env=prod}', nowS - 15 * 60, readFileSync(nodeProfile));
+
+  const ui = createUiHandler();
+  const upstream = new URL(server.url);
+  front = createServer((req, res) => {
+    if (ui(req, res)) return;
+    const up = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', (err) => res.writeHead(502).end(String(err)));
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+  ({ context, close: closeBrowser } = await launchBrowser());
+});
+
+afterAll(async () => {
+  await closeBrowser?.();
+  await new Promise<void>((resolve) => (front ? front.close(() => resolve()) : resolve()));
+  await server?.close();
+  tmp.cleanup();
+});
+
+function open(path: string): Promise<Page> {
+  return openPage(context, base + path);
+}
+
+/** Hovers rows 1..8 for the first frame named `name`. */
+async function findInRows(page: Page, name: string): Promise<{ row: number; x: number }> {
+  for (let row = 1; row <= 8; row++) {
+    try {
+      return { row, x: await findFrame(page, row, name) };
+    } catch {
+      // not in this row
+    }
+  }
+  throw new Error(`no frame ${name} in rows 1..8`);
+}
+
+describe('kprof UI on a real server-lite', () => {
+  it('lists both apps, renders the Go profile with its hot function, zooms and searches', async () => {
+    const page = await open('/');
+    const apps = page.getByRole('list', { name: 'Applications' });
+    await expect.poll(() => apps.locator(':scope > li h3').allTextContents()).toEqual(['goburn', 'nodeapp']);
+    await shot(page, 'real-apps');
+
+    await page.getByRole('list', { name: 'goburn profile types' }).getByRole('link', { name: 'cpu' }).click();
+    await expect.poll(() => functionRow(page, 'main.hotLoop').count()).toBe(1);
+    // Units come from the server: the cpu series is in nanoseconds, shown as time.
+    expect(await functionRow(page, 'main.hotLoop').locator('td').first().textContent()).toMatch(/^[\d.]+ (ms|s) \(\d+(\.\d+)?%\)$/);
+    const { row, x } = await findInRows(page, 'main.hotLoop');
+    await clickFrame(page, row, x);
+    await expect.poll(() => currentCrumb(page).textContent()).toBe('main.hotLoop');
+    await shot(page, 'real-go-zoomed');
+
+    await page.getByLabel('Search functions').fill('hotLoop');
+    await expect.poll(() => page.locator('.search-status').textContent()).toMatch(/^\d+ frames? match “hotLoop”: \d+(\.\d+)?% of total/);
+    const share = Number(/: ([\d.]+)% of total/.exec((await page.locator('.search-status').textContent()) ?? '')?.[1]);
+    // go-burn spends nearly all its time in hotLoop (coldLoop calls it too).
+    expect(share).toBeGreaterThan(50);
+
+    const url = page.url().slice(base.length);
+    const again = await open(url);
+    await expect.poll(() => again.locator('.search-status').textContent()).toBe(await page.locator('.search-status').textContent());
+  });
+
+  it('renders the Node wall profile with its hot function', async () => {
+    const page = await open('/');
+    await page.getByRole('list', { name: 'nodeapp profile types' }).getByRole('link', { name: 'wall' }).click();
+    await page.getByLabel('Search functions').fill('hotNodeFunction');
+    await expect.poll(() => page.locator('table.fn-table tbody th').allTextContents())
+      .toEqual([expect.stringContaining('hotNodeFunction')]);
+    await shot(page, 'real-node');
+  });
+
+  it('shows only the chosen time window: the older baseline, where the hot loop is 10%', async () => {
+    const page = await open('/?view=single&query=goburn.cpu&from=now-2h&until=now-1h');
+    await expect.poll(() => functionRow(page, 'main.idleWait').count()).toBe(1);
+    expect(await functionRow(page, 'main.hotLoop').locator('td').first().textContent()).toBe('100 ms (10.0%)');
+    expect(await page.getByLabel('From', { exact: true }).inputValue()).toBe('now-2h');
+  });
+});
