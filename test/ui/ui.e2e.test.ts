@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
 import { Profile } from 'pprof-format';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   ARTIFACTS, ROW_PX, buildUi, clickFrame, currentCrumb, findFrame, functionRow, launchBrowser, openPage, shot, tooltipAt,
 } from './browser-helpers.js';
@@ -194,12 +194,30 @@ describe('kprof UI in Chromium', () => {
   it.each([
     { name: 'empty range', path: '/?view=single&query=shop.cpu&from=now-7d&until=now-6d', role: 'status', text: /^No data in this range/ },
     { name: 'server error', path: '/?view=single&query=shop.cpu%7Benv%3D', role: 'alert', text: /^Could not load the profile\. The server answered 400: / },
-    { name: 'no apps yet', path: '/?view=targets', role: 'status', text: /answered 404/ },
+    { name: 'targets API missing', path: '/?view=targets', role: 'status', text: /answered 404/ },
   ])('shows the $name state', async ({ path, role, text }) => {
     const page = await open(path);
     const msg = page.locator(`.message[role="${role}"]`);
     await expect.poll(async () => ((await msg.count()) ? msg.textContent() : '')).toMatch(text);
     await shot(page, `state-${path.includes('targets') ? 'targets' : role}`);
+  });
+
+  it('shows the no-apps state on an empty server', async () => {
+    const empty = await startFixtureServer([]);
+    onTestFinished(() => empty.close());
+    const page = await openPage(context, `${empty.url}/`);
+    await expect.poll(() => page.locator('.message[role="status"]').textContent()).toMatch(/^No applications yet\./);
+  });
+
+  it('compares two label sets in the diff view', async () => {
+    const page = await open('/?view=diff&query=shop.cpu%7Benv%3D%22prod%22%7D&leftFrom=now-1h&leftUntil=now&rightFrom=now-1h&rightUntil=now');
+    await expect.poll(() => functionRow(page, HOT_FUNCTION).count()).toBe(1);
+    await page.getByLabel('Comparison query').fill('shop.cpu{env="staging"}');
+    await page.getByRole('button', { name: 'Apply range' }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('rightQuery')).toBe('shop.cpu{env="staging"}');
+    await expect.poll(() => functionRow(page, 'main.renderStaging').locator('td.change').textContent()).toBe('new');
+    expect(await functionRow(page, HOT_FUNCTION).locator('td.change').textContent()).toBe('removed');
+    expect(await page.getByRole('heading', { level: 2 }).textContent()).toBe('Diff: shop.cpu{env="prod"} vs shop.cpu{env="staging"}');
   });
 
   it('renders and zooms an 8,192-node profile (timings in test-artifacts/ui/bench.json)', async () => {

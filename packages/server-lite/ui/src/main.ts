@@ -65,7 +65,8 @@ async function renderProfile(host: HTMLElement, signal: AbortSignal): Promise<vo
   const bar = h('div', { class: 'bar-slot' });
   const timelineSlot = h('div', { class: 'timeline-slot' });
   const body = h('div', { class: 'profile-body', 'aria-live': 'polite' });
-  const title = h('h2', { text: diff ? `Diff: ${state.query}` : state.query });
+  const right = state.rightQuery && state.rightQuery !== state.query ? ` vs ${state.rightQuery}` : '';
+  const title = h('h2', { text: diff ? `Diff: ${state.query}${right}` : state.query });
   host.replaceChildren(title, bar, timelineSlot, body);
   document.title = `${state.query} · kprof`;
   apps(signal).then((list) => bar.replaceChildren(queryBar(state, list, navigate)))

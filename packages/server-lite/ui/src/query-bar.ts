@@ -83,6 +83,8 @@ export function queryBar(state: ViewState, apps: AppInfo[], onChange: (patch: Pa
     ? [timeField('left-from', 'Baseline from', state.leftFrom), timeField('left-until', 'Baseline until', state.leftUntil),
       timeField('right-from', 'Comparison from', state.rightFrom), timeField('right-until', 'Comparison until', state.rightUntil)]
     : [timeField('time-from', 'From', state.from), timeField('time-until', 'Until', state.until)];
+  // A diff can also compare two label sets: the comparison side may have its own query.
+  const rightQuery = diff ? h('input', { type: 'text', id: 'right-query', value: state.rightQuery || state.query, size: 36, spellcheck: 'false' }) : null;
   const applyTime = h('button', { type: 'button', text: 'Apply range' });
   applyTime.addEventListener('click', () => {
     const values = fields.map((f) => parseTimeInput(f.input.value));
@@ -92,7 +94,10 @@ export function queryBar(state: ViewState, apps: AppInfo[], onChange: (patch: Pa
       return;
     }
     const [a, b, c, d] = values as string[];
-    onChange(diff ? { leftFrom: a, leftUntil: b, rightFrom: c, rightUntil: d } : { from: a, until: b });
+    const rq = rightQuery?.value.trim() ?? '';
+    onChange(diff
+      ? { leftFrom: a, leftUntil: b, rightFrom: c, rightUntil: d, rightQuery: rq === state.query ? '' : rq }
+      : { from: a, until: b });
   });
 
   const mode = h('button', { type: 'button', text: diff ? 'Single view' : 'Compare ranges (diff)' });
@@ -108,7 +113,9 @@ export function queryBar(state: ViewState, apps: AppInfo[], onChange: (patch: Pa
     h('span', { class: 'field' }, h('label', { for: 'profile-type', text: 'Profile type' }), typeSelect),
     h('div', { class: 'filter-box' }, filters, addFilter, applyFilters),
     diff ? null : presets,
-    ...fields.map((f) => f.wrap), applyTime, timeError, mode, download);
+    ...fields.map((f) => f.wrap),
+    rightQuery ? h('span', { class: 'field' }, h('label', { for: 'right-query', text: 'Comparison query' }), rightQuery) : null,
+    applyTime, timeError, mode, download);
   // Enter in a field must not reload the page; the explicit buttons apply changes.
   form.addEventListener('submit', (e) => e.preventDefault());
   return form;
