@@ -6,6 +6,7 @@ import { type RenderResponse, decodeFlamebearer } from './flamebearer.js';
 import { FunctionTable } from './function-table.js';
 import { queryBar } from './query-bar.js';
 import { renderTargets } from './targets-view.js';
+import { displayTime } from './time-input.js';
 import { timelineChart } from './timeline-chart.js';
 import { type ViewState, formatState, parseState, withState } from './url-state.js';
 
@@ -95,8 +96,14 @@ async function renderProfile(host: HTMLElement, signal: AbortSignal): Promise<vo
   const fetched = performance.now();
 
   if (!diff && res.timeline && res.timeline.samples.length > 0) {
+    const tl = res.timeline;
+    const endSec = tl.startTime + tl.samples.length * tl.durationDelta;
     timelineSlot.replaceChildren(h('h3', { class: 'sr-only', text: 'Timeline' }),
-      timelineChart(res.timeline, (from, until) => navigate({ from: String(from), until: String(until) })));
+      timelineChart(tl, (from, until) => navigate({ from: String(from), until: String(until) })),
+      h('div', { class: 'timeline-axis' },
+        h('span', { text: displayTime(String(tl.startTime)) }),
+        h('span', { text: `${tl.durationDelta} s buckets · drag to zoom in` }),
+        h('span', { text: displayTime(String(endSec)) })));
   }
   let data;
   try {
@@ -136,6 +143,7 @@ async function renderProfile(host: HTMLElement, signal: AbortSignal): Promise<vo
   graph.element.dataset['fetchMs'] = (fetched - t0).toFixed(1);
   graph.element.dataset['renderMs'] = (t2 - fetched).toFixed(1);
   graph.element.dataset['setupMs'] = (t1 - fetched).toFixed(1);
+  graph.element.dataset['paintedAtMs'] = t2.toFixed(1);
   dispose = () => graph.dispose();
 }
 
