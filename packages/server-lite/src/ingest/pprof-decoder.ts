@@ -146,9 +146,21 @@ export function decodePprof(buf: Buffer, limits: PprofDecodeLimits): DecodedPpro
     locationFrames.push(frames);
   }
 
+  // Location ids are usually 1..n; then a typed array replaces the map on the hot path.
+  let maxId = 0;
+  for (const id of locationIndex.keys()) if (id > maxId) maxId = id;
+  let dense: Int32Array | undefined;
+  if (maxId <= 4 * locationIndex.size + 1024) {
+    dense = new Int32Array(maxId + 1).fill(-1);
+    for (const [id, idx] of locationIndex) dense[id] = idx;
+  }
+  const lookup = dense === undefined ? (id: number): number => locationIndex.get(id) ?? -1 : (id: number): number => (id >= 0 && id < dense.length ? dense[id]! : -1);
+
   const samples: DecodedSample[] = [];
+  const sr = new ProtobufReader(buf);
   for (let i = 0; i < sampleRanges.length; i += 2) {
-    samples.push(readSample(new ProtobufReader(buf, sampleRanges[i], sampleRanges[i + 1]), locationIndex, sampleTypes.length, str));
+    sr.pos = sampleRanges[i]!;
+    samples.push(readSample(sr, sampleRanges[i + 1]!, lookup, sampleTypes.length, str));
   }
   return { sampleTypes, periodType, period, timeNanos, durationNanos, locationFrames, samples };
 }
@@ -205,43 +217,50 @@ function readLocation(r: ProtobufReader, out: Map<number, LocationRecord>): void
 
 function readSample(
   r: ProtobufReader,
-  locationIndex: Map<number, number>,
+  end: number,
+  lookup: (id: number) => number,
   valueCount: number,
   str: (i: number, what: string) => string,
 ): DecodedSample {
   const locs: number[] = [];
   const values: number[] = [];
   let labels: [string, string][] | undefined;
-  while (r.pos < r.end) {
+  while (r.pos < end) {
     const key = r.key();
-    const field = Math.floor(key / 8);
+    const field = key >>> 3;
     const wire = key & 7;
-    if (field === 1) {
-      r.repeatedVarint(wire, (id) => {
-        const idx = locationIndex.get(id);
-        if (idx === undefined) throw r.error(`a sample refers to location ${id}, which is not in the profile`);
-        locs.push(idx);
-      });
-    } else if (field === 2) {
-      r.repeatedVarint(wire, (v) => values.push(v));
+    if (field === 1 || field === 2) {
+      // Packed (the norm) or a single unpacked value; read inline, no callback per value.
+      const stop = wire === WIRE_LEN ? r.lengthEnd() : -1;
+      if (wire !== WIRE_LEN && wire !== WIRE_VARINT) throw r.error(`repeated integer field has wire type ${wire} at offset ${r.pos}`);
+      do {
+        const v = r.varint();
+        if (field === 2) values.push(v);
+        else {
+          const idx = lookup(v);
+          if (idx < 0) throw r.error(`a sample refers to location ${v}, which is not in the profile`);
+          locs.push(idx);
+        }
+      } while (stop >= 0 && r.pos < stop);
+      if (stop >= 0 && r.pos !== stop) throw r.error(`packed field overruns its length at offset ${stop}`);
     } else if (field === 3 && wire === WIRE_LEN) {
-      const end = r.lengthEnd();
-      const lr = new ProtobufReader(r.buf, r.pos, end);
+      const lend = r.lengthEnd();
       let k = 0;
       let v = 0;
-      while (lr.pos < end) {
-        const lk = lr.key();
-        if (lk === 8) k = lr.varint();
-        else if (lk === 16) v = lr.varint();
-        else lr.skip(lk & 7);
+      while (r.pos < lend) {
+        const lk = r.key();
+        if (lk === 8) k = r.varint();
+        else if (lk === 16) v = r.varint();
+        else r.skip(lk & 7);
       }
-      r.pos = end;
+      if (r.pos !== lend) throw r.error(`label overruns its length at offset ${lend}`);
       // Numeric labels (str = 0) do not split series; Pyroscope ignores them too.
       if (v !== 0) (labels ??= []).push([str(k, 'a label key'), str(v, 'a label value')]);
     } else {
       r.skip(wire);
     }
   }
+  if (r.pos !== end) throw r.error(`sample overruns its length at offset ${end}`);
   if (values.length !== valueCount) {
     throw r.error(`a sample has ${values.length} values but the profile has ${valueCount} sample types`);
   }

@@ -124,9 +124,10 @@ export class ProtobufReader {
     }
     if (wire !== WIRE_LEN) throw this.error(`repeated integer field has wire type ${wire} at offset ${this.pos}`);
     const end = this.lengthEnd();
-    const inner = new ProtobufReader(this.buf, this.pos, end);
-    while (inner.pos < end) each(inner.varint());
-    this.pos = end;
+    while (this.pos < end) each(this.varint());
+    // A varint may only overrun the packed field, never the message: varint() bounds by `end`
+    // of the message, so check the packed field's own end here.
+    if (this.pos !== end) throw this.error(`packed field overruns its length at offset ${end}`);
   }
 
   /** Builds the error thrown for malformed input. */

@@ -1,9 +1,8 @@
 import { LimitError } from '../errors.js';
 
-// Trie edges are keyed parent * 2^26 + nameId in one Map; both bounds keep the key exact.
-const NAME_ID_LIMIT = 2 ** 26;
-/** Most stack trie nodes one database holds (a JS Map holds at most 2^24 entries). */
-export const MAX_STACK_NODES = 16_000_000;
+const NAME_ID_LIMIT = 2 ** 30;
+/** Most stack trie nodes one database holds (bounds the edge table at 2^26 slots). */
+export const MAX_STACK_NODES = 30_000_000;
 
 /**
  * In-memory copy of the interned function names and the stack trie. Stack ids are dense
@@ -17,7 +16,7 @@ export class StackInterner {
   #parents = new Int32Array(1024);
   #nameOf = new Int32Array(1024);
   #count = 1;
-  readonly #edges = new Map<number, number>();
+  readonly #edges = new EdgeTable();
   #committedNames = 1;
   #committedStacks = 1;
 
@@ -38,7 +37,7 @@ export class StackInterner {
     this.#ensure(id + 1);
     this.#parents[id] = parent;
     this.#nameOf[id] = nameId;
-    this.#edges.set(parent * NAME_ID_LIMIT + nameId, id);
+    this.#edges.set(parent, nameId, id);
     this.#count = Math.max(this.#count, id + 1);
     this.#committedStacks = this.#count;
   }
@@ -59,9 +58,8 @@ export class StackInterner {
 
   /** Id of the child of `parent` for frame `nameId`, creating the node if new. */
   child(parent: number, nameId: number): number {
-    const key = parent * NAME_ID_LIMIT + nameId;
-    let id = this.#edges.get(key);
-    if (id === undefined) {
+    let id = this.#edges.get(parent, nameId);
+    if (id < 0) {
       id = this.#count;
       if (id >= MAX_STACK_NODES) {
         throw new LimitError('KPROF_STORE_TOO_MANY_STACKS', `the store holds ${id} distinct call paths, its limit; lower storage.max-age or use a new data-dir`);
@@ -69,7 +67,7 @@ export class StackInterner {
       this.#ensure(id + 1);
       this.#parents[id] = parent;
       this.#nameOf[id] = nameId;
-      this.#edges.set(key, id);
+      this.#edges.set(parent, nameId, id);
       this.#count++;
     }
     return id;
@@ -114,10 +112,12 @@ export class StackInterner {
   rollback(): void {
     for (let i = this.#committedNames; i < this.names.length; i++) this.#nameIds.delete(this.names[i]!);
     this.names.length = this.#committedNames;
-    for (let i = this.#committedStacks; i < this.#count; i++) {
-      this.#edges.delete(this.#parents[i]! * NAME_ID_LIMIT + this.#nameOf[i]!);
+    if (this.#count > this.#committedStacks) {
+      this.#count = this.#committedStacks;
+      // Open addressing cannot simply delete; rebuild the edges from the committed nodes.
+      this.#edges.clear();
+      for (let i = 1; i < this.#count; i++) this.#edges.set(this.#parents[i]!, this.#nameOf[i]!, i);
     }
-    this.#count = this.#committedStacks;
   }
 
   #ensure(n: number): void {
@@ -131,4 +131,69 @@ export class StackInterner {
     q.set(this.#nameOf);
     this.#nameOf = q;
   }
+}
+
+/**
+ * Hash table of trie edges (parent, nameId) → child id, open addressing with linear probing in
+ * typed arrays: no per-entry objects and small-integer keys, which a `Map` keyed by a combined
+ * 53-bit number would box.
+ */
+class EdgeTable {
+  #parents = new Int32Array(1 << 12);
+  #names = new Int32Array(1 << 12);
+  #children = new Int32Array(1 << 12).fill(-1);
+  #size = 0;
+
+  get(parent: number, nameId: number): number {
+    const mask = this.#children.length - 1;
+    let i = hash(parent, nameId) & mask;
+    for (;;) {
+      const child = this.#children[i]!;
+      if (child < 0) return -1;
+      if (this.#parents[i] === parent && this.#names[i] === nameId) return child;
+      i = (i + 1) & mask;
+    }
+  }
+
+  set(parent: number, nameId: number, child: number): void {
+    if ((this.#size + 1) * 2 > this.#children.length) this.#grow();
+    this.#insert(parent, nameId, child);
+  }
+
+  clear(): void {
+    this.#children.fill(-1);
+    this.#size = 0;
+  }
+
+  #insert(parent: number, nameId: number, child: number): void {
+    const mask = this.#children.length - 1;
+    let i = hash(parent, nameId) & mask;
+    while (this.#children[i]! >= 0) {
+      if (this.#parents[i] === parent && this.#names[i] === nameId) {
+        this.#children[i] = child;
+        return;
+      }
+      i = (i + 1) & mask;
+    }
+    this.#parents[i] = parent;
+    this.#names[i] = nameId;
+    this.#children[i] = child;
+    this.#size++;
+  }
+
+  #grow(): void {
+    const parents = this.#parents;
+    const names = this.#names;
+    const children = this.#children;
+    const size = children.length * 2;
+    this.#parents = new Int32Array(size);
+    this.#names = new Int32Array(size);
+    this.#children = new Int32Array(size).fill(-1);
+    this.#size = 0;
+    for (let i = 0; i < children.length; i++) if (children[i]! >= 0) this.#insert(parents[i]!, names[i]!, children[i]!);
+  }
+}
+
+function hash(parent: number, nameId: number): number {
+  return (Math.imul(parent, 0x9e3779b1) ^ Math.imul(nameId, 0x85ebca77)) >>> 0;
 }
