@@ -37,7 +37,17 @@ export interface FixtureServer {
   url: string;
   /** Requests seen, as `METHOD path?query`, for asserting what the UI asked. */
   requests: string[];
+  /** Holds every `/render` answer until the returned function is called (to observe loading). */
+  holdRenders(): () => void;
   close(): Promise<void>;
+}
+
+/** Options for {@link startFixtureServer}. */
+export interface FixtureOptions {
+  /** Clock that anchors `now-1h` style times. Default `Date.now`. */
+  nowMs?: () => number;
+  /** Body of `GET /api/v1/targets`; without it the route is 404, as before pull mode. */
+  targets?: unknown;
 }
 
 const MAX_RANGE_MS = 31 * 86_400_000;
@@ -62,12 +72,15 @@ function selectTree(series: FixtureSeries[], query: string, from: string | null,
 }
 
 /** Starts the fixture server on 127.0.0.1 port 0. `nowMs` anchors `now-1h` style times. */
-export async function startFixtureServer(series: FixtureSeries[], nowMs: () => number = Date.now): Promise<FixtureServer> {
+export async function startFixtureServer(series: FixtureSeries[], opts: FixtureOptions = {}): Promise<FixtureServer> {
+  const nowMs = opts.nowMs ?? Date.now;
   const ui = createUiHandler();
   const requests: string[] = [];
-  const server: Server = createServer((req, res) => {
+  let gate: Promise<void> | null = null;
+  const server: Server = createServer(async (req, res) => {
     requests.push(`${req.method} ${req.url}`);
     if (ui(req, res)) return;
+    if (gate && req.url?.startsWith('/render?')) await gate;
     const url = new URL(req.url ?? '/', 'http://x');
     const p = url.searchParams;
     const json = (body: unknown): void => {
@@ -139,9 +152,14 @@ export async function startFixtureServer(series: FixtureSeries[], nowMs: () => n
           });
           return;
         }
+        case '/api/v1/targets':
+          if (opts.targets === undefined) break;
+          json(opts.targets);
+          return;
         default:
-          res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found\n');
+          break;
       }
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found\n');
     } catch (err) {
       res.writeHead(400, { 'content-type': 'text/plain' }).end(`${(err as Error).message}\n`);
     }
@@ -150,6 +168,11 @@ export async function startFixtureServer(series: FixtureSeries[], nowMs: () => n
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
+    holdRenders: () => {
+      let release = (): void => undefined;
+      gate = new Promise<void>((resolve) => { release = resolve; });
+      return () => { gate = null; release(); };
+    },
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

@@ -202,6 +202,42 @@ describe('kprof UI in Chromium', () => {
     await shot(page, `state-${path.includes('targets') ? 'targets' : role}`);
   });
 
+  it('shows a loading state until the profile arrives', async () => {
+    const release = server.holdRenders();
+    const page = await open('/?view=single&query=shop.cpu');
+    const body = page.locator('.profile-body');
+    await expect.poll(() => body.locator('.message[role="status"]').textContent()).toBe('Loading profile…');
+    expect(await body.getAttribute('aria-busy')).toBe('true');
+    release();
+    await expect.poll(() => functionRow(page, HOT_FUNCTION).count()).toBe(1);
+    expect(await body.getAttribute('aria-busy')).toBe('false');
+  });
+
+  it('lists scrape targets with health, last error and labels', async () => {
+    const targets = await startFixtureServer([], {
+      targets: {
+        status: 'success',
+        data: {
+          activeTargets: [
+            { scrapePool: 'go-apps', scrapeUrl: 'http://10.0.0.7:8080/debug/pprof/profile?seconds=10', health: 'up', lastError: '',
+              lastScrape: '2026-11-25T06:00:00Z', labels: { service_name: 'shop', namespace: 'prod' } },
+            { scrapePool: 'go-apps', scrapeUrl: 'http://10.0.0.8:8080/debug/pprof/heap', health: 'down',
+              lastError: 'Get "http://10.0.0.8:8080/debug/pprof/heap": connection refused', lastScrape: '2026-11-25T06:00:01Z', labels: { service_name: 'cart' } },
+          ],
+        },
+      },
+    });
+    onTestFinished(() => targets.close());
+    const page = await openPage(context, `${targets.url}/?view=targets`);
+    const table = page.getByRole('table', { name: '2 scrape targets' });
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(2);
+    const down = table.locator('tbody tr').filter({ has: page.getByRole('rowheader', { name: 'http://10.0.0.8:8080/debug/pprof/heap' }) });
+    expect(await down.locator('td').allTextContents()).toEqual([
+      'go-apps', 'down', '2026-11-25T06:00:01Z', 'Get "http://10.0.0.8:8080/debug/pprof/heap": connection refused', 'service_name=cart',
+    ]);
+    await shot(page, 'targets');
+  });
+
   it('shows the no-apps state on an empty server', async () => {
     const empty = await startFixtureServer([]);
     onTestFinished(() => empty.close());
