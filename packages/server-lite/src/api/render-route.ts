@@ -5,6 +5,7 @@ import { ValidationError } from '../errors.js';
 import { toCollapsed } from '../query/collapsed.js';
 import { buildFlamebearer } from '../query/flamebearer.js';
 import { parseMaxNodes } from '../query/max-nodes-param.js';
+import { buildRenderResponse } from '../query/render-response.js';
 import { buildPprofProfile, describeNodeFrame } from '../query/pprof-export.js';
 import { StackTree } from '../query/stack-tree.js';
 import { parseTimeRange } from '../query/time-range.js';
@@ -79,30 +80,20 @@ export async function render(store: ProfileStore, params: URLSearchParams, limit
     }
     for (const [key, list] of grouped) groups[key] = buildTimeline(list, fromMs, untilMs);
   }
-  const flamebearer = buildFlamebearer(tree, { maxNodes });
-  const body = {
-    version: 1,
-    flamebearer,
+  const response = buildRenderResponse({
+    flamebearer: buildFlamebearer(tree, { maxNodes }),
+    timeline: buildTimeline(points, fromMs, untilMs),
+    groups,
     metadata: {
-      format: 'single',
       spyName: first?.meta.spyName ?? 'unknown',
       sampleRate: first?.meta.sampleRate ?? 100,
       units: first?.meta.units ?? 'samples',
-      name: `${selection.appName} ${rfc3339(fromMs)}`,
-      appName: selection.appName,
-      startTime: Math.floor(fromMs / 1000),
-      endTime: Math.floor(untilMs / 1000),
-      query,
-      maxNodes,
     },
-    timeline: buildTimeline(points, fromMs, untilMs),
-    groups,
-    heatmap: null,
-    annotations: [],
-  };
-  return { body: JSON.stringify(body), contentType: 'application/json; charset=utf-8' };
-}
-
-function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    appName: selection.appName,
+    query,
+    maxNodes,
+    fromMs,
+    untilMs,
+  });
+  return { body: JSON.stringify(response), contentType: 'application/json; charset=utf-8' };
 }
