@@ -75,6 +75,25 @@ describe('kprof UI in Chromium', () => {
     await expect.poll(() => currentCrumb(page).textContent()).toBe('total');
   });
 
+  it('keyboard: arrows move a frame cursor that is announced, Enter zooms, Escape zooms out', async () => {
+    const page = await open('/?view=single&query=shop.cpu%7Benv%3D%22prod%22%7D');
+    await expect.poll(() => functionRow(page, HOT_FUNCTION).count()).toBe(1);
+    await page.locator('canvas.flame-canvas').focus();
+    const announced = page.locator('#flame-cursor');
+    // Children are in byte order: gcBgMarkWorker sits left of goexit, json left of the hot loop.
+    await page.keyboard.press('ArrowDown');
+    expect(await announced.textContent()).toMatch(/^runtime\.gcBgMarkWorker: Total 240 samples/);
+    await page.keyboard.press('ArrowRight');
+    for (let k = 0; k < 5; k++) await page.keyboard.press('ArrowDown');
+    expect(await announced.textContent()).toMatch(/^encoding\/json\.Marshal: /);
+    await page.keyboard.press('ArrowRight');
+    expect(await announced.textContent()).toMatch(/^main\.hotLoop: Total 3\.6k samples \(36 s\) \(\d+\.\d%\), Self /);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => currentCrumb(page).textContent()).toBe(HOT_FUNCTION);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => currentCrumb(page).textContent()).toBe('main.handleCheckout');
+  });
+
   it('search highlights matches with their share, filters the table, and round-trips through the URL', async () => {
     const page = await open('/?view=single&query=shop.cpu%7Benv%3D%22prod%22%7D');
     await expect.poll(() => functionRow(page, HOT_FUNCTION).count()).toBe(1);

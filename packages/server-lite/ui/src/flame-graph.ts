@@ -20,6 +20,9 @@ export class FlameGraph {
   private readonly tooltip: HTMLElement;
   private readonly crumbs: HTMLElement;
   private readonly searchStatus: HTMLElement;
+  private readonly cursorStatus: HTMLElement;
+  /** Frame selected with the keyboard (-1 = none); Enter zooms into it. */
+  private cursor = -1;
   private data: FlameData | null = null;
   private units: ValueUnits = { units: 'samples', sampleRate: 0 };
   private focus = 0;
@@ -34,14 +37,13 @@ export class FlameGraph {
     this.tooltip = h('div', { role: 'tooltip', id: 'flame-tooltip', class: 'flame-tooltip', hidden: true });
     this.crumbs = h('nav', { 'aria-label': 'Flamegraph zoom path', class: 'crumbs' });
     this.searchStatus = h('p', { role: 'status', class: 'search-status', 'aria-live': 'polite' });
+    this.cursorStatus = h('p', { id: 'flame-cursor', class: 'sr-only', 'aria-live': 'polite' });
     this.element = h('section', { class: 'flamegraph', 'aria-label': 'Flamegraph view' },
-      this.crumbs, this.searchStatus, h('div', { class: 'flame-wrap' }, this.canvas, this.tooltip));
+      this.crumbs, this.searchStatus, this.cursorStatus, h('div', { class: 'flame-wrap' }, this.canvas, this.tooltip));
     this.canvas.addEventListener('mousemove', (e) => this.onHover(e));
     this.canvas.addEventListener('mouseleave', () => { this.tooltip.hidden = true; });
     this.canvas.addEventListener('click', (e) => this.onClick(e));
-    this.canvas.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') this.zoomOut();
-    });
+    this.canvas.addEventListener('keydown', (e) => this.onKey(e));
     this.resize = new ResizeObserver(() => this.schedule());
     this.resize.observe(this.canvas);
   }
@@ -51,6 +53,8 @@ export class FlameGraph {
     this.data = data;
     this.units = units;
     this.focus = 0;
+    this.cursor = -1;
+    this.cursorStatus.textContent = '';
     this.search = matchSearch(data, searchTerm);
     this.updateSearchStatus(searchTerm);
     this.updateCrumbs();
@@ -69,6 +73,7 @@ export class FlameGraph {
   zoomTo(i: number): void {
     if (!this.data || i < 0 || i >= this.data.name.length) return;
     this.focus = i;
+    this.cursor = -1;
     this.updateCrumbs();
     this.draw();
   }
@@ -114,7 +119,7 @@ export class FlameGraph {
     });
     this.crumbs.replaceChildren(h('ol', {}, ...items));
     this.canvas.setAttribute('aria-label',
-      `Flamegraph focused on ${data.names[data.name[this.focus] as number]}; click a frame to zoom, Escape to zoom out`);
+      `Flamegraph focused on ${data.names[data.name[this.focus] as number]}; click a frame or use the arrow keys and Enter to zoom, Escape to zoom out`);
   }
 
   private draw(): void {
@@ -175,6 +180,15 @@ export class FlameGraph {
       }
     }
     ctx.globalAlpha = 1;
+    if (this.cursor >= 0) {
+      const s = data.start[this.cursor] as number;
+      const e = s + (data.total[this.cursor] as number);
+      const x0 = (Math.max(s, viewStart) - viewStart) * scale;
+      const w = (Math.min(e, viewEnd) - Math.max(s, viewStart)) * scale;
+      ctx.strokeStyle = '#1b1b1b';
+      ctx.lineWidth = 2;
+      ctx.strokeRect(x0 + 1, rowOf(data, this.cursor) * ROW_HEIGHT_PX + 1, Math.max(w - 2, 2), ROW_HEIGHT_PX - 3);
+    }
     this.lastDrawMs = performance.now() - t0;
     canvas.dataset['drawMs'] = this.lastDrawMs.toFixed(2);
   }
@@ -209,6 +223,24 @@ export class FlameGraph {
       this.canvas.removeAttribute('aria-describedby');
       return;
     }
+    const { name, lines } = this.describe(i);
+    this.tooltip.replaceChildren(
+      h('strong', { class: 'tooltip-name', text: name }),
+      h('dl', {}, ...lines.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })])),
+    );
+    this.tooltip.hidden = false;
+    this.canvas.setAttribute('aria-describedby', 'flame-tooltip');
+    const wrap = this.canvas.getBoundingClientRect();
+    const x = e.clientX - wrap.left + 14;
+    const y = e.clientY - wrap.top + 14;
+    const maxX = wrap.width - this.tooltip.offsetWidth - 4;
+    this.tooltip.style.left = `${Math.max(0, Math.min(x, maxX))}px`;
+    this.tooltip.style.top = `${y}px`;
+  }
+
+  /** Name and value lines of node `i`, for the tooltip and the keyboard announcement. */
+  private describe(i: number): { name: string; lines: Array<[string, string]> } {
+    const data = this.data as FlameData;
     const name = data.names[data.name[i] as number] as string;
     const lines: Array<[string, string]> = [];
     if (data.diff) {
@@ -223,18 +255,38 @@ export class FlameGraph {
       lines.push(['Total', `${formatValue(t, this.units)} (${formatPercent(t, data.numTicks)})`]);
       lines.push(['Self', `${formatValue(sf, this.units)} (${formatPercent(sf, data.numTicks)})`]);
     }
-    this.tooltip.replaceChildren(
-      h('strong', { class: 'tooltip-name', text: name }),
-      h('dl', {}, ...lines.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })])),
-    );
-    this.tooltip.hidden = false;
-    this.canvas.setAttribute('aria-describedby', 'flame-tooltip');
-    const wrap = this.canvas.getBoundingClientRect();
-    const x = e.clientX - wrap.left + 14;
-    const y = e.clientY - wrap.top + 14;
-    const maxX = wrap.width - this.tooltip.offsetWidth - 4;
-    this.tooltip.style.left = `${Math.max(0, Math.min(x, maxX))}px`;
-    this.tooltip.style.top = `${y}px`;
+    return { name, lines };
+  }
+
+  /**
+   * Keyboard: arrows move a frame cursor (Up = caller, Down = first callee, Left/Right =
+   * neighbours in the row), Enter zooms into it, Escape zooms out. The cursor is announced.
+   */
+  private onKey(e: KeyboardEvent): void {
+    const data = this.data;
+    if (!data) return;
+    if (e.key === 'Escape') { this.zoomOut(); return; }
+    if (e.key === 'Enter' && this.cursor >= 0) { this.zoomTo(this.cursor); return; }
+    const cur = this.cursor >= 0 ? this.cursor : this.focus;
+    let next = -1;
+    const row = rowOf(data, cur);
+    if (e.key === 'ArrowUp') next = data.parent[cur] as number;
+    else if (e.key === 'ArrowDown') {
+      const end = data.rowStart[row + 2] ?? -1;
+      for (let k = data.rowStart[row + 1] ?? end; k < end; k++) if (data.parent[k] === cur) { next = k; break; }
+    } else if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
+      const k = cur + (e.key === 'ArrowLeft' ? -1 : 1);
+      const viewStart = data.start[this.focus] as number;
+      const viewEnd = viewStart + (data.total[this.focus] as number);
+      const inRow = k >= (data.rowStart[row] as number) && k < (data.rowStart[row + 1] as number);
+      if (inRow && (data.start[k] as number) < viewEnd && (data.start[k] as number) + (data.total[k] as number) > viewStart) next = k;
+    } else return;
+    e.preventDefault();
+    if (next < 0) return;
+    this.cursor = next;
+    const { name, lines } = this.describe(next);
+    this.cursorStatus.textContent = `${name}: ${lines.map(([k, v]) => `${k} ${v}`).join(', ')}`;
+    this.draw();
   }
 
   private onClick(e: MouseEvent): void {
