@@ -61,6 +61,12 @@ describe('decodeFlamebearer', () => {
     expect(stats).toEqual({ main: [2, 2], a: [2, 1], b: [0, 1] });
   });
 
+  it('also reads leftTicks/rightTicks inside the flamebearer', () => {
+    const { leftTicks, rightTicks, ...top } = diff;
+    const d = decodeFlamebearer({ ...top, flamebearer: { ...diff.flamebearer, leftTicks, rightTicks: rightTicks + 1 } });
+    expect([d.leftTicks, d.rightTicks]).toEqual([2, 3]);
+  });
+
   it('matches what server-lite encodes for a deep, recursive profile', () => {
     const tree = parseCollapsed('main;f;f;f;leaf 5\nmain;g;leaf 3\nmain;f;g 2\n');
     const d = decodeFlamebearer({ flamebearer: buildFlamebearer(tree, { maxNodes: -1 }), metadata: { format: 'single' } });

@@ -1,6 +1,6 @@
 /** Pyroscope OG `/render` and `/render-diff` JSON, as far as the UI reads it. */
 export interface RenderResponse {
-  flamebearer: { names: string[]; levels: number[][]; numTicks: number; maxSelf: number };
+  flamebearer: { names: string[]; levels: number[][]; numTicks: number; maxSelf: number; leftTicks?: number; rightTicks?: number };
   metadata: { format: 'single' | 'double'; units?: string; sampleRate?: number; spyName?: string; name?: string };
   timeline?: { startTime: number; samples: number[]; durationDelta: number } | null;
   leftTicks?: number;
@@ -117,8 +117,9 @@ export function decodeFlamebearer(res: RenderResponse): FlameData {
 
   return {
     names: fb.names, numTicks: fb.numTicks, diff,
-    leftTicks: diff ? (res.leftTicks ?? 0) : fb.numTicks,
-    rightTicks: diff ? (res.rightTicks ?? 0) : 0,
+    // Pyroscope OG puts leftTicks/rightTicks beside `flamebearer`; accept them inside it too.
+    leftTicks: diff ? (res.leftTicks ?? fb.leftTicks ?? 0) : fb.numTicks,
+    rightTicks: diff ? (res.rightTicks ?? fb.rightTicks ?? 0) : 0,
     rowStart, start, total, self, name, parent, leftTotal, leftSelf, rightTotal, rightSelf,
   };
 }
