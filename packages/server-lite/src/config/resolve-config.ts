@@ -222,8 +222,10 @@ function readCount(key: string, value: unknown, path: string, problems: ConfigPr
     if (n !== undefined && n < 1) return problems.add(path, 'must be at least 1 byte');
     return n;
   }
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) return value;
-  return problems.add(path, `expected a whole number ≥ 1, got ${JSON.stringify(value)}`);
+  // The store packs sample positions into sort keys below 2^26; no real profile comes close.
+  const max = key === 'maxSamples' ? 10_000_000 : Number.MAX_SAFE_INTEGER;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= max) return value;
+  return problems.add(path, `expected a whole number ≥ 1${max < Number.MAX_SAFE_INTEGER ? ` and ≤ ${max}` : ''}, got ${JSON.stringify(value)}`);
 }
 
 function readStorageValue(key: string, value: unknown, path: string, problems: ConfigProblems): number | undefined {

@@ -32,6 +32,9 @@ export interface MergedStacks {
   readonly profileCount: number;
 }
 
+// Packing factor for (stack id, sample position) sort keys; see #encodeProfile.
+const SAMPLE_SLOT = 2 ** 26;
+
 /** File name of the database inside the data directory. */
 export const DB_FILE_NAME = 'kprof.db';
 
@@ -209,6 +212,10 @@ export class ProfileStore {
   #encodeProfile(p: IngestProfile, rows: [number, number, number, number, Buffer][], newSeries: StoredSeries[]): void {
     const interner = this.#interner;
     const locNames = p.locationFrames.map((frames) => frames.map((f) => interner.nameId(f)));
+    // Consecutive samples share their root-side locations, so a one-entry cache per location
+    // (last parent stack → resulting stack) skips most trie lookups.
+    const lastParent = new Int32Array(locNames.length).fill(-1);
+    const lastChild = new Int32Array(locNames.length);
     // Stack ids are resolved lazily: a sample used by no series costs nothing.
     const stackIds = new Int32Array(p.stacks.length).fill(-1);
     const stackOf = (si: number): number => {
@@ -217,24 +224,43 @@ export class ProfileStore {
       const locs = p.stacks[si]!;
       id = 0;
       for (let i = locs.length - 1; i >= 0; i--) {
-        const names = locNames[locs[i]!]!;
+        const li = locs[i]!;
+        if (lastParent[li] === id) {
+          id = lastChild[li]!;
+          continue;
+        }
+        const parent = id;
+        const names = locNames[li]!;
         for (let j = 0; j < names.length; j++) id = interner.child(id, names[j]!);
+        lastParent[li] = parent;
+        lastChild[li] = id;
       }
       stackIds[si] = id;
       return id;
     };
     for (const s of p.series) {
       const seriesId = this.#seriesId(s.series, newSeries);
-      const sums = new Map<number, number>();
+      const n = s.sampleIndices.length;
+      // Sort (stack id, sample position) pairs packed in one float: a native numeric sort, no
+      // per-pair objects. Stack ids stay below 2^25 and positions below 2^26, so keys are exact.
+      const keys = new Float64Array(n);
+      for (let i = 0; i < n; i++) keys[i] = stackOf(s.sampleIndices[i]!) * SAMPLE_SLOT + i;
+      keys.sort();
+      const ids: number[] = [];
+      const values: number[] = [];
       let total = 0;
-      for (let i = 0; i < s.sampleIndices.length; i++) {
-        const id = stackOf(s.sampleIndices[i]!);
-        const v = s.values[i]!;
-        sums.set(id, (sums.get(id) ?? 0) + v);
+      for (let i = 0; i < n; i++) {
+        const k = keys[i]!;
+        const id = Math.floor(k / SAMPLE_SLOT);
+        const v = s.values[k - id * SAMPLE_SLOT]!;
         total += v;
+        if (ids.length > 0 && ids[ids.length - 1] === id) values[values.length - 1]! += v;
+        else {
+          ids.push(id);
+          values.push(v);
+        }
       }
-      const ids = [...sums.keys()].sort((a, b) => a - b);
-      rows.push([seriesId, p.startMs, p.endMs, total, encodeSamples(ids, ids.map((id) => sums.get(id)!))]);
+      rows.push([seriesId, p.startMs, p.endMs, total, encodeSamples(ids, values)]);
     }
   }
 

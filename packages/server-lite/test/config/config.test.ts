@@ -72,7 +72,7 @@ describe('resolveConfig', () => {
     { name: 'unknown top-level key', yaml: 'listen: :4040\nstorge:\n  max-age: 1d\n', want: /bad\.yml:2: storge: unknown key/ },
     { name: 'unknown nested key', yaml: 'ingest:\n  max-body-bytes: 1MiB\n  max-bodies: 3\n', want: /bad\.yml:3: ingest\.max-bodies: unknown key; allowed keys: max-body-bytes/ },
     { name: 'bad scrape key', yaml: 'scrape-configs:\n  - job-name: a\n    scrape-intervall: 10s\n', want: /bad\.yml:3: scrape-configs\[0\]\.scrape-intervall: unknown key/ },
-    { name: 'bad value', yaml: 'ingest:\n  max-samples: -4\n', want: /bad\.yml:2: ingest\.max-samples: expected a whole number ≥ 1, got -4/ },
+    { name: 'bad value', yaml: 'ingest:\n  max-samples: -4\n', want: /bad\.yml:2: ingest\.max-samples: expected a whole number ≥ 1 and ≤ 10000000, got -4/ },
     { name: 'bad listen', yaml: 'listen: localhost\n', want: /bad\.yml:1: listen: cannot read listen address "localhost"/ },
     { name: 'bad log level', yaml: 'log-level: loud\n', want: /log-level: unknown level "loud"; use one of fatal, error/ },
     { name: 'short token', yaml: 'auth:\n  query-tokens: [abc]\n', want: /bad\.yml:2: auth\.query-tokens\[0\]: a token must be at least 16 characters/ },
