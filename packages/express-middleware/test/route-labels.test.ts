@@ -45,8 +45,8 @@ describe('profileRoutes labels', () => {
     const context = `requests ${JSON.stringify(counts.map((c) => Object.fromEntries(c)))}, ${profile.sample.length} samples, functions ${profile.function
       .map((f) => profile.stringTable.strings[Number(f.name)])
       .join(' ')}`;
-    // Each route's own code: its handler and the function it burns CPU in (should V8 inline the latter anyway, the
-    // samples land in the handler).
+    // Each route's own code: the function it burns CPU in and its handler (V8 sometimes puts the hot function's
+    // samples on the handler's frame; see go-tool-pprof.test.ts).
     for (const [fn, route] of [[['burnRouteA', 'handleRouteA'], 'GET /a/:id'], [['burnRouteB', 'handleRouteB'], 'GET /b/:id']] as const) {
       const byRoute = samplesByRoute(profile, fn);
       const total = Object.values(byRoute).reduce((a, b) => a + b, 0);

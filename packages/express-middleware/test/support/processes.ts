@@ -54,11 +54,7 @@ export function goVersion(): [number, number] {
   return [Number(m[1]), Number(m[2])];
 }
 
-/**
- * Runs the Node fixture app (see fixtures/pprof-app.cjs). Without inlining: its hot functions are tiny, and once
- * TurboFan inlines one into its caller the samples carry the caller's name, so a test looking for the function by
- * name would flake (seen: burnRouteB's samples under the anonymous route handler).
- */
+/** Runs the Node fixture app (see fixtures/pprof-app.cjs). */
 export function startNodeApp(env: NodeJS.ProcessEnv = {}): Promise<Running> {
-  return spawnListening(process.execPath, ['--no-turbo-inlining', FIXTURE_APP], env);
+  return spawnListening(process.execPath, [FIXTURE_APP], env);
 }
