@@ -42,7 +42,10 @@ export function sendText(res: Response, text: string, contentType = 'text/plain;
   res.end(body);
 }
 
-/** Go 1.22+'s ServeMux answer to a method a `GET /…` pattern does not allow (it comes from the mux: no X-Go-Pprof). */
+/**
+ * The ServeMux's answer to a method a `GET /…` pattern does not allow (net/http/pprof registers such patterns from
+ * Go 1.23). It comes from the mux, not pprof: no X-Go-Pprof.
+ */
 export function sendMethodNotAllowed(res: Response): void {
   const body = Buffer.from('Method Not Allowed\n', 'utf8');
   res.setHeader('Allow', 'GET, HEAD');

@@ -42,7 +42,7 @@ export function pprofRouter(options?: PprofRouterOptions): Router {
 
 async function serve(config: RouterConfig, state: { heapInFlight: number }, req: Request, res: Response): Promise<void> {
   if (!(await authorizeRequest(config, req, res))) return;
-  // Go 1.22+ registers the routes as `GET /debug/pprof/…` (HEAD included); Go 1.19 served any method.
+  // Go 1.23+ registers the routes as `GET /debug/pprof/…` (HEAD included); Go 1.19 served any method.
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendMethodNotAllowed(res);
     return;

@@ -7,8 +7,8 @@ import { request, startGet, type Answer } from './support/http.js';
 import { buildGoFixture, goVersion, spawnListening, startNodeApp, type Running } from './support/processes.js';
 
 const [goMajor, goMinor] = goVersion();
-/** Go 1.22+ registers the routes as `GET /debug/pprof/…` (405 for other methods); Debian's Go 1.19 serves any method. */
-const goHasMethodPatterns = goMajor > 1 || goMinor >= 22;
+/** Go 1.23+ registers the routes as `GET /debug/pprof/…` (405 for other methods); Debian's Go 1.19 serves any method. */
+const goHasMethodPatterns = goMajor > 1 || goMinor >= 23;
 
 const CPU_IN_USE = 'Could not enable CPU profiling: cpu profiling already in use\n';
 const PPROF_BINARY = {
@@ -118,8 +118,8 @@ const ROWS: Row[] = [
     go: goHasMethodPatterns ? NODE_405 : { status: 200, headers: binary('heap'), pprof: true },
     node: NODE_405,
     why: goHasMethodPatterns
-      ? 'same as Go 1.22+'
-      : `Node follows Go 1.22+ (routes registered as "GET /debug/pprof/…": 405 + Allow: GET, HEAD); the installed Go ${goMajor}.${goMinor} serves any method`,
+      ? 'same as Go 1.23+'
+      : `Node follows Go 1.23+ (routes registered as "GET /debug/pprof/…": 405 + Allow: GET, HEAD); the installed Go ${goMajor}.${goMinor} serves any method`,
   },
   {
     name: 'wrong method (DELETE profile)',
@@ -127,7 +127,7 @@ const ROWS: Row[] = [
     method: 'DELETE',
     go: goHasMethodPatterns ? NODE_405 : { status: 200, headers: binary('profile'), pprof: true },
     node: NODE_405,
-    why: `as above: Go ${goMajor}.${goMinor} accepts any method, Go 1.22+ and Node answer 405`,
+    why: `as above: Go ${goMajor}.${goMinor} accepts any method, Go 1.23+ and Node answer 405`,
   },
 ];
 
