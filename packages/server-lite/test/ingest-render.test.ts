@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Function as PprofFunction, Label, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGoBurn, collapsedTotals, makeNodeProfile, makeTempDir, pprofRawTotals, rawProfile } from './helpers/profiles.js';
+import { buildGoBurn, collapsedTotals, makeNodeProfile, makeTempDir, pprofRawTotals, pushWithPyroscopeNode, rawProfile } from './helpers/profiles.js';
 import { get, ingest, startTestServer } from './helpers/test-server.js';
 
 const run = promisify(execFile);
@@ -80,6 +80,21 @@ describe('ingest and render with real profiles', () => {
     expect(flameNames(wall.text)).toContain('hotNodeFunction');
     const apps = JSON.parse((await get(server, '/api/apps')).text) as { name: string; spyName: string }[];
     expect(apps.find((a) => a.name === 'nodeapp.wall')).toMatchObject({ spyName: 'nodespy' });
+  });
+
+  it('takes pushes from the real @pyroscope/nodejs 0.6.4 client, dotted tags and all', async () => {
+    const server = await startTestServer(join(tmp.dir, 'db-pyroscope'));
+    await pushWithPyroscopeNode(server.url, 'pyro-node');
+    const names = JSON.parse((await get(server, '/label-values', { label: '__name__' })).text) as string[];
+    expect(names).toEqual(expect.arrayContaining(['pyro-node.wall', 'pyro-node.cpu']));
+    const labels = JSON.parse((await get(server, '/labels', { query: 'pyro-node.wall' })).text) as string[];
+    expect(labels).toEqual(expect.arrayContaining(['env', 'otel_scope_name', 'process_runtime_name']));
+    const flame = await get(server, '/render', { query: 'pyro-node.wall{env="test"}', from: 'now-1h', format: 'json' });
+    // @pyroscope/nodejs names frames <file>:<function>:<line>.
+    expect(flameNames(flame.text).some((n) => /:hotPyroscopeFunction:\d+$/.test(n))).toBe(true);
+    const apps = JSON.parse((await get(server, '/api/apps')).text) as { name: string; spyName: string; sampleRate: number }[];
+    // The client sends sampleRate=17; the rate comes from the profile's period instead.
+    expect(apps.find((a) => a.name === 'pyro-node.wall')?.sampleRate).toBeGreaterThan(50);
   });
 
   it('label matchers select the right series', async () => {

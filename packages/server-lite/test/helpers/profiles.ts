@@ -97,3 +97,11 @@ export function collapsedTotals(text: string): Map<string, number> {
   }
   return out;
 }
+
+/** Runs the real `@pyroscope/nodejs` 0.6.4 client (installed for the repo's integration tests) against `url`. */
+export async function pushWithPyroscopeNode(url: string, appName: string, ms = 1500): Promise<void> {
+  const testDir = join(__dirname, '..', '..', '..', '..', 'test');
+  // The package's exports hide package.json; its main entry is enough for require().
+  const client = require.resolve('@pyroscope/nodejs', { paths: [testDir] });
+  await run(process.execPath, [join(FIXTURES, 'pyroscope-node-push.cjs'), client, url, appName, String(ms)]);
+}
