@@ -116,6 +116,11 @@ describe('ingest and render with real profiles', () => {
     expect(await ticks('goburn.cpu{region="eu"}')).toBe(3 * one);
     expect(await ticks('goburn.cpu{env="nope"}')).toBe(0);
     expect(JSON.parse((await get(server, '/label-values', { label: 'env' })).text)).toEqual(['dev', 'prod', 'staging']);
+    const grouped = JSON.parse((await get(server, '/render', { query: 'goburn.cpu{env!="dev"}', from: 'now-1h', groupBy: 'env' })).text) as {
+      groups: Record<string, { samples: number[] }>;
+    };
+    expect(Object.keys(grouped.groups).sort()).toEqual(['prod', 'staging']);
+    for (const g of Object.values(grouped.groups)) expect(g.samples.reduce((a, b) => a + b, 0)).toBe(one);
     expect(JSON.parse((await get(server, '/labels')).text)).toEqual(['__name__', 'env', 'region']);
   });
 

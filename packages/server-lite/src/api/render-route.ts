@@ -10,8 +10,8 @@ import { buildPprofProfile, describeNodeFrame } from '../query/pprof-export.js';
 import { StackTree } from '../query/stack-tree.js';
 import { parseTimeRange } from '../query/time-range.js';
 import { type Timeline, buildTimeline } from '../query/timeline.js';
-import type { ProfileStore, StoredSeries } from '../store/profile-store.js';
-import { selectSeries } from './series-selector.js';
+import type { MergedStacks, ProfileStore, StoredSeries } from '../store/profile-store.js';
+import { type Selection, selectSeries } from './series-selector.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -34,20 +34,8 @@ export async function render(store: ProfileStore, params: URLSearchParams, limit
     throw new ValidationError('KPROF_QUERY_BAD_FORMAT', `format ${JSON.stringify(format)} is not supported; use json, pprof or collapsed`);
   }
   const query = params.get('query') ?? params.get('name') ?? '';
-  if (query.trim() === '') throw new ValidationError('KPROF_QUERY_MISSING_QUERY', 'query (or name) is required, e.g. query=myapp.cpu{env="prod"}');
-  const { fromMs, untilMs } = parseTimeRange(params.get('from') ?? undefined, params.get('until') ?? undefined, nowMs, {
-    maxRangeMs: limits.maxRangeMs,
-  });
   const maxNodes = parseMaxNodes(params.get('max-nodes') ?? params.get('maxNodes') ?? undefined);
-  const selection = selectSeries(store, query, limits);
-  const merged = store.mergeStacks(
-    selection.series.map((s) => s.id),
-    fromMs,
-    untilMs,
-    limits.maxProfiles,
-  );
-  const tree = new StackTree();
-  for (const id of merged.stackIds) tree.add(store.frames(id), merged.values[id]!);
+  const { tree, selection, merged, fromMs, untilMs } = mergeSelection(store, query, params.get('from'), params.get('until'), limits, nowMs);
   const first: StoredSeries | undefined = selection.series[0];
 
   if (format === 'collapsed') return { body: toCollapsed(tree), contentType: 'text/plain; charset=utf-8' };
@@ -96,4 +84,39 @@ export async function render(store: ProfileStore, params: URLSearchParams, limit
     untilMs,
   });
   return { body: JSON.stringify(response), contentType: 'application/json; charset=utf-8' };
+}
+
+/** A query merged over a time range. */
+export interface MergedSelection {
+  readonly tree: StackTree;
+  readonly selection: Selection;
+  readonly merged: MergedStacks;
+  readonly fromMs: number;
+  readonly untilMs: number;
+}
+
+/**
+ * Parses the query and range, selects the series and merges their profiles into one tree.
+ * Shared by `/render` and `/render-diff`.
+ */
+export function mergeSelection(
+  store: ProfileStore,
+  query: string,
+  from: string | null,
+  until: string | null,
+  limits: Readonly<QueryLimits>,
+  nowMs: number,
+): MergedSelection {
+  if (query.trim() === '') throw new ValidationError('KPROF_QUERY_MISSING_QUERY', 'query (or name) is required, e.g. query=myapp.cpu{env="prod"}');
+  const { fromMs, untilMs } = parseTimeRange(from ?? undefined, until ?? undefined, nowMs, { maxRangeMs: limits.maxRangeMs });
+  const selection = selectSeries(store, query, limits);
+  const merged = store.mergeStacks(
+    selection.series.map((s) => s.id),
+    fromMs,
+    untilMs,
+    limits.maxProfiles,
+  );
+  const tree = new StackTree();
+  for (const id of merged.stackIds) tree.add(store.frames(id), merged.values[id]!);
+  return { tree, selection, merged, fromMs, untilMs };
 }

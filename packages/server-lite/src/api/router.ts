@@ -9,6 +9,7 @@ import type { WriteBatcher } from '../store/write-batcher.js';
 import { checkBearer } from './auth.js';
 import { labelNames, labelValues, listApps } from './label-routes.js';
 import { readBody } from './read-body.js';
+import { renderDiff } from './render-diff-route.js';
 import { render } from './render-route.js';
 import { sendBody, sendError, sendJson } from './respond.js';
 
@@ -79,6 +80,7 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
   const routes = new Map<string, Handler>([
     ['POST /ingest', ingest],
     ['GET /render', query('/render', (url) => render(store, url.searchParams, config.query, deps.now()))],
+    ['GET /render-diff', query('/render-diff', (url) => renderDiff(store, url.searchParams, config.query, deps.now()))],
     ['GET /labels', query('/labels', (url) => labelNames(store, url.searchParams))],
     ['GET /label-values', query('/label-values', (url) => labelValues(store, url.searchParams))],
     ['GET /api/apps', query('/api/apps', () => listApps(store))],
