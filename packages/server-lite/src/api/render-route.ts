@@ -10,7 +10,7 @@ import { buildPprofProfile, describeNodeFrame } from '../query/pprof-export.js';
 import { StackTree } from '../query/stack-tree.js';
 import { parseTimeRange } from '../query/time-range.js';
 import { type Timeline, buildTimeline } from '../query/timeline.js';
-import type { MergedStacks, ProfileStore, StoredSeries } from '../store/profile-store.js';
+import { type MergedStacks, type ProfileStore, type StoredSeries, mergedValue } from '../store/profile-store.js';
 import { type Selection, selectSeries } from './series-selector.js';
 
 const gzipAsync = promisify(gzip);
@@ -117,6 +117,6 @@ export function mergeSelection(
     limits.maxProfiles,
   );
   const tree = new StackTree();
-  for (const id of merged.stackIds) tree.add(store.frames(id), merged.values[id]!);
+  for (const id of merged.stackIds) tree.add(store.frames(id), mergedValue(merged.values, id));
   return { tree, selection, merged, fromMs, untilMs };
 }

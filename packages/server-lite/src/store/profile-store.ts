@@ -26,14 +26,31 @@ export interface ProfilePoint {
 export interface MergedStacks {
   /** Stack ids with a non-zero value. */
   readonly stackIds: number[];
-  /** Value per stack id (only `stackIds` entries are meaningful). */
-  readonly values: Float64Array;
+  /** Value per stack id (only `stackIds` entries are meaningful); use {@link mergedValue}. */
+  readonly values: MergedValues;
   readonly points: ProfilePoint[];
   readonly profileCount: number;
 }
 
 // Packing factor for (stack id, sample position) sort keys; see #encodeProfile.
 const SAMPLE_SLOT = 2 ** 26;
+
+/** Merged values by stack id: a dense array, or a map for very large tries. */
+export type MergedValues = Float64Array | Map<number, number>;
+
+/** Reads one stack's merged value. */
+export function mergedValue(values: MergedValues, stackId: number): number {
+  return values instanceof Float64Array ? values[stackId]! : (values.get(stackId) ?? 0);
+}
+
+// Tries up to this many nodes are merged into a dense array (32 MiB at the limit).
+const DENSE_MERGE_MAX_STACKS = 4_000_000;
+
+/** Options for {@link ProfileStore.open}. */
+export interface ProfileStoreOptions {
+  /** Largest trie merged into a dense array; bigger ones use a map. Default 4,000,000 nodes. */
+  readonly denseMergeMaxStacks?: number;
+}
 
 /** File name of the database inside the data directory. */
 export const DB_FILE_NAME = 'kprof.db';
@@ -51,18 +68,20 @@ export class ProfileStore {
   readonly #series = new Map<number, StoredSeries>();
   readonly #seriesByKey = new Map<string, number>();
   readonly #stmts: ReturnType<typeof prepare>;
+  readonly #denseMergeMaxStacks: number;
   #closed = false;
   #nextSeriesId = 1;
 
-  private constructor(path: string, db: Database.Database) {
+  private constructor(path: string, db: Database.Database, options: ProfileStoreOptions) {
     this.path = path;
+    this.#denseMergeMaxStacks = options.denseMergeMaxStacks ?? DENSE_MERGE_MAX_STACKS;
     this.#db = db;
     this.#stmts = prepare(db);
     this.#load();
   }
 
   /** Opens (creating if needed) the store in `dataDir`. Throws `ConfigError` `KPROF_STORE_OPEN_FAILED`. */
-  static open(dataDir: string): ProfileStore {
+  static open(dataDir: string, options: ProfileStoreOptions = {}): ProfileStore {
     const path = join(dataDir, DB_FILE_NAME);
     let db: Database.Database | undefined;
     try {
@@ -73,7 +92,7 @@ export class ProfileStore {
       db.pragma('foreign_keys = OFF');
       db.pragma('busy_timeout = 5000');
       migrate(db);
-      return new ProfileStore(path, db);
+      return new ProfileStore(path, db, options);
     } catch (err) {
       db?.close();
       if (typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code.startsWith('KPROF_')) throw err;
@@ -142,13 +161,23 @@ export class ProfileStore {
         `the query selects ${count} profiles, over query.max-profiles (${maxProfiles}); narrow the labels or time range`,
       );
     }
-    const values = new Float64Array(this.#interner.stackCount);
     const stackIds: number[] = [];
     const points: ProfilePoint[] = [];
-    const add = (id: number, v: number): void => {
-      if (values[id] === 0) stackIds.push(id);
-      values[id] = values[id]! + v;
-    };
+    // A dense array indexed by stack id is fastest, but with a huge trie (8 bytes per node per
+    // query) a map of only the touched stacks is kinder to memory.
+    const dense = this.#interner.stackCount <= this.#denseMergeMaxStacks;
+    const values: MergedValues = dense ? new Float64Array(this.#interner.stackCount) : new Map<number, number>();
+    const add =
+      values instanceof Float64Array
+        ? (id: number, v: number): void => {
+            if (values[id] === 0) stackIds.push(id);
+            values[id] = values[id]! + v;
+          }
+        : (id: number, v: number): void => {
+            const prev = values.get(id);
+            if (prev === undefined) stackIds.push(id);
+            values.set(id, (prev ?? 0) + v);
+          };
     for (const seriesId of seriesIds) {
       for (const row of this.#stmts.selectProfiles.iterate(seriesId, fromMs, untilMs) as Iterable<{ start_ms: number; total: number; samples: Buffer }>) {
         decodeSamples(row.samples, add);
