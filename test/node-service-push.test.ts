@@ -73,13 +73,13 @@ describe('example node-service pushing with @kprof/sdk', () => {
     const heaps = receiver.pushes.filter(isHeap);
     expect(heaps.length).toBeGreaterThanOrEqual(1);
     const lastHeap = heaps[heaps.length - 1]!;
-    expect(valueInFunction(lastHeap.profile, 'retainRecords', 'inuse_space').value).toBeGreaterThan(0);
-    expect(fileOfFunction(lastHeap, 'retainRecords')).toMatch(/hot-paths\.ts$/);
+    expect(valueInFunction(lastHeap.profile, 'recordBatch', 'inuse_space').value).toBeGreaterThan(0);
+    expect(fileOfFunction(lastHeap, 'recordBatch')).toMatch(/hot-paths\.ts$/);
 
     // The real `go tool pprof` reads what the SDK pushed.
     const dir = mkdtempSync(join(tmpdir(), 'kprof-pushed-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-    for (const [name, push, fn] of [['time.pb.gz', withCpu!, 'burnCpu'], ['heap.pb.gz', lastHeap, 'retainRecords']] as const) {
+    for (const [name, push, fn] of [['time.pb.gz', withCpu!, 'burnCpu'], ['heap.pb.gz', lastHeap, 'recordBatch']] as const) {
       writeFileSync(join(dir, name), gzipSync(push.profile.encode()));
       const top = execFileSync('go', ['tool', 'pprof', '-top', '-nodecount=200', join(dir, name)], { encoding: 'utf8' });
       expect(top).toContain(fn);
