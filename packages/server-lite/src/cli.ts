@@ -53,7 +53,8 @@ async function main(): Promise<void> {
   try {
     server = await startServer(config);
   } catch (err) {
-    fail(`cannot start: ${(err as Error).message}`);
+    const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    fail(`cannot start: ${(err as Error).message}${inUse ? '; choose another address with --listen or KPROF_LISTEN' : ''}`);
   }
   process.stdout.write(`kprof-server listening on ${server.url} (data in ${config.dataDir})\n`);
   let stopping = false;
