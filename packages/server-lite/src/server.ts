@@ -8,6 +8,7 @@ import { createMetrics } from './observability/metrics.js';
 import { ProfileStore } from './store/profile-store.js';
 import { Retention } from './store/retention.js';
 import { WriteBatcher } from './store/write-batcher.js';
+import { createUiHandler } from './ui/index.js';
 
 /** A running server-lite. */
 export interface KprofServer {
@@ -55,10 +56,12 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     logger: logger.child({ component: 'retention' }),
     now,
   });
-  const server: Server = createServer(
-    { keepAliveTimeout: 5_000, requestTimeout: 60_000, headersTimeout: 30_000 },
-    createRouter({ config, store, batcher, metrics, logger, isReady: () => ready, now }),
-  );
+  const ui = createUiHandler();
+  const router = createRouter({ config, store, batcher, metrics, logger, isReady: () => ready, now });
+  const server: Server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 60_000, headersTimeout: 30_000 }, (req, res) => {
+    // The UI's static files first; everything else (APIs) goes to the router.
+    if (!ui(req, res)) router(req, res);
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

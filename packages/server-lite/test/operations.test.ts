@@ -29,6 +29,17 @@ describe('operations', () => {
     expect(Number(size?.[1])).toBeGreaterThan(0);
   });
 
+  it('serves the web UI at / beside the APIs', async () => {
+    const server = await startTestServer(join(tmp.dir, 'db-ui'));
+    const res = await fetch(`${server.url}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).toMatch(/<script[^>]+assets\/app\.js/);
+    expect((await get(server, '/assets/app.js')).status).toBe(200);
+    // The API routes still answer behind the UI handler.
+    expect((await get(server, '/api/apps')).status).toBe(200);
+  });
+
   it('/ready turns 503 once shutdown begins', async () => {
     const server = await startTestServer(join(tmp.dir, 'db-ready'), '', { closeOnFinish: false });
     const closing = server.close();
