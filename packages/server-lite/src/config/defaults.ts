@@ -38,7 +38,7 @@ export const DEFAULTS = Object.freeze({
   storage: Object.freeze({
     /** `storage.max-age`: profiles older than this are deleted. 14 days. */
     maxAgeMs: 14 * 86_400_000,
-    /** `storage.max-size`: database size over which the oldest profiles are deleted; 0 = no size limit. */
+    /** `storage.max-size-bytes`: database size over which the oldest profiles are deleted; 0 = no size limit. */
     maxSizeBytes: 0,
     /** `storage.retention-interval`: how often retention runs. */
     retentionIntervalMs: 60_000,
