@@ -9,6 +9,8 @@ import { burnCpu, renderReport, retainRecords } from './hot-paths.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const adminPort = Number(process.env.ADMIN_PORT ?? 6060);
+// Loopback by default; set ADMIN_HOST=0.0.0.0 only where a scraper inside the cluster must reach it.
+const adminHost = process.env.ADMIN_HOST ?? '127.0.0.1';
 
 
 start({
@@ -42,14 +44,14 @@ app.get('/users/:id', async (req, res) => {
 const server = app.listen(port, () =>
   console.log(`node-service listening on http://localhost:${(server.address() as AddressInfo).port}`));
 
-// The admin app listens on loopback only: profiles reveal code and cost CPU.
+// The admin app listens apart from the public port: profiles reveal code and cost CPU.
 const admin = express();
 admin.use('/debug/pprof', pprofRouter());
 admin.get('/debug/kprof/stats', (_req, res) => {
   res.json(stats());
 });
-const adminServer = admin.listen(adminPort, '127.0.0.1', () =>
-  console.log(`node-service pprof on http://127.0.0.1:${(adminServer.address() as AddressInfo).port}/debug/pprof/`));
+const adminServer = admin.listen(adminPort, adminHost, () =>
+  console.log(`node-service pprof on http://${adminHost}:${(adminServer.address() as AddressInfo).port}/debug/pprof/`));
 
 // With SELF_LOAD=1 (npm start) the service sends itself a little traffic so the demo has data.
 let loadTimer: NodeJS.Timeout | undefined;
