@@ -64,8 +64,8 @@ export interface ResolvedExporterOptions {
   logger: Logger;
 }
 
-// setTimeout cannot wait longer than this (it fires at once instead).
-const MAX_TIMER_MS = 2_147_483_647;
+/** setTimeout cannot wait longer than this (it fires at once instead). */
+export const MAX_TIMER_MS = 2_147_483_647;
 
 /** Applies defaults and validates; throws `ConfigError` naming the option, its value and the accepted range. */
 export function resolveExporterOptions(opts: PushExporterOptions): ResolvedExporterOptions {

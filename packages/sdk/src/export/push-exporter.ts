@@ -3,7 +3,7 @@ import { Agent } from 'undici';
 import type { Logger } from '../logger.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { guardLogger } from './guarded-logger.js';
-import { resolveExporterOptions, PUSH_EXPORTER_DEFAULTS } from './exporter-options.js';
+import { MAX_TIMER_MS, resolveExporterOptions, PUSH_EXPORTER_DEFAULTS } from './exporter-options.js';
 import type { PushExporterOptions, ResolvedExporterOptions } from './exporter-options.js';
 import { buildIngestUrl } from './ingest-url.js';
 import { decideRetry, describeOutcome } from './retry-policy.js';
@@ -63,8 +63,6 @@ interface FlushWaiter {
   resolve: () => void;
 }
 
-// setTimeout cannot wait longer than this (it fires at once instead).
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Pushes profiles to a Pyroscope-compatible `/ingest` endpoint in the background: one sender loop, at most one request
