@@ -29,13 +29,21 @@ export interface AppInfo {
   readonly spyName?: string;
   readonly sampleRate?: number;
   readonly units?: string;
+  /** End time (unix ms) of the newest stored profile of any series with this name; absent when none is stored. */
+  readonly lastSeen?: number;
 }
 
-/** `GET /api/apps`: one entry per application name (`__name__`), metadata from its first series. */
+/**
+ * `GET /api/apps`: one entry per application name (`__name__`), metadata from its first series,
+ * `lastSeen` from the newest profile across its series (profiles still in the write batch are not counted).
+ */
 export function listApps(store: ProfileStore): AppInfo[] {
   const apps = new Map<string, AppInfo>();
   for (const s of store.series()) {
-    if (!apps.has(s.name)) apps.set(s.name, { name: s.name, spyName: s.meta.spyName, sampleRate: s.meta.sampleRate, units: s.meta.units });
+    const seen = store.lastProfileEndMs(s.id);
+    const app = apps.get(s.name) ?? { name: s.name, spyName: s.meta.spyName, sampleRate: s.meta.sampleRate, units: s.meta.units };
+    const lastSeen = seen === undefined || (app.lastSeen !== undefined && app.lastSeen >= seen) ? app.lastSeen : seen;
+    apps.set(s.name, lastSeen === undefined ? app : { ...app, lastSeen });
   }
   return [...apps.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -216,6 +216,15 @@ export class ProfileStore {
     return { usedBytes: (pages - free) * pageSize, fileBytes };
   }
 
+  /**
+   * End time (unix ms) of the series' newest stored profile, or undefined when it has none.
+   * One index seek on (series_id, start_ms), so `/api/apps` can call it per series.
+   */
+  lastProfileEndMs(seriesId: number): number | undefined {
+    this.#checkOpen();
+    return (this.#stmts.lastProfileEnd.get(seriesId) as { end_ms: number } | undefined)?.end_ms;
+  }
+
   /** Number of stored profile rows. */
   profileCount(): number {
     return (this.#stmts.countAll.get() as { n: number }).n;
@@ -349,6 +358,7 @@ function prepare(db: Database.Database) {
     deleteOlder: db.prepare('DELETE FROM profiles WHERE id IN (SELECT id FROM profiles WHERE start_ms < ? ORDER BY start_ms LIMIT ?)'),
     deleteOldest: db.prepare('DELETE FROM profiles WHERE id IN (SELECT id FROM profiles ORDER BY start_ms LIMIT ?)'),
     countAll: db.prepare('SELECT count(*) AS n FROM profiles'),
+    lastProfileEnd: db.prepare('SELECT end_ms FROM profiles WHERE series_id = ? ORDER BY start_ms DESC LIMIT 1'),
   };
 }
 
