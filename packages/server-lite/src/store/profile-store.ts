@@ -225,6 +225,37 @@ export class ProfileStore {
     return (this.#stmts.lastProfileEnd.get(seriesId) as { end_ms: number } | undefined)?.end_ms;
   }
 
+  /**
+   * True when the series has a profile starting in [fromMs, untilMs) (the range `mergeStacks`
+   * reads). One index seek, so label and profile-type lookups can filter series by time.
+   */
+  hasProfilesBetween(seriesId: number, fromMs: number, untilMs: number): boolean {
+    this.#checkOpen();
+    return this.#stmts.anyProfileBetween.get(seriesId, fromMs, untilMs) !== undefined;
+  }
+
+  /**
+   * Start time and total of every profile of `seriesIds` starting in [fromMs, untilMs), without
+   * reading sample blobs (for time series). Throws `LimitError` `KPROF_QUERY_TOO_MANY_PROFILES`
+   * past `maxProfiles`.
+   */
+  profilePoints(seriesIds: readonly number[], fromMs: number, untilMs: number, maxProfiles: number): ProfilePoint[] {
+    this.#checkOpen();
+    const points: ProfilePoint[] = [];
+    for (const seriesId of seriesIds) {
+      for (const row of this.#stmts.selectTotals.iterate(seriesId, fromMs, untilMs) as Iterable<{ start_ms: number; total: number }>) {
+        if (points.length >= maxProfiles) {
+          throw new LimitError(
+            'KPROF_QUERY_TOO_MANY_PROFILES',
+            `the query selects more than ${maxProfiles} profiles, over query.max-profiles (${maxProfiles}); narrow the labels or time range`,
+          );
+        }
+        points.push({ seriesId, timeMs: row.start_ms, total: row.total });
+      }
+    }
+    return points;
+  }
+
   /** Number of stored profile rows. */
   profileCount(): number {
     return (this.#stmts.countAll.get() as { n: number }).n;
@@ -358,6 +389,8 @@ function prepare(db: Database.Database) {
     deleteOlder: db.prepare('DELETE FROM profiles WHERE id IN (SELECT id FROM profiles WHERE start_ms < ? ORDER BY start_ms LIMIT ?)'),
     deleteOldest: db.prepare('DELETE FROM profiles WHERE id IN (SELECT id FROM profiles ORDER BY start_ms LIMIT ?)'),
     countAll: db.prepare('SELECT count(*) AS n FROM profiles'),
+    anyProfileBetween: db.prepare('SELECT 1 FROM profiles WHERE series_id = ? AND start_ms >= ? AND start_ms < ? LIMIT 1'),
+    selectTotals: db.prepare('SELECT start_ms, total FROM profiles WHERE series_id = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms'),
     lastProfileEnd: db.prepare('SELECT end_ms FROM profiles WHERE series_id = ? ORDER BY start_ms DESC LIMIT 1'),
   };
 }
