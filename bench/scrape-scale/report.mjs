@@ -1,0 +1,36 @@
+// Markdown summary of one scrape-scale run.
+const mib = (b) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+const cores = (c) => c.toFixed(3);
+
+export function renderMarkdown(r) {
+  const o = r.options;
+  const row = (name, w) => `| ${name} | ${cores(w.meanCores)} | ${cores(w.p95Cores)} | ${cores(w.maxCores)} | ${mib(w.peakRssBytes)} | ${mib(w.hwmBytes)} |`;
+  const m = r.scrapeMetrics;
+  const lines = [
+    `# scrape-scale ${r.startedAt}${o.quick ? ' (quick)' : ''}`,
+    '',
+    `${o.targets} targets × cpu + mem every ${o.intervalSeconds} s; ${o.warmupSeconds} s warm-up, ${o.durationSeconds} s measured.`,
+    `Machine: ${r.machine.cpus} × ${r.machine.model}, load average at end ${r.machine.loadavg.map((x) => x.toFixed(2)).join(' ')}, Node ${r.machine.node}.`,
+    '',
+    '| process | CPU mean (cores) | CPU p95 (1 s) | CPU max (1 s) | peak RSS (sampled) | VmHWM |',
+    '|---|---|---|---|---|---|',
+    row('server-lite, scraping', r.serverLite),
+    row('server-lite, zero targets (idle)', r.idleServerLite),
+    row('target fleet (1 Node process)', r.targetFleet),
+    '',
+    `Targets: cpu profiles ${r.profileSizes.cpu.join('/')} B, heap ${r.profileSizes.heap.join('/')} B gzipped (as captured, scaled per target).`,
+    '',
+    `Expected scrapes per profile in the window: ${r.expectedScrapesPerProfile.toFixed(0)}; the targets saw cpu ${r.targetsSaw.cpu}, heap ${r.targetsSaw.heap} requests (${r.targetsSaw.aborted} aborted by the client, ${r.targetsSaw.notFound} 404).`,
+    `Missed or late scrapes (server-lite counters ${m.missedSeries.length ? m.missedSeries.join(', ') : '— none exported'}): **${m.missedSeries.length ? m.missedOrLate : 'n/a'}**.`,
+    `Target health at end: ${JSON.stringify(r.health.byHealth)} of ${r.health.active} active (${JSON.stringify(r.health.byProfile)}); ${r.health.withError} with lastError${r.health.topErrors.length ? `: ${r.health.topErrors.map(([e, n]) => `${n}× ${e}`).join('; ')}` : ''}.`,
+    '',
+    '<details><summary>kprof_scrape_* over the window</summary>',
+    '',
+    '```',
+    ...Object.entries(m.series).map(([k, v]) => `${k} ${v}`),
+    '```',
+    '</details>',
+    '',
+  ];
+  return lines.join('\n');
+}
