@@ -1,7 +1,7 @@
 // Shared by the UI browser tests: launch headless Chromium, open pages that fail on uncaught
 // errors, and read the flamegraph through its tooltip and breadcrumb (accessible DOM).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, type Locator, type Page, chromium } from 'playwright-core';
@@ -12,11 +12,26 @@ export const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'ui');
 /** Height of a flamegraph row, as drawn by the UI (ROW_HEIGHT_PX in flame-graph.ts). */
 export const ROW_PX = 20;
 
-/** Builds the UI into packages/server-lite/dist/ui/public (typecheck included). */
+const UI_DIR = join(__dirname, '..', '..', 'packages', 'server-lite', 'ui');
+const BUILT_SCRIPT = join(UI_DIR, '..', 'dist', 'ui', 'public', 'assets', 'app.js');
+
+function newestMtimeMs(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...readdirSync(path).map((f) => newestMtimeMs(join(path, f))));
+}
+
+/**
+ * Builds the UI into packages/server-lite/dist/ui/public (typecheck included) unless the build
+ * there is newer than every UI source, so the test files that call this build once, not each.
+ * (build.mjs swaps the output in with a rename, so a concurrent reader never sees it half-written.)
+ */
 export function buildUi(): void {
-  const build = spawnSync(process.execPath, [join(__dirname, '..', '..', 'packages', 'server-lite', 'ui', 'build.mjs')], { encoding: 'utf8' });
-  expect(build.status, build.stderr + build.stdout).toBe(0);
   mkdirSync(ARTIFACTS, { recursive: true });
+  const sources = ['src', 'index.html', 'style.css', 'build.mjs'].map((f) => newestMtimeMs(join(UI_DIR, f)));
+  if (existsSync(BUILT_SCRIPT) && statSync(BUILT_SCRIPT).mtimeMs > Math.max(...sources)) return;
+  const build = spawnSync(process.execPath, [join(UI_DIR, 'build.mjs')], { encoding: 'utf8' });
+  expect(build.status, build.stderr + build.stdout).toBe(0);
 }
 
 /** A fresh Chromium profile; `close` removes it. */

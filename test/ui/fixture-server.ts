@@ -90,8 +90,12 @@ export async function startFixtureServer(series: FixtureSeries[], opts: FixtureO
       switch (url.pathname) {
         case '/api/apps': {
           const seen = new Map<string, FixtureSeries>();
-          for (const s of series) if (!seen.has(s.name)) seen.set(s.name, s);
-          json([...seen.values()].map((s) => ({ name: s.name, spyName: s.spyName, sampleRate: s.sampleRate, units: s.units })));
+          const lastSeen = new Map<string, number>();
+          for (const s of series) {
+            if (!seen.has(s.name)) seen.set(s.name, s);
+            for (const p of s.profiles) lastSeen.set(s.name, Math.max(lastSeen.get(s.name) ?? 0, p.timeMs));
+          }
+          json([...seen.values()].map((s) => ({ name: s.name, spyName: s.spyName, sampleRate: s.sampleRate, units: s.units, lastSeen: lastSeen.get(s.name) })));
           return;
         }
         case '/labels': {

@@ -9,6 +9,8 @@ import { formatChange, formatValue } from '../../packages/server-lite/ui/src/for
 import { frameGroup } from '../../packages/server-lite/ui/src/frame-color.js';
 import { functionStats } from '../../packages/server-lite/ui/src/function-stats.js';
 import { matchSearch } from '../../packages/server-lite/ui/src/search-match.js';
+import { groupApps, groupLastSeen } from '../../packages/server-lite/ui/src/app-groups.js';
+import { absoluteUtc, relativeTime } from '../../packages/server-lite/ui/src/relative-time.js';
 import { parseTimeInput } from '../../packages/server-lite/ui/src/time-input.js';
 import { formatState, parseState } from '../../packages/server-lite/ui/src/url-state.js';
 
@@ -141,4 +143,27 @@ describe('query and URL state', () => {
     { input: 'now-6h', out: 'now-6h' }, { input: '1700000000', out: '1700000000' },
     { input: '2023-11-14T22:13:20Z', out: '1700000000' }, { input: 'yesterday', out: null },
   ])('reads time input $input', ({ input, out }) => expect(parseTimeInput(input)).toBe(out));
+});
+
+describe('last seen', () => {
+  const now = Date.UTC(2026, 10, 25, 9, 0, 0);
+  it.each([
+    [now + 3_000, 'just now'], [now - 4_999, 'just now'], [now - 5_000, '5 s ago'], [now - 59_999, '59 s ago'],
+    [now - 60_000, '1 min ago'], [now - 119_999, '1 min ago'], [now - 89 * 60_000, '89 min ago'], [now - 90 * 60_000, '1 h ago'],
+    [now - 47 * 3_600_000, '47 h ago'], [now - 48 * 3_600_000, '2 d ago'],
+  ])('%i is %s', (ms, text) => {
+    expect(relativeTime(ms, now)).toBe(text);
+  });
+
+  it('shows the absolute time in UTC', () => {
+    expect(absoluteUtc(now - 61_500)).toBe('2026-11-25 08:58:58 UTC');
+  });
+
+  it('takes the newest lastSeen of an app\'s series and tolerates servers that send none', () => {
+    const [shop, other] = groupApps([
+      { name: 'shop.cpu', lastSeen: 1_000 }, { name: 'shop.alloc_space', lastSeen: 5_000 }, { name: 'shop.wall' }, { name: 'zz.cpu' },
+    ]);
+    expect(groupLastSeen(shop!)).toBe(5_000);
+    expect(groupLastSeen(other!)).toBeUndefined();
+  });
 });

@@ -43,6 +43,14 @@ describe('kprof UI in Chromium', () => {
     await expect.poll(() => apps.locator(':scope > li h3').allTextContents()).toEqual(['big', 'checkout', 'shop']);
     expect(await page.getByRole('list', { name: 'shop profile types' }).getByRole('link').allTextContents())
       .toEqual(['alloc_space', 'cpu']);
+    // Last seen: shop's newest profile is 5 minutes old (shop.cpu), checkout's 15; the title is absolute UTC.
+    const seen = apps.locator(':scope > li .last-seen time');
+    expect(await seen.allTextContents()).toEqual(['30 min ago', '15 min ago', '5 min ago']);
+    expect(await seen.nth(2).getAttribute('title')).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+    const title = (await seen.nth(2).getAttribute('title')) ?? '';
+    const datetimeMs = Date.parse((await seen.nth(2).getAttribute('datetime')) ?? '');
+    expect(Date.parse(title.replace(' ', 'T').replace(' UTC', 'Z'))).toBe(Math.floor(datetimeMs / 1000) * 1000);
+    expect(Date.now() - datetimeMs).toBeGreaterThanOrEqual(5 * 60_000);
     await shot(page, 'apps');
     await page.getByLabel('Search applications').fill('check');
     await expect.poll(() => apps.locator(':scope > li h3').allTextContents()).toEqual(['checkout']);

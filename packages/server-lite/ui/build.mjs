@@ -3,7 +3,7 @@
 // bundles them into one script, and copies the page and stylesheet. Everything ships in the
 // package, so the UI works offline with no CDN.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,18 +21,33 @@ if (!process.argv.includes('--no-typecheck')) {
 }
 
 const esbuild = require('esbuild');
-rmSync(outDir, { recursive: true, force: true });
-mkdirSync(join(outDir, 'assets'), { recursive: true });
-await esbuild.build({
-  entryPoints: [join(uiDir, 'src', 'main.ts')],
-  outfile: join(outDir, 'assets', 'app.js'),
-  bundle: true,
-  format: 'iife',
-  target: ['chrome100', 'firefox100', 'safari15'],
-  minify: true,
-  sourcemap: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-});
-copyFileSync(join(uiDir, 'index.html'), join(outDir, 'index.html'));
-copyFileSync(join(uiDir, 'style.css'), join(outDir, 'assets', 'app.css'));
+// Build next to the output and swap it in with renames, so a server or test reading the page
+// while another process rebuilds never sees a half-written directory.
+mkdirSync(dirname(outDir), { recursive: true });
+const staging = mkdtempSync(join(dirname(outDir), '.public-'));
+try {
+  mkdirSync(join(staging, 'assets'));
+  await esbuild.build({
+    entryPoints: [join(uiDir, 'src', 'main.ts')],
+    outfile: join(staging, 'assets', 'app.js'),
+    bundle: true,
+    format: 'iife',
+    target: ['chrome100', 'firefox100', 'safari15'],
+    minify: true,
+    sourcemap: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  copyFileSync(join(uiDir, 'index.html'), join(staging, 'index.html'));
+  copyFileSync(join(uiDir, 'style.css'), join(staging, 'assets', 'app.css'));
+  const old = `${staging}-old`;
+  try {
+    renameSync(outDir, old);
+  } catch (err) {
+    if (err.code !== 'ENOENT') throw err;
+  }
+  renameSync(staging, outDir);
+  rmSync(old, { recursive: true, force: true });
+} finally {
+  rmSync(staging, { recursive: true, force: true });
+}

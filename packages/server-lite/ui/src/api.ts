@@ -13,6 +13,8 @@ export interface AppInfo {
   spyName?: string;
   sampleRate?: number;
   units?: string;
+  /** Unix ms when the newest stored profile of this series name ended (server-lite; absent elsewhere). */
+  lastSeen?: number;
 }
 
 async function getJson<T>(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<T> {

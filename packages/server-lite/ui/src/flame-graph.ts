@@ -1,6 +1,7 @@
 import { h } from './dom.js';
 import { diffColor, frameColor } from './frame-color.js';
 import { type FlameData, rowOf } from './flamebearer.js';
+import { measureInteraction } from './interaction-timing.js';
 import { type ValueUnits, formatChange, formatPercent, formatValue } from './format-value.js';
 import { type SearchResult, matchSearch } from './search-match.js';
 
@@ -69,13 +70,17 @@ export class FlameGraph {
     this.draw();
   }
 
-  /** Zooms so node `i` spans the full width. */
-  zoomTo(i: number): void {
+  /**
+   * Zooms so node `i` spans the full width; `startMs` (default now) is when the user asked,
+   * for the `kprof:zoom` measure.
+   */
+  zoomTo(i: number, startMs = performance.now()): void {
     if (!this.data || i < 0 || i >= this.data.name.length) return;
     this.focus = i;
     this.cursor = -1;
     this.updateCrumbs();
     this.draw();
+    measureInteraction('zoom', startMs);
   }
 
   /** Goes one level up from the zoomed frame. */
@@ -266,7 +271,7 @@ export class FlameGraph {
     const data = this.data;
     if (!data) return;
     if (e.key === 'Escape') { this.zoomOut(); return; }
-    if (e.key === 'Enter' && this.cursor >= 0) { this.zoomTo(this.cursor); return; }
+    if (e.key === 'Enter' && this.cursor >= 0) { this.zoomTo(this.cursor, e.timeStamp); return; }
     const cur = this.cursor >= 0 ? this.cursor : this.focus;
     let next = -1;
     const row = rowOf(data, cur);
@@ -291,6 +296,6 @@ export class FlameGraph {
 
   private onClick(e: MouseEvent): void {
     const i = this.nodeAt(e);
-    if (i >= 0) this.zoomTo(i);
+    if (i >= 0) this.zoomTo(i, e.timeStamp);
   }
 }

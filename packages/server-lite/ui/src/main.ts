@@ -4,6 +4,7 @@ import { h, showMessage } from './dom.js';
 import { FlameGraph } from './flame-graph.js';
 import { type RenderResponse, decodeFlamebearer } from './flamebearer.js';
 import { FunctionTable } from './function-table.js';
+import { type Interaction, measureInteraction } from './interaction-timing.js';
 import { queryBar } from './query-bar.js';
 import { renderTargets } from './targets-view.js';
 import { displayTime } from './time-input.js';
@@ -15,6 +16,10 @@ let state = parseState(location.search);
 let inflight = new AbortController();
 let appsCache: Promise<AppInfo[]> | null = null;
 let dispose: (() => void) | null = null;
+// What started the view being rendered, for its paint measure: the page load (time 0) or a
+// query change (navigate, a link, back/forward) at its performance.now().
+// Cleared once measured, so a later re-render is not timed from a stale start.
+let viewStart: { kind: Interaction; ms: number } | null = { kind: 'load-to-paint', ms: 0 };
 
 function apps(signal: AbortSignal): Promise<AppInfo[]> {
   appsCache ??= fetchApps(signal).catch((err) => { appsCache = null; throw err; });
@@ -27,6 +32,7 @@ function hrefFor(s: ViewState): string {
 
 /** Applies a change: new URL entry, then re-render. */
 function navigate(patch: Partial<ViewState>): void {
+  viewStart = { kind: 'query-to-paint', ms: performance.now() };
   state = withState(state, patch);
   history.pushState(null, '', hrefFor(state));
   render();
@@ -121,13 +127,14 @@ async function renderProfile(host: HTMLElement, signal: AbortSignal): Promise<vo
   const search = h('input', { type: 'search', id: searchId, value: state.search, placeholder: 'Search functions', autocomplete: 'off' });
   const graph = new FlameGraph();
   const table = new FunctionTable((name) => { search.value = name; applySearch(); });
-  const applySearch = (): void => {
+  const applySearch = (startMs = performance.now()): void => {
     state = withState(state, { search: search.value });
     history.replaceState(null, '', hrefFor(state));
     graph.setSearch(search.value);
     table.setFilter(search.value);
+    measureInteraction('search', startMs);
   };
-  search.addEventListener('input', applySearch);
+  search.addEventListener('input', (e) => applySearch(e.timeStamp));
   const legend = diff
     ? h('p', { class: 'legend', text: `Baseline ${res.leftTicks ?? 0} vs comparison ${res.rightTicks ?? 0} ticks; red = larger share in the comparison, green = smaller.` })
     : null;
@@ -144,6 +151,8 @@ async function renderProfile(host: HTMLElement, signal: AbortSignal): Promise<vo
   graph.element.dataset['renderMs'] = (t2 - fetched).toFixed(1);
   graph.element.dataset['setupMs'] = (t1 - fetched).toFixed(1);
   graph.element.dataset['paintedAtMs'] = t2.toFixed(1);
+  if (viewStart) measureInteraction(viewStart.kind, viewStart.ms);
+  viewStart = null;
   dispose = () => graph.dispose();
 }
 
@@ -172,11 +181,13 @@ document.addEventListener('click', (e) => {
   const href = a.getAttribute('href') ?? '';
   if (!href.startsWith('?')) return;
   e.preventDefault();
+  viewStart = { kind: 'query-to-paint', ms: e.timeStamp };
   state = parseState(href);
   history.pushState(null, '', hrefFor(state));
   render();
 });
-window.addEventListener('popstate', () => {
+window.addEventListener('popstate', (e) => {
+  viewStart = { kind: 'query-to-paint', ms: e.timeStamp };
   state = parseState(location.search);
   render();
 });

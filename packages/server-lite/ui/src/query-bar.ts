@@ -1,5 +1,5 @@
 import { type AppInfo, fetchLabelValues, fetchLabels, pprofUrl } from './api.js';
-import { splitSeriesName } from './app-list.js';
+import { splitSeriesName } from './app-groups.js';
 import { h } from './dom.js';
 import { type LabelMatcher, formatQuery, parseQuery } from './flameql.js';
 import { TIME_PRESETS, displayTime, parseTimeInput } from './time-input.js';
