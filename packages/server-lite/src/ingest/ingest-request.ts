@@ -8,6 +8,7 @@ import type { IngestProfile, SeriesMeta } from './ingest-profile.js';
 import { parseMultipart } from './multipart.js';
 import { decodePprof } from './pprof-decoder.js';
 import { pprofToProfile } from './pprof-to-profile.js';
+import { applyPrevProfile } from './prev-profile.js';
 import type { SampleTypeConfig } from './sample-type-names.js';
 
 /** A `POST /ingest` request after its body was read (and `Content-Encoding` undone). */
@@ -56,6 +57,7 @@ export async function parseIngestRequest(req: IngestRequest, limits: Readonly<In
   if (format === 'pprof' || isMultipart) {
     let raw = req.body;
     let sampleTypeConfig: Record<string, SampleTypeConfig> | undefined;
+    let prevProfile: Buffer | undefined;
     if (isMultipart) {
       const parts = parseMultipart(req.body, req.contentType);
       const profile = parts.get('profile');
@@ -67,13 +69,15 @@ export async function parseIngestRequest(req: IngestRequest, limits: Readonly<In
       }
       raw = profile;
       sampleTypeConfig = readSampleTypeConfig(parts.get('sample_type_config'));
+      prevProfile = parts.get('prev_profile');
     }
     if (raw.length === 0) throw new ValidationError('KPROF_INGEST_EMPTY_PROFILE', 'the profile is empty');
     const bytes = isGzip(raw) ? await gunzipBounded(raw, limits.maxDecompressedBytes, 'the pprof profile') : raw;
     if (bytes.length > limits.maxDecompressedBytes) {
       throw new LimitError('KPROF_INGEST_DECOMPRESSED_TOO_LARGE', `the pprof profile is ${bytes.length} bytes, over ingest.max-decompressed-bytes (${limits.maxDecompressedBytes})`);
     }
-    const decoded = decodePprof(bytes, limits);
+    let decoded = decodePprof(bytes, limits);
+    if (prevProfile !== undefined) decoded = await applyPrevProfile(decoded, prevProfile, sampleTypeConfig, limits);
     return pprofToProfile(
       decoded,
       { name, startMs, endMs, spyName, sampleRate, sampleTypeConfig, receivedBytes: req.receivedBytes },
@@ -122,6 +126,7 @@ function readSampleTypeConfig(part: Buffer | undefined): Record<string, SampleTy
       ...(typeof c.units === 'string' ? { units: c.units.slice(0, 64) } : {}),
       ...(displayName !== undefined ? { 'display-name': displayName } : {}),
       ...(typeof c.aggregation === 'string' ? { aggregation: c.aggregation } : {}),
+      ...(typeof c.cumulative === 'boolean' ? { cumulative: c.cumulative } : {}),
     };
   }
   return out;
