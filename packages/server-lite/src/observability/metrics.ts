@@ -8,6 +8,25 @@ export interface ServerMetrics {
   readonly rejected: Counter<'reason'>;
   readonly queryDuration: Histogram<'route'>;
   readonly batchDuration: Histogram;
+  readonly scrape: ScrapeMetrics;
+}
+
+/** Pull-mode metrics (`kprof_scrape_*`). */
+export interface ScrapeMetrics {
+  /** Scrapes finished, by job and result (`success` or the error code). */
+  readonly scrapes: Counter<'job' | 'result'>;
+  /** Time from request to stored profile (or failure), by job. */
+  readonly duration: Histogram<'job'>;
+  /** Slots that passed without a scrape: `overlap` (the previous one still ran) or `concurrency` (no permit in time). */
+  readonly missed: Counter<'job' | 'reason'>;
+  /** Where `kprof_scrape_targets{health}` and `kprof_scrape_in_flight` are read from at scrape time. */
+  setSource(source: ScrapeMetricsSource): void;
+}
+
+/** Live pull-mode state read when /metrics is scraped. */
+export interface ScrapeMetricsSource {
+  healthCounts(): Record<'up' | 'down' | 'unknown', number>;
+  loopStats(): { inUse: number; waiting: number };
 }
 
 /** Creates the metrics; `dbSizeBytes` is read at scrape time. */
@@ -60,5 +79,62 @@ export function createMetrics(dbSizeBytes: () => number, pendingProfiles: () => 
       this.set(pendingProfiles());
     },
   });
-  return { registry, profilesIngested, bytesIngested, rejected, queryDuration, batchDuration };
+  return { registry, profilesIngested, bytesIngested, rejected, queryDuration, batchDuration, scrape: createScrapeMetrics(registry) };
+}
+
+function createScrapeMetrics(registry: Registry): ScrapeMetrics {
+  let source: ScrapeMetricsSource | undefined;
+  const scrapes = new Counter({
+    name: 'kprof_scrape_total',
+    help: 'Pull-mode scrapes finished, by job and result (success or the error code).',
+    labelNames: ['job', 'result'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'kprof_scrape_duration_seconds',
+    help: 'Pull-mode scrape time from request to stored profile (CPU scrapes include the profiling seconds), by job.',
+    labelNames: ['job'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60],
+    registers: [registry],
+  });
+  const missed = new Counter({
+    name: 'kprof_scrape_missed_total',
+    help: 'Scrape slots that passed without a scrape: reason overlap (previous scrape still running) or concurrency (no permit within 10% of the interval).',
+    labelNames: ['job', 'reason'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'kprof_scrape_targets',
+    help: 'Active scrape targets (one per profile of a target), by health.',
+    labelNames: ['health'] as const,
+    registers: [registry],
+    collect() {
+      const counts = source?.healthCounts() ?? { up: 0, down: 0, unknown: 0 };
+      for (const [health, n] of Object.entries(counts)) this.set({ health }, n);
+    },
+  });
+  new Gauge({
+    name: 'kprof_scrape_in_flight',
+    help: 'Scrapes holding a concurrency permit.',
+    registers: [registry],
+    collect() {
+      this.set(source?.loopStats().inUse ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'kprof_scrape_waiting',
+    help: 'Scrapes waiting for a concurrency permit.',
+    registers: [registry],
+    collect() {
+      this.set(source?.loopStats().waiting ?? 0);
+    },
+  });
+  return {
+    scrapes,
+    duration,
+    missed,
+    setSource(s) {
+      source = s;
+    },
+  };
 }
