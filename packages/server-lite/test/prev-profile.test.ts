@@ -1,0 +1,178 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KprofServer } from '../src/server.js';
+import { collapsedTotals, makeTempDir, pprofRawTotals } from './helpers/profiles.js';
+import { get, startTestServer } from './helpers/test-server.js';
+
+const run = promisify(execFile);
+const tmp = makeTempDir('kprof-prev-profile-');
+const GO_SERVICE = join(__dirname, '..', '..', '..', 'examples', 'go-service');
+// go tool pprof writes ~/pprof; keep it inside the temp dir.
+const PPROF_HOME = join(tmp.dir, 'home');
+const NOW_S = Math.floor(Date.now() / 1000);
+const RANGE = { from: String(NOW_S - 60), until: String(NOW_S) };
+
+let service: ChildProcess | undefined;
+let prevFile: string;
+let curFile: string;
+let goroutineFile: string;
+
+// Starts examples/go-service on a free port, allocates through /alloc and takes two heap
+// profiles (forcing a GC first so the allocation counters are current).
+beforeAll(async () => {
+  mkdirSync(PPROF_HOME);
+  const bin = join(tmp.dir, 'go-service');
+  await run('go', ['build', '-o', bin, '.'], { cwd: GO_SERVICE, env: { ...process.env, GOFLAGS: '-mod=mod' } });
+  const child = spawn(bin, ['-listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  service = child;
+  let out = '';
+  const base = await new Promise<string>((resolve, reject) => {
+    child.on('exit', (code) => reject(new Error(`go-service exited with ${code}: ${out}`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m !== null) resolve(m[1]!);
+    });
+  });
+  const fetchTo = async (path: string, file: string): Promise<string> => {
+    const res = await fetch(`${base}${path}`);
+    expect(res.status).toBe(200);
+    const target = join(tmp.dir, file);
+    writeFileSync(target, Buffer.from(await res.arrayBuffer()));
+    return target;
+  };
+  const alloc = async (times: number, kib: number): Promise<void> => {
+    for (let i = 0; i < times; i++) expect((await fetch(`${base}/alloc?kib=${kib}`)).status).toBe(200);
+  };
+  await alloc(3, 512);
+  prevFile = await fetchTo('/debug/pprof/heap?gc=1', 'prev.pb.gz');
+  await alloc(5, 1024);
+  curFile = await fetchTo('/debug/pprof/heap?gc=1', 'cur.pb.gz');
+  goroutineFile = await fetchTo('/debug/pprof/goroutine', 'goroutine.pb.gz');
+});
+
+afterAll(async () => {
+  if (service !== undefined && service.exitCode === null) {
+    service.removeAllListeners('exit');
+    const exited = once(service, 'exit');
+    service.kill();
+    await exited;
+  }
+  tmp.cleanup();
+});
+
+/**
+ * The oracle: `go tool pprof -raw -base prev cur`, summed per stack of function names (root
+ * first, `;`-joined) for sample type `valueIndex`, keeping stacks whose sum is positive.
+ */
+async function pprofBaseTotals(prev: string, cur: string, valueIndex: number): Promise<Map<string, number>> {
+  const { stdout } = await run('go', ['tool', 'pprof', '-raw', '-base', prev, cur], {
+    env: { ...process.env, HOME: PPROF_HOME },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const samples: { values: number[]; locs: string[] }[] = [];
+  const locations = new Map<string, string[]>();
+  let section = '';
+  let lastLoc: string[] | undefined;
+  for (const line of stdout.split('\n')) {
+    if (line === 'Samples:' || line === 'Locations' || line === 'Mappings') {
+      section = line;
+      continue;
+    }
+    if (section === 'Samples:') {
+      const m = /^\s*(-?\d+(?:\s+-?\d+)*):\s*([\d\s]*)$/.exec(line);
+      if (m !== null) samples.push({ values: m[1]!.trim().split(/\s+/).map(Number), locs: m[2]!.trim().split(/\s+/).filter(Boolean) });
+    } else if (section === 'Locations') {
+      const m = /^\s*(\d+): 0x[0-9a-f]+ (?:M=\d+ )?(\S+)/.exec(line);
+      if (m !== null) {
+        lastLoc = [m[2]!];
+        locations.set(m[1]!, lastLoc);
+      } else if (lastLoc !== undefined && /^\s{10,}\S/.test(line)) {
+        lastLoc.push(line.trim().split(/\s+/)[0]!);
+      }
+    }
+  }
+  const sums = new Map<string, number>();
+  for (const s of samples) {
+    const frames: string[] = [];
+    for (let i = s.locs.length - 1; i >= 0; i--) {
+      const loc = locations.get(s.locs[i]!) ?? [];
+      for (let j = loc.length - 1; j >= 0; j--) frames.push(loc[j]!);
+    }
+    const key = frames.join(';');
+    sums.set(key, (sums.get(key) ?? 0) + s.values[valueIndex]!);
+  }
+  return new Map([...sums].filter(([, v]) => v > 0));
+}
+
+async function ingestMultipart(server: KprofServer, name: string, parts: Record<string, Buffer | string>): Promise<{ status: number; body: { code?: string; message?: string } }> {
+  const form = new FormData();
+  for (const [field, data] of Object.entries(parts)) form.append(field, new Blob([data]), `${field}.bin`);
+  const res = await fetch(`${server.url}/ingest?${new URLSearchParams({ name, ...RANGE, spyName: 'gospy' }).toString()}`, { method: 'POST', body: form });
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as { code?: string; message?: string }) };
+}
+
+async function renderTotals(server: KprofServer, query: string): Promise<Map<string, number>> {
+  const res = await get(server, '/render', { query, ...RANGE, format: 'collapsed' });
+  expect(res.status).toBe(200);
+  return collapsedTotals(res.text);
+}
+
+function sum(m: Map<string, number>): number {
+  return [...m.values()].reduce((a, b) => a + b, 0);
+}
+
+describe('multipart /ingest with prev_profile (real Go heap profiles)', () => {
+  it('stores alloc_* as profile − prev_profile, as go tool pprof -base computes, and inuse_* as sent', async () => {
+    const server = await startTestServer(join(tmp.dir, 'db-delta'));
+    const res = await ingestMultipart(server, 'goheap', { profile: readFileSync(curFile), prev_profile: readFileSync(prevFile) });
+    expect(res.status).toBe(200);
+
+    for (const [type, index] of [['alloc_objects', 0], ['alloc_space', 1]] as const) {
+      const want = await pprofBaseTotals(prevFile, curFile, index);
+      expect(want.size).toBeGreaterThan(0);
+      expect(await renderTotals(server, `goheap.${type}`)).toEqual(want);
+    }
+    // The allocation made between the two profiles (5 × 1 MiB through /alloc) is what shows.
+    const allocSpace = await renderTotals(server, 'goheap.alloc_space');
+    const viaAlloc = [...allocSpace].filter(([stack]) => stack.endsWith('main.allocateBuffers')).reduce((a, [, v]) => a + v, 0);
+    expect(viaAlloc).toBeGreaterThan(4 * 1024 * 1024);
+    expect(viaAlloc).toBeLessThan(7 * 1024 * 1024);
+
+    // In-use memory is a gauge: stored exactly as in the current profile.
+    expect(await renderTotals(server, 'goheap.inuse_space')).toEqual(await pprofRawTotals([curFile], 3));
+  });
+
+  it('without prev_profile, or with cumulative: false in sample_type_config, stores alloc_* as sent', async () => {
+    const server = await startTestServer(join(tmp.dir, 'db-plain'));
+    expect((await ingestMultipart(server, 'plain', { profile: readFileSync(curFile) })).status).toBe(200);
+    const config = JSON.stringify({ alloc_space: { units: 'bytes', cumulative: false }, alloc_objects: { units: 'objects', cumulative: true } });
+    const res = await ingestMultipart(server, 'notcumulative', { profile: readFileSync(curFile), prev_profile: readFileSync(prevFile), sample_type_config: config });
+    expect(res.status).toBe(200);
+
+    const asSent = await pprofRawTotals([curFile], 1);
+    expect(await renderTotals(server, 'plain.alloc_space')).toEqual(asSent);
+    expect(await renderTotals(server, 'notcumulative.alloc_space')).toEqual(asSent);
+    expect(await renderTotals(server, 'notcumulative.alloc_objects')).toEqual(await pprofBaseTotals(prevFile, curFile, 0));
+    expect(sum(await pprofBaseTotals(prevFile, curFile, 1))).toBeLessThan(sum(asSent));
+  });
+
+  it.each([
+    { what: 'empty', prev: () => Buffer.alloc(0), status: 400 },
+    { what: 'not pprof', prev: () => Buffer.from('\u0012\u00ffnot a profile at all'), status: 422 },
+    { what: 'corrupt gzip', prev: () => Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5]), status: 422 },
+    { what: 'other sample types (goroutine profile)', prev: () => readFileSync(goroutineFile), status: 400 },
+  ])('refuses a bad prev_profile ($what) with $status naming it, storing nothing', async ({ prev, status }) => {
+    const server = await startTestServer(join(tmp.dir, `db-bad-${Math.random().toString(36).slice(2)}`));
+    const res = await ingestMultipart(server, 'bad', { profile: readFileSync(curFile), prev_profile: prev() });
+    expect(res.status).toBe(status);
+    expect(res.body.code).toBe('KPROF_INGEST_BAD_PREV_PROFILE');
+    expect(res.body.message).toMatch(/^prev_profile /);
+    expect(server.store.profileCount()).toBe(0);
+  });
+});
