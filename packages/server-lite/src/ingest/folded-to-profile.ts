@@ -21,33 +21,40 @@ export function foldedToProfile(
   limits: FoldedLimits,
 ): IngestProfile {
   const tree = parseCollapsed(text, { maxLines: limits.maxSamples, maxDepth: limits.maxStackDepth });
+  // One location per distinct frame name, so location i is name i.
   const frameIndex = new Map<string, number>();
-  const locationFrames: string[][] = [];
-  const stacks: number[][] = [];
-  const sampleIndices: number[] = [];
+  const names: string[] = [];
+  const stackLocs: number[] = [];
+  const stackStart: number[] = [0];
   const values: number[] = [];
   for (const { frames, value } of tree.stacks()) {
-    const locs: number[] = [];
     for (let i = frames.length - 1; i >= 0; i--) {
       const f = frames[i]!;
       let idx = frameIndex.get(f);
       if (idx === undefined) {
-        idx = locationFrames.length;
-        locationFrames.push([f]);
+        idx = names.length;
+        names.push(f);
         frameIndex.set(f, idx);
       }
-      locs.push(idx);
+      stackLocs.push(idx);
     }
-    sampleIndices.push(stacks.length);
+    stackStart.push(stackLocs.length);
     values.push(value);
-    stacks.push(locs);
   }
+  const frameStart = new Int32Array(names.length + 1);
+  for (let i = 0; i <= names.length; i++) frameStart[i] = i;
   return {
     startMs: range.startMs,
     endMs: range.endMs,
-    locationFrames,
-    stacks,
-    series: values.length === 0 ? [] : [{ series: { name: name.app, labels: name.labels, meta }, sampleIndices, values }],
+    names,
+    frameStart,
+    frameNames: frameStart.slice(0, names.length),
+    stackStart: Int32Array.from(stackStart),
+    stackLocs: Int32Array.from(stackLocs),
+    series:
+      values.length === 0
+        ? []
+        : [{ series: { name: name.app, labels: name.labels, meta }, sampleIndices: Int32Array.from(values, (_v, i) => i), values: Float64Array.from(values) }],
     receivedBytes: range.receivedBytes,
   };
 }

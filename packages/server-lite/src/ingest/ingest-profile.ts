@@ -18,19 +18,26 @@ export interface SeriesInput {
 /** The values one profile adds to one series: sample indices and their values (> 0). */
 export interface SeriesSamples {
   readonly series: SeriesInput;
-  readonly sampleIndices: number[];
-  readonly values: number[];
+  readonly sampleIndices: Int32Array;
+  readonly values: Float64Array;
 }
 
 /**
- * A decoded, validated profile ready for storage: frames per location, stacks as leaf-first
- * location indices, and per series the samples with their values. Times are unix ms.
+ * A decoded, validated profile ready for storage, in flat typed arrays (cheap to build, and
+ * transferred without copying when a decode worker hands it to the writer). Times are unix ms.
  */
 export interface IngestProfile {
   readonly startMs: number;
   readonly endMs: number;
-  readonly locationFrames: readonly string[][];
-  readonly stacks: readonly number[][];
+  /** Distinct frame names of this profile. */
+  readonly names: readonly string[];
+  /** Location `i`'s frames, root first: `names` indices `frameNames[frameStart[i] .. frameStart[i + 1])`. */
+  readonly frameStart: Int32Array;
+  readonly frameNames: Int32Array;
+  /** Stack `i`'s leaf-first location indices: `stackLocs[stackStart[i] .. stackStart[i + 1])`. */
+  readonly stackStart: Int32Array;
+  readonly stackLocs: Int32Array;
+  /** Per series the samples (stack indices) it adds and their values. */
   readonly series: readonly SeriesSamples[];
   /** Bytes received (before decompression), for metrics. */
   readonly receivedBytes: number;

@@ -1,6 +1,6 @@
 import { LimitError } from '../errors.js';
 import { type AppName, type LabelLimits, addLabel, sanitizeLabelName } from './app-name.js';
-import type { IngestProfile, SeriesInput, SeriesSamples } from './ingest-profile.js';
+import type { IngestProfile, SeriesInput } from './ingest-profile.js';
 import type { DecodedPprof } from './pprof-decoder.js';
 import { type SampleTypeConfig, nameSampleTypes } from './sample-type-names.js';
 
@@ -32,16 +32,22 @@ export function pprofToProfile(p: DecodedPprof, ctx: PprofIngestContext, limits:
   const typeNames = nameSampleTypes(p.sampleTypes, ctx.sampleTypeConfig);
   const sampleRate = sampleRateOf(p) ?? ctx.sampleRate;
   const app = ctx.name.app;
-  const byKey = new Map<string, SeriesSamples>();
+  const byKey = new Map<string, { series: SeriesInput; indices: number[]; values: number[] }>();
 
   // Label sets repeat across samples; resolve each distinct one once.
   const labelSets = new Map<string, Record<string, string>>();
-  const stacks: number[][] = [];
-  for (let si = 0; si < p.samples.length; si++) {
+  const sampleCount = p.samples.length;
+  const stackStart = new Int32Array(sampleCount + 1);
+  let stackLocs = new Int32Array(Math.max(64, sampleCount * 8));
+  let locCount = 0;
+  for (let si = 0; si < sampleCount; si++) {
     const sample = p.samples[si]!;
-    let locs = sample.locations;
-    if (locs.length > limits.maxStackDepth) locs = locs.slice(0, limits.maxStackDepth);
-    stacks.push(locs);
+    const locs = sample.locations;
+    const depth = Math.min(locs.length, limits.maxStackDepth);
+    if (locCount + depth > stackLocs.length) stackLocs = grow(stackLocs, locCount + depth);
+    // Leaf first: truncating keeps the leaf-most locations.
+    for (let i = 0; i < depth; i++) stackLocs[locCount++] = locs[i]!;
+    stackStart[si + 1] = locCount;
     let labels = ctx.name.labels;
     let labelKey = '';
     if (sample.labels !== undefined) {
@@ -72,21 +78,53 @@ export function pprofToProfile(p: DecodedPprof, ctx: PprofIngestContext, limits:
           labels,
           meta: { spyName: ctx.spyName, sampleRate, units: tn.units, aggregation: tn.aggregation },
         };
-        entry = { series, sampleIndices: [], values: [] };
+        entry = { series, indices: [], values: [] };
         byKey.set(key, entry);
       }
-      entry.sampleIndices.push(si);
+      entry.indices.push(si);
       entry.values.push(value);
     }
   }
   return {
     startMs: ctx.startMs,
     endMs: ctx.endMs,
-    locationFrames: p.locationFrames,
-    stacks,
-    series: [...byKey.values()],
+    ...flattenFrames(p.locationFrames),
+    stackStart,
+    // A copy, so the array owns its buffer exactly (it is transferred between threads).
+    stackLocs: stackLocs.slice(0, locCount),
+    series: [...byKey.values()].map((e) => ({ series: e.series, sampleIndices: Int32Array.from(e.indices), values: Float64Array.from(e.values) })),
     receivedBytes: ctx.receivedBytes,
   };
+}
+
+// Names each distinct frame string once; locations refer to names by index.
+function flattenFrames(locationFrames: readonly (readonly string[])[]): Pick<IngestProfile, 'names' | 'frameStart' | 'frameNames'> {
+  const names: string[] = [];
+  const index = new Map<string, number>();
+  const frameStart = new Int32Array(locationFrames.length + 1);
+  let total = 0;
+  for (const frames of locationFrames) total += frames.length;
+  const frameNames = new Int32Array(total);
+  let n = 0;
+  for (let i = 0; i < locationFrames.length; i++) {
+    for (const f of locationFrames[i]!) {
+      let id = index.get(f);
+      if (id === undefined) {
+        id = names.length;
+        names.push(f);
+        index.set(f, id);
+      }
+      frameNames[n++] = id;
+    }
+    frameStart[i + 1] = n;
+  }
+  return { names, frameStart, frameNames };
+}
+
+function grow(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
 }
 
 // Samples per second from the period: CPU/wall profiles carry period in nanoseconds.

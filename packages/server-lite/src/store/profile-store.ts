@@ -280,27 +280,29 @@ export class ProfileStore {
 
   #encodeProfile(p: IngestProfile, rows: [number, number, number, number, Buffer][], newSeries: StoredSeries[]): void {
     const interner = this.#interner;
-    const locNames = p.locationFrames.map((frames) => frames.map((f) => interner.nameId(f)));
+    // Each of the profile's distinct names is interned once (one map lookup), not once per frame.
+    const nameIds = new Int32Array(p.names.length);
+    for (let i = 0; i < p.names.length; i++) nameIds[i] = interner.nameId(p.names[i]!);
+    const { frameStart, frameNames, stackStart, stackLocs } = p;
+    const locationCount = frameStart.length - 1;
     // Consecutive samples share their root-side locations, so a one-entry cache per location
     // (last parent stack → resulting stack) skips most trie lookups.
-    const lastParent = new Int32Array(locNames.length).fill(-1);
-    const lastChild = new Int32Array(locNames.length);
+    const lastParent = new Int32Array(locationCount).fill(-1);
+    const lastChild = new Int32Array(locationCount);
     // Stack ids are resolved lazily: a sample used by no series costs nothing.
-    const stackIds = new Int32Array(p.stacks.length).fill(-1);
+    const stackIds = new Int32Array(stackStart.length - 1).fill(-1);
     const stackOf = (si: number): number => {
       let id = stackIds[si]!;
       if (id >= 0) return id;
-      const locs = p.stacks[si]!;
       id = 0;
-      for (let i = locs.length - 1; i >= 0; i--) {
-        const li = locs[i]!;
+      for (let i = stackStart[si + 1]! - 1; i >= stackStart[si]!; i--) {
+        const li = stackLocs[i]!;
         if (lastParent[li] === id) {
           id = lastChild[li]!;
           continue;
         }
         const parent = id;
-        const names = locNames[li]!;
-        for (let j = 0; j < names.length; j++) id = interner.child(id, names[j]!);
+        for (let j = frameStart[li]!; j < frameStart[li + 1]!; j++) id = interner.child(id, nameIds[frameNames[j]!]!);
         lastParent[li] = parent;
         lastChild[li] = id;
       }
