@@ -7,6 +7,7 @@ import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { ProfileStore } from './store/profile-store.js';
 import { Retention } from './store/retention.js';
+import { RollupBuilder } from './store/rollup-builder.js';
 import { WriteBatcher } from './store/write-batcher.js';
 import { createUiHandler } from './ui/index.js';
 
@@ -56,6 +57,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     logger: logger.child({ component: 'retention' }),
     now,
   });
+  const rollups = new RollupBuilder(store, { logger: logger.child({ component: 'rollups' }), now });
   const ui = createUiHandler();
   const router = createRouter({ config, store, batcher, metrics, logger, isReady: () => ready, now });
   const server: Server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 60_000, headersTimeout: 30_000 }, (req, res) => {
@@ -72,6 +74,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     });
   } catch (err) {
     retention.close();
+    rollups.close();
     batcher.close();
     store.close();
     throw err;
@@ -97,6 +100,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       clearInterval(sweeper);
       clearTimeout(timer);
       retention.close();
+      rollups.close();
       batcher.close();
       store.close();
       logger.info('kprof-server stopped');

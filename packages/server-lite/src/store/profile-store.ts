@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError, LimitError } from '../errors.js';
 import type { IngestProfile, SeriesInput, SeriesMeta } from '../ingest/ingest-profile.js';
-import { decodeSamples, encodeSamples } from './sample-blob.js';
+import { type BuildOptions, type BuildResult, RollupStore, type SeriesPoints } from './rollup-store.js';
+import { encodeSamples } from './sample-blob.js';
 import { migrate } from './schema.js';
 import { StackInterner } from './stack-interner.js';
 
@@ -30,6 +31,10 @@ export interface MergedStacks {
   readonly values: MergedValues;
   readonly points: ProfilePoint[];
   readonly profileCount: number;
+  /** Pre-merged rollup blobs read (each stands for many profiles). */
+  readonly rollupBlobs?: number;
+  /** Raw profile blobs read. */
+  readonly rawBlobs?: number;
 }
 
 // Packing factor for (stack id, sample position) sort keys; see #encodeProfile.
@@ -45,6 +50,18 @@ export function mergedValue(values: MergedValues, stackId: number): number {
 
 // Tries up to this many nodes are merged into a dense array (32 MiB at the limit).
 const DENSE_MERGE_MAX_STACKS = 4_000_000;
+
+/** Cumulative read-path counters of a {@link ProfileStore} since it was opened. */
+export interface MergeStats {
+  /** Rollup blobs merged by queries. */
+  readonly rollupBlobs: number;
+  /** Raw profile blobs merged by queries. */
+  readonly rawBlobs: number;
+  /** Rollups skipped because they no longer matched their bucket's profiles (should stay 0). */
+  readonly staleRollups: number;
+  /** Rollups written by builds. */
+  readonly rollupsBuilt: number;
+}
 
 /** Options for {@link ProfileStore.open}. */
 export interface ProfileStoreOptions {
@@ -68,6 +85,8 @@ export class ProfileStore {
   readonly #series = new Map<number, StoredSeries>();
   readonly #seriesByKey = new Map<string, number>();
   readonly #stmts: ReturnType<typeof prepare>;
+  readonly #rollups: RollupStore;
+  readonly #queryBlobs = { rollupBlobs: 0, rawBlobs: 0 };
   readonly #denseMergeMaxStacks: number;
   #closed = false;
   #nextSeriesId = 1;
@@ -77,6 +96,7 @@ export class ProfileStore {
     this.#denseMergeMaxStacks = options.denseMergeMaxStacks ?? DENSE_MERGE_MAX_STACKS;
     this.#db = db;
     this.#stmts = prepare(db);
+    this.#rollups = new RollupStore(db);
     this.#load();
   }
 
@@ -148,18 +168,25 @@ export class ProfileStore {
   }
 
   /**
-   * Sums the samples of every profile of `seriesIds` starting in [fromMs, untilMs). Throws
-   * `LimitError` `KPROF_QUERY_TOO_MANY_PROFILES` past `maxProfiles`.
+   * Sums the samples of every profile of `seriesIds` starting in [fromMs, untilMs). Reads
+   * pre-merged rollups for whole buckets inside the range and raw profiles elsewhere; the result
+   * is the same as merging every raw profile. Throws `LimitError` `KPROF_QUERY_TOO_MANY_PROFILES`
+   * past `maxProfiles` (counted in raw profiles, rolled up or not).
    */
   mergeStacks(seriesIds: readonly number[], fromMs: number, untilMs: number, maxProfiles: number): MergedStacks {
     this.#checkOpen();
     let count = 0;
-    for (const id of seriesIds) count += (this.#stmts.countProfiles.get(id, fromMs, untilMs) as { n: number }).n;
-    if (count > maxProfiles) {
-      throw new LimitError(
-        'KPROF_QUERY_TOO_MANY_PROFILES',
-        `the query selects ${count} profiles, over query.max-profiles (${maxProfiles}); narrow the labels or time range`,
-      );
+    const bySeries: [number, SeriesPoints][] = [];
+    for (const id of seriesIds) {
+      const pts = this.#rollups.points(id, fromMs, untilMs);
+      count += pts.times.length;
+      if (count > maxProfiles) {
+        throw new LimitError(
+          'KPROF_QUERY_TOO_MANY_PROFILES',
+          `the query selects over ${maxProfiles} profiles (query.max-profiles); narrow the labels or time range`,
+        );
+      }
+      bySeries.push([id, pts]);
     }
     const stackIds: number[] = [];
     const points: ProfilePoint[] = [];
@@ -178,13 +205,37 @@ export class ProfileStore {
             if (prev === undefined) stackIds.push(id);
             values.set(id, (prev ?? 0) + v);
           };
-    for (const seriesId of seriesIds) {
-      for (const row of this.#stmts.selectProfiles.iterate(seriesId, fromMs, untilMs) as Iterable<{ start_ms: number; total: number; samples: Buffer }>) {
-        decodeSamples(row.samples, add);
-        points.push({ seriesId, timeMs: row.start_ms, total: row.total });
-      }
+    let rollupBlobs = 0;
+    let rawBlobs = 0;
+    for (const [seriesId, pts] of bySeries) {
+      const n = this.#rollups.mergeSeries(seriesId, fromMs, untilMs, pts, add);
+      rollupBlobs += n.rollupBlobs;
+      rawBlobs += n.rawBlobs;
+      for (let i = 0; i < pts.times.length; i++) points.push({ seriesId, timeMs: pts.times[i]!, total: pts.totals[i]! });
     }
-    return { stackIds, values, points, profileCount: points.length };
+    this.#queryBlobs.rollupBlobs += rollupBlobs;
+    this.#queryBlobs.rawBlobs += rawBlobs;
+    return { stackIds, values, points, profileCount: points.length, rollupBlobs, rawBlobs };
+  }
+
+  /**
+   * Builds queued rollups of settled buckets (see {@link RollupStore.buildPending}; defaults:
+   * settle 60 s, budget 100 ms). Called by the rollup builder's timer; tests may call it directly.
+   */
+  buildRollups(nowMs: number, opts: BuildOptions = {}): BuildResult {
+    this.#checkOpen();
+    return this.#rollups.buildPending(nowMs, opts);
+  }
+
+  /** Buckets queued for a rollup build. */
+  pendingRollups(): number {
+    this.#checkOpen();
+    return this.#rollups.pendingCount();
+  }
+
+  /** Cumulative read-path counters: rollup and raw blobs merged, stale rollups skipped, rollups built. */
+  get mergeStats(): MergeStats {
+    return { ...this.#queryBlobs, ...this.#rollups.stats };
   }
 
   /** Deletes profiles that started before `cutoffMs`, at most `limit` per call; returns how many. */
@@ -386,8 +437,6 @@ function prepare(db: Database.Database) {
       'INSERT INTO series (id, name, labels, spy_name, sample_rate, units, aggregation) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
     insertProfile: db.prepare('INSERT INTO profiles (series_id, start_ms, end_ms, total, samples) VALUES (?, ?, ?, ?, ?)'),
-    countProfiles: db.prepare('SELECT count(*) AS n FROM profiles WHERE series_id = ? AND start_ms >= ? AND start_ms < ?'),
-    selectProfiles: db.prepare('SELECT start_ms, total, samples FROM profiles WHERE series_id = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms'),
     deleteOlder: db.prepare('DELETE FROM profiles WHERE id IN (SELECT id FROM profiles WHERE start_ms < ? ORDER BY start_ms LIMIT ?)'),
     deleteOldest: db.prepare('DELETE FROM profiles WHERE id IN (SELECT id FROM profiles ORDER BY start_ms LIMIT ?)'),
     countAll: db.prepare('SELECT count(*) AS n FROM profiles'),

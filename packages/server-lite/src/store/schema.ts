@@ -1,10 +1,12 @@
 import type Database from 'better-sqlite3';
 import { KprofError } from '../errors.js';
+import { ROLLUP_LEVELS } from './rollup-levels.js';
 
 /** Version of the on-disk schema (SQLite `user_version`). Bump with a migration step. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
-const V1 = `
+/** The version-1 schema, kept as the first migration step (and for upgrade tests). */
+export const V1_SCHEMA = `
 CREATE TABLE names (
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE
@@ -38,6 +40,51 @@ CREATE INDEX profiles_by_series_time ON profiles (series_id, start_ms);
 CREATE INDEX profiles_by_time ON profiles (start_ms);
 `;
 
+// v2: pre-merged rollups per series and coarse time bucket (see rollup-levels.ts). Triggers keep
+// them exact inside the writing transaction: any profile inserted into or deleted from a bucket
+// drops that bucket's rollups and queues the bucket for a rebuild, so a stored rollup always
+// equals the merge of the profiles now in its bucket. The (series, time, total) index covers
+// timeline reads, which need every profile's total but none of its samples.
+function v2(): string {
+  const bucket = (row: string, sizeMs: number): string => `${row}.start_ms - ${row}.start_ms % ${sizeMs}`;
+  const onChange = (row: string): string =>
+    ROLLUP_LEVELS.map(
+      (l) => `  DELETE FROM rollups WHERE series_id = ${row}.series_id AND bucket_start = ${bucket(row, l.sizeMs)} AND level = ${l.level};
+  INSERT OR IGNORE INTO rollup_pending (level, bucket_start, series_id) VALUES (${l.level}, ${bucket(row, l.sizeMs)}, ${row}.series_id);`,
+    ).join('\n');
+  return `
+CREATE TABLE rollups (
+  id INTEGER PRIMARY KEY,
+  series_id INTEGER NOT NULL,
+  bucket_start INTEGER NOT NULL,
+  level INTEGER NOT NULL,
+  profile_count INTEGER NOT NULL,
+  total INTEGER NOT NULL,
+  samples BLOB NOT NULL,
+  UNIQUE (series_id, bucket_start, level)
+);
+-- Buckets whose rollup is missing or stale; the rollup builder drains it.
+CREATE TABLE rollup_pending (
+  level INTEGER NOT NULL,
+  bucket_start INTEGER NOT NULL,
+  series_id INTEGER NOT NULL,
+  PRIMARY KEY (level, bucket_start, series_id)
+) WITHOUT ROWID;
+CREATE INDEX profiles_by_series_time_total ON profiles (series_id, start_ms, total);
+DROP INDEX IF EXISTS profiles_by_series_time;
+CREATE TRIGGER profiles_rollup_insert AFTER INSERT ON profiles BEGIN
+${onChange('NEW')}
+END;
+CREATE TRIGGER profiles_rollup_delete AFTER DELETE ON profiles BEGIN
+${onChange('OLD')}
+END;
+${ROLLUP_LEVELS.map(
+  (l) =>
+    `INSERT OR IGNORE INTO rollup_pending (level, bucket_start, series_id) SELECT DISTINCT ${l.level}, ${bucket('profiles', l.sizeMs)}, series_id FROM profiles;`,
+).join('\n')}
+`;
+}
+
 /**
  * Creates or checks the schema. A database from a newer kprof throws `KPROF_STORE_SCHEMA_TOO_NEW`
  * rather than being modified.
@@ -52,7 +99,9 @@ export function migrate(db: Database.Database): void {
   }
   if (version === SCHEMA_VERSION) return;
   db.transaction(() => {
-    if (version < 1) db.exec(V1);
+    if (version < 1) db.exec(V1_SCHEMA);
+    // A v1 database upgrades in place: its existing profiles are queued for rollups.
+    if (version < 2) db.exec(v2());
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
 }

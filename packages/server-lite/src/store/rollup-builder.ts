@@ -1,0 +1,69 @@
+import type { Logger } from 'pino';
+import type { ProfileStore } from './profile-store.js';
+
+/** Options for {@link RollupBuilder}. */
+export interface RollupBuilderOptions {
+  /** How often to look for settled buckets, ms. Default 10,000. */
+  readonly intervalMs?: number;
+  /** Delay of the first run after start, ms. Default 1,000. */
+  readonly firstRunMs?: number;
+  /** Longest one run blocks the event loop, ms. Default 50. */
+  readonly budgetMs?: number;
+  /** A bucket is rolled up once its end is this far in the past, ms. Default 60,000. */
+  readonly settleMs?: number;
+  readonly logger: Logger;
+  /** Clock, for tests. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/**
+ * Builds rollups in the background: every `intervalMs` it rolls up settled buckets for at most
+ * `budgetMs`; while a backlog remains (e.g. after upgrading a v1 database) it runs again after a
+ * pause as long as the run took, so ingest and queries keep at least half the event loop.
+ * `close()` stops it.
+ */
+export class RollupBuilder {
+  readonly #store: ProfileStore;
+  readonly #opts: RollupBuilderOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(store: ProfileStore, opts: RollupBuilderOptions) {
+    this.#store = store;
+    this.#opts = opts;
+    // Soon after start, so a backlog (an upgraded v1 database, a restart) is worked off early.
+    this.#schedule(opts.firstRunMs ?? 1_000);
+  }
+
+  /** Runs one build now; returns the buckets processed and whether settled ones remain. */
+  runOnce(): { built: number; more: boolean } {
+    try {
+      const r = this.#store.buildRollups((this.#opts.now ?? Date.now)(), {
+        budgetMs: this.#opts.budgetMs ?? 50,
+        ...(this.#opts.settleMs !== undefined ? { settleMs: this.#opts.settleMs } : {}),
+      });
+      if (r.built > 0) this.#opts.logger.debug({ built: r.built, more: r.more }, 'rollups built');
+      return r;
+    } catch (err) {
+      // The store closing under a run during shutdown is expected; anything else is worth a log line.
+      if (!this.#closed) this.#opts.logger.error({ err }, 'rollup build failed');
+      return { built: 0, more: false };
+    }
+  }
+
+  /** Stops the timer. Idempotent. */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+  }
+
+  #schedule(delayMs: number): void {
+    this.#timer = setTimeout(() => {
+      const started = performance.now();
+      const { more } = this.runOnce();
+      if (this.#closed) return;
+      this.#schedule(more ? Math.max(1, Math.ceil(performance.now() - started)) : (this.#opts.intervalMs ?? 10_000));
+    }, delayMs);
+    this.#timer.unref();
+  }
+}
