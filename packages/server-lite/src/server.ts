@@ -2,6 +2,8 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createRouter } from './api/router.js';
+import { createPushEndpoint } from './connect/push-endpoint.js';
+import { createQuerierEndpoint } from './connect/querier-endpoint.js';
 import type { ServerConfig } from './config/resolve-config.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -60,9 +62,19 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const rollups = new RollupBuilder(store, { logger: logger.child({ component: 'rollups' }), now });
   const ui = createUiHandler();
   const router = createRouter({ config, store, batcher, metrics, logger, isReady: () => ready, now });
+  const push = createPushEndpoint({ config, batcher, metrics, logger, now });
+  const querier = createQuerierEndpoint({ config, store, metrics, logger, now });
   const server: Server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 60_000, headersTimeout: 30_000 }, (req, res) => {
-    // The UI's static files first; everything else (APIs) goes to the router.
-    if (!ui(req, res)) router(req, res);
+    // Connect APIs (push.v1, querier.v1) first, then the UI's static files; everything else
+    // goes to the router. Each Connect endpoint declines paths outside its service at once.
+    void (async () => {
+      if ((await push(req, res)) || (await querier(req, res))) return;
+      if (!ui(req, res)) router(req, res);
+    })().catch((err: unknown) => {
+      logger.error({ err, url: req.url }, 'request handler failed');
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
   });
   try {
     await new Promise<void>((resolve, reject) => {

@@ -1,26 +1,44 @@
 import { ValidationError } from '../errors.js';
-import type { ProfileStore } from '../store/profile-store.js';
+import { parseTimeRange } from '../query/time-range.js';
+import type { ProfileStore, StoredSeries } from '../store/profile-store.js';
 import { selectForLabels } from './series-selector.js';
 
 /** `GET /labels`: sorted label names of the matching series, `__name__` included. */
-export function labelNames(store: ProfileStore, params: URLSearchParams): string[] {
+export function labelNames(store: ProfileStore, params: URLSearchParams, nowMs: number): string[] {
   const names = new Set<string>();
-  const series = selectForLabels(store, params.get('query'));
+  const series = seriesInRange(store, params, nowMs);
   if (series.length > 0) names.add('__name__');
-  for (const s of series) for (const k of Object.keys(s.labels)) names.add(k);
+  for (const s of series) {
+    // Internal labels (push.v1's `__profile_type__`) are not OG labels.
+    for (const k of Object.keys(s.labels)) if (!k.startsWith('__')) names.add(k);
+  }
   return [...names].sort();
 }
 
 /** `GET /label-values?label=…`: sorted values; `label=__name__` lists application names. */
-export function labelValues(store: ProfileStore, params: URLSearchParams): string[] {
+export function labelValues(store: ProfileStore, params: URLSearchParams, nowMs: number): string[] {
   const label = params.get('label');
   if (label === null || label === '') throw new ValidationError('KPROF_QUERY_MISSING_LABEL', 'label is required, e.g. /label-values?label=__name__');
   const values = new Set<string>();
-  for (const s of selectForLabels(store, params.get('query'))) {
+  for (const s of seriesInRange(store, params, nowMs)) {
     const v = label === '__name__' ? s.name : s.labels[label];
     if (v !== undefined) values.add(v);
   }
   return [...values].sort();
+}
+
+/**
+ * Series matching `query` that have a profile in `from`..`until` (Pyroscope time syntax; until
+ * defaults to now, from to an hour before until). Without either parameter every matching series
+ * counts, whenever its data is. The range is not size-bounded: only the series index is read.
+ */
+function seriesInRange(store: ProfileStore, params: URLSearchParams, nowMs: number): StoredSeries[] {
+  const series = selectForLabels(store, params.get('query'));
+  const from = params.get('from');
+  const until = params.get('until');
+  if (from === null && until === null) return series;
+  const { fromMs, untilMs } = parseTimeRange(from ?? undefined, until ?? undefined, nowMs, { maxRangeMs: Number.MAX_SAFE_INTEGER });
+  return series.filter((s) => store.hasProfilesBetween(s.id, fromMs, untilMs));
 }
 
 /** One `/api/apps` entry. */

@@ -81,8 +81,8 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     ['POST /ingest', ingest],
     ['GET /render', query('/render', (url) => render(store, url.searchParams, config.query, deps.now()))],
     ['GET /render-diff', query('/render-diff', (url) => renderDiff(store, url.searchParams, config.query, deps.now()))],
-    ['GET /labels', query('/labels', (url) => labelNames(store, url.searchParams))],
-    ['GET /label-values', query('/label-values', (url) => labelValues(store, url.searchParams))],
+    ['GET /labels', query('/labels', (url) => labelNames(store, url.searchParams, deps.now()))],
+    ['GET /label-values', query('/label-values', (url) => labelValues(store, url.searchParams, deps.now()))],
     ['GET /api/apps', query('/api/apps', () => listApps(store))],
     [
       'GET /healthz',

@@ -1,4 +1,5 @@
 import { Code, ConnectError, type Interceptor } from '@connectrpc/connect';
+import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { toHttpError } from '../errors.js';
 
@@ -70,4 +71,48 @@ export function createErrorInterceptor(logger?: ConnectLogger): Interceptor {
       throw toConnectError(err, logger);
     }
   };
+}
+
+// Connect's HTTP status per code (connectrpc.com/docs/protocol#error-codes), indexed by Code.
+const HTTP_STATUS_BY_CODE: Readonly<Record<Code, number>> = {
+  [Code.Canceled]: 499,
+  [Code.Unknown]: 500,
+  [Code.InvalidArgument]: 400,
+  [Code.DeadlineExceeded]: 504,
+  [Code.NotFound]: 404,
+  [Code.AlreadyExists]: 409,
+  [Code.PermissionDenied]: 403,
+  [Code.ResourceExhausted]: 429,
+  [Code.FailedPrecondition]: 400,
+  [Code.Aborted]: 409,
+  [Code.OutOfRange]: 400,
+  [Code.Unimplemented]: 501,
+  [Code.Internal]: 500,
+  [Code.Unavailable]: 503,
+  [Code.DataLoss]: 500,
+  [Code.Unauthenticated]: 401,
+};
+
+/**
+ * Answers a Connect request with `err` as a Connect error (`{code, message}` JSON, Connect's HTTP
+ * status, the kprof code in the `kprof-error-code` header), for refusals made before the Connect
+ * router runs, such as a missing bearer token. The request body is left unread, so the
+ * connection is closed after the answer.
+ */
+export function sendConnectError(res: ServerResponse, err: unknown, logger?: ConnectLogger): void {
+  const connectErr = toConnectError(err, logger);
+  const body = JSON.stringify({
+    code: Code[connectErr.code].replace(/[A-Z]/g, (c, i: number) => (i === 0 ? '' : '_') + c.toLowerCase()),
+    message: connectErr.rawMessage,
+  });
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  };
+  connectErr.metadata.forEach((value, key) => {
+    headers[key] = value;
+  });
+  res.writeHead(HTTP_STATUS_BY_CODE[connectErr.code], headers);
+  res.end(body);
 }

@@ -8,7 +8,7 @@ import {
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from '@connectrpc/connect-node';
-import { createErrorInterceptor, type ConnectLogger } from './connect-error.js';
+import { KPROF_ERROR_CODE_HEADER, createErrorInterceptor, type ConnectLogger } from './connect-error.js';
 
 /**
  * A node:http request handler for one group of Connect services. Resolves `true` once it has
@@ -31,6 +31,11 @@ export interface ConnectUnaryHandlerOptions {
   readonly maxRequestBytes: number;
   /** Optional pino-compatible logger: internal errors at `error`, rejected requests at `debug`. */
   readonly logger?: ConnectLogger;
+  /**
+   * Called for every error answer (protocol errors included) with its HTTP status and the kprof
+   * error code when a kprof error caused it, e.g. to count rejections.
+   */
+  readonly onErrorResponse?: (status: number, kprofCode: string | undefined) => void;
 }
 
 /** Largest error body inspected by {@link reclassifyBinaryParseError}; Connect errors are small. */
@@ -98,8 +103,9 @@ export function createConnectUnaryHandler(options: ConnectUnaryHandlerOptions): 
       return true;
     }
     try {
-      const uRes = await handler(universalRequestFromNodeRequest(req, res, undefined, undefined));
-      await universalResponseToNodeResponse(await reclassifyBinaryParseError(uRes), res);
+      const uRes = await reclassifyBinaryParseError(await handler(universalRequestFromNodeRequest(req, res, undefined, undefined)));
+      if (uRes.status >= 400) options.onErrorResponse?.(uRes.status, uRes.header?.get(KPROF_ERROR_CODE_HEADER) ?? undefined);
+      await universalResponseToNodeResponse(uRes, res);
     } catch (err) {
       // Reached only when the exchange itself broke (client went away mid-body, socket error):
       // handler errors are already Connect error responses.

@@ -187,7 +187,7 @@ describe('push.v1.PusherService/Push', () => {
     const err = await pushError(client(h.baseUrl).push({ series: [{ labels: baseLabels, samples: [{ rawProfile: big }] }] }));
     expect(err.code).toBe(Code.ResourceExhausted);
     expect(err.rawMessage).toBe(
-      'series[0].samples[0] raw_profile is 4194305 bytes, over the limit of 4194304 bytes (ingest.maxProfileBytes)',
+      'series[0].samples[0] raw_profile is 4194305 bytes, over the limit of 4194304 bytes (ingest.max-body-bytes)',
     );
     expect(h.ingested).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import { PushResponseSchema, PusherService } from '../gen/push/v1/push_pb.js';
 import { create } from '@bufbuild/protobuf';
 import type { ConnectLogger } from './connect-error.js';
-import { createConnectUnaryHandler, type ConnectUnaryHandler } from './connect-unary.js';
+import { createConnectUnaryHandler, type ConnectUnaryHandler, type ConnectUnaryHandlerOptions } from './connect-unary.js';
 import { DEFAULT_PUSH_LIMITS, validatePushRequest, type PushLimits, type PushedSeries } from './push-validation.js';
 
 /** What the Push service needs from the server: storing validated series. */
@@ -25,6 +25,8 @@ export interface PushHandlerOptions {
   readonly maxRequestBytes?: number;
   /** Optional pino-compatible logger. */
   readonly logger?: ConnectLogger;
+  /** See {@link ConnectUnaryHandlerOptions.onErrorResponse}. */
+  readonly onErrorResponse?: ConnectUnaryHandlerOptions['onErrorResponse'];
 }
 
 /** Default {@link PushHandlerOptions.maxRequestBytes}: 64 MiB. */
@@ -40,6 +42,7 @@ export function createPushHandler(deps: PushDeps, options: PushHandlerOptions = 
     services: [PusherService],
     maxRequestBytes: options.maxRequestBytes ?? DEFAULT_PUSH_MAX_REQUEST_BYTES,
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.onErrorResponse ? { onErrorResponse: options.onErrorResponse } : {}),
     routes: (router) =>
       router.service(PusherService, {
         async push(request) {

@@ -19,6 +19,8 @@ export interface PushLimits {
   readonly maxLabelValueBytes: number;
   /** Bytes of one profile as sent (compressed or raw). Default 4 MiB. */
   readonly maxProfileBytes: number;
+  /** Profiles (samples of all series) in one request. Default 1000. */
+  readonly maxProfilesPerRequest: number;
 }
 
 /** Grafana Pyroscope's default limits. */
@@ -27,6 +29,7 @@ export const DEFAULT_PUSH_LIMITS: PushLimits = Object.freeze({
   maxLabelNameBytes: 1024,
   maxLabelValueBytes: 2048,
   maxProfileBytes: 4 * 1024 * 1024,
+  maxProfilesPerRequest: 1000,
 });
 
 // Prometheus' legacy label-name charset; checked after `.` → `_`, as Grafana Pyroscope does
@@ -48,12 +51,19 @@ function quote(s: string, maxChars = 64): string {
  */
 export function validatePushRequest(request: PushRequest, limits: PushLimits = DEFAULT_PUSH_LIMITS): PushedSeries[] {
   const out: PushedSeries[] = [];
+  const profileCount = request.series.reduce((n, s) => n + s.samples.length, 0);
+  if (profileCount > limits.maxProfilesPerRequest) {
+    throw new LimitError(
+      'KPROF_PUSH_TOO_MANY_PROFILES',
+      `the request carries ${profileCount} profiles, over the limit of ${limits.maxProfilesPerRequest} per push; push fewer at a time`,
+    );
+  }
   request.series.forEach((series, i) => {
     const where = `series[${i}]`;
     if (series.labels.length > limits.maxLabelsPerSeries) {
       throw new ValidationError(
         'KPROF_PUSH_TOO_MANY_LABELS',
-        `${where} has ${series.labels.length} labels, over the limit of ${limits.maxLabelsPerSeries} (ingest.maxLabelsPerSeries)`,
+        `${where} has ${series.labels.length} labels, over the limit of ${limits.maxLabelsPerSeries} (ingest.max-labels)`,
       );
     }
     const labels: Record<string, string> = {};
@@ -62,7 +72,7 @@ export function validatePushRequest(request: PushRequest, limits: PushLimits = D
       if (nameBytes > limits.maxLabelNameBytes) {
         throw new ValidationError(
           'KPROF_PUSH_LABEL_NAME_TOO_LONG',
-          `${where} label name ${quote(rawName)} is ${nameBytes} bytes, over the limit of ${limits.maxLabelNameBytes} (ingest.maxLabelNameBytes)`,
+          `${where} label name ${quote(rawName)} is ${nameBytes} bytes, over the limit of ${limits.maxLabelNameBytes} (ingest.max-label-name-length)`,
         );
       }
       const name = rawName.replaceAll('.', '_');
@@ -76,7 +86,7 @@ export function validatePushRequest(request: PushRequest, limits: PushLimits = D
       if (valueBytes > limits.maxLabelValueBytes) {
         throw new ValidationError(
           'KPROF_PUSH_LABEL_VALUE_TOO_LONG',
-          `${where} label ${name} value is ${valueBytes} bytes, over the limit of ${limits.maxLabelValueBytes} (ingest.maxLabelValueBytes)`,
+          `${where} label ${name} value is ${valueBytes} bytes, over the limit of ${limits.maxLabelValueBytes} (ingest.max-label-value-length)`,
         );
       }
       if (Object.hasOwn(labels, name)) {
@@ -102,7 +112,7 @@ export function validatePushRequest(request: PushRequest, limits: PushLimits = D
       if (size > limits.maxProfileBytes) {
         throw new LimitError(
           'KPROF_PUSH_PROFILE_TOO_LARGE',
-          `${where}.samples[${j}] raw_profile is ${size} bytes, over the limit of ${limits.maxProfileBytes} bytes (ingest.maxProfileBytes)`,
+          `${where}.samples[${j}] raw_profile is ${size} bytes, over the limit of ${limits.maxProfileBytes} bytes (ingest.max-body-bytes)`,
         );
       }
       profiles.push(sample.rawProfile);

@@ -1,0 +1,79 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { checkBearer } from '../api/auth.js';
+import type { ServerConfig } from '../config/resolve-config.js';
+import type { IngestProfile } from '../ingest/ingest-profile.js';
+import type { ServerMetrics } from '../observability/metrics.js';
+import type { WriteBatcher } from '../store/write-batcher.js';
+import { sendConnectError } from './connect-error.js';
+import type { ConnectUnaryHandler } from './connect-unary.js';
+import { PusherService } from '../gen/push/v1/push_pb.js';
+import { createPushHandler } from './push-service.js';
+import { pushedProfileToIngest } from './push-to-ingest.js';
+
+/** What the mounted push endpoint needs from the server. */
+export interface PushEndpointDeps {
+  readonly config: ServerConfig;
+  readonly batcher: WriteBatcher;
+  readonly metrics: ServerMetrics;
+  readonly logger: Logger;
+  /** Clock, unix ms. */
+  readonly now: () => number;
+}
+
+const PREFIX = `/${PusherService.typeName}/`;
+
+/**
+ * `POST /push.v1.PusherService/Push`, mounted: bearer auth (`auth.ingest-tokens`, refused as
+ * Connect `unauthenticated`), then the Connect handler, whose series are converted with
+ * {@link pushedProfileToIngest} — all of them before any is written, so a bad profile stores
+ * nothing — and written through the batcher (resolving once committed). Counts
+ * `kprof_ingest_profiles_total{format="push"}` per profile and `kprof_ingest_rejected_total` by
+ * kprof code (or `CONNECT_HTTP_<status>` for protocol errors) per refused request.
+ *
+ * Limits from `ingest.*`: request body `max-decompressed-bytes` (as sent and after gunzip), each
+ * raw profile `max-body-bytes`, labels per series `max-labels`, label name / value lengths.
+ */
+export function createPushEndpoint(deps: PushEndpointDeps): ConnectUnaryHandler {
+  const { config, batcher, metrics } = deps;
+  const log = deps.logger.child({ component: 'push' });
+  const limits = config.ingest;
+  const handler = createPushHandler(
+    {
+      async ingest(series) {
+        const started = performance.now();
+        const nowMs = deps.now();
+        const profiles: IngestProfile[] = [];
+        for (const s of series) {
+          for (const raw of s.profiles) profiles.push(await pushedProfileToIngest(raw, s.labels, { limits, nowMs }));
+        }
+        await Promise.all(profiles.map((p) => batcher.write(p)));
+        metrics.profilesIngested.inc({ format: 'push' }, profiles.length);
+        metrics.bytesIngested.inc(profiles.reduce((n, p) => n + p.receivedBytes, 0));
+        log.debug({ series: series.length, profiles: profiles.length, ms: Math.round(performance.now() - started) }, 'ingested push');
+      },
+    },
+    {
+      limits: {
+        maxLabelsPerSeries: limits.maxLabels,
+        maxLabelNameBytes: limits.maxLabelNameLength,
+        maxLabelValueBytes: limits.maxLabelValueLength,
+        maxProfileBytes: limits.maxBodyBytes,
+      },
+      maxRequestBytes: limits.maxDecompressedBytes,
+      logger: log,
+      onErrorResponse: (status, code) => metrics.rejected.inc({ reason: code ?? `CONNECT_HTTP_${status}` }),
+    },
+  );
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    if (!(req.url ?? '').startsWith(PREFIX)) return false;
+    try {
+      checkBearer(req, config.auth.ingestTokens, 'ingest');
+    } catch (err) {
+      sendConnectError(res, err, log);
+      metrics.rejected.inc({ reason: (err as { code: string }).code });
+      return true;
+    }
+    return handler(req, res);
+  };
+}

@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { Code, ConnectError, createClient, type Interceptor } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PusherService } from '../src/gen/push/v1/push_pb.js';
+import type { KprofServer } from '../src/server.js';
+import { buildGoBurn, collapsedTotals, makeNodeProfile, makeTempDir, pprofRawTotals } from './helpers/profiles.js';
+import { get, startTestServer } from './helpers/test-server.js';
+
+const tmp = makeTempDir('kprof-connect-push-');
+let goProfile: string;
+let nodeProfile: string;
+const TOKEN = 'push-token-0123456789';
+
+beforeAll(async () => {
+  const burn = await buildGoBurn(tmp.dir);
+  goProfile = await burn('go-cpu.pprof', 500);
+  nodeProfile = await makeNodeProfile(tmp.dir, 'node-wall.pb.gz', 500);
+});
+afterAll(() => tmp.cleanup());
+
+function pushClient(server: KprofServer, opts: { json?: boolean; token?: string } = {}) {
+  const auth: Interceptor = (next) => (req) => {
+    if (opts.token !== undefined) req.header.set('authorization', `Bearer ${opts.token}`);
+    return next(req);
+  };
+  return createClient(
+    PusherService,
+    createConnectTransport({ baseUrl: server.url, httpVersion: '1.1', useBinaryFormat: !opts.json, interceptors: [auth] }),
+  );
+}
+
+function labels(map: Record<string, string>): { name: string; value: string }[] {
+  return Object.entries(map).map(([name, value]) => ({ name, value }));
+}
+
+async function connectError(p: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await p;
+  } catch (err) {
+    return ConnectError.from(err);
+  }
+  throw new Error('expected the call to fail');
+}
+
+function sum(m: Map<string, number>): number {
+  return [...m.values()].reduce((a, b) => a + b, 0);
+}
+
+describe('push.v1 mounted in server-lite', () => {
+  it('stores a real Go CPU profile pushed in binary proto; /render shows it under service_name with go tool pprof totals', async () => {
+    const server = await startTestServer(join(tmp.dir, 'db-go'));
+    await pushClient(server).push({
+      series: [
+        {
+          labels: labels({ __name__: 'process_cpu', service_name: 'checkout', env: 'prod', 'k8s.pod': 'checkout-1', __delta__: 'false' }),
+          samples: [{ rawProfile: readFileSync(goProfile) }],
+        },
+      ],
+    });
+
+    const want = await pprofRawTotals([goProfile], 1);
+    expect(want.size).toBeGreaterThan(0);
+    const collapsed = await get(server, '/render', { query: 'checkout.cpu{env="prod"}', from: 'now-1h', format: 'collapsed' });
+    expect(collapsed.status).toBe(200);
+    expect(collapsedTotals(collapsed.text)).toEqual(want);
+    const json = JSON.parse((await get(server, '/render', { query: 'checkout.cpu', from: 'now-1h' })).text) as {
+      flamebearer: { names: string[]; numTicks: number };
+      metadata: { units: string; sampleRate: number };
+    };
+    expect(json.flamebearer.names).toContain('main.hotLoop');
+    expect(json.flamebearer.numTicks).toBe(sum(want));
+    expect(json.metadata).toMatchObject({ units: 'nanoseconds', sampleRate: 100 });
+
+    const names = JSON.parse((await get(server, '/label-values', { label: '__name__' })).text) as string[];
+    expect(names).toEqual(['checkout.cpu', 'checkout.samples']);
+    // Dots in label names become underscores; __delta__ and the internal type label are not shown.
+    const labelNames = JSON.parse((await get(server, '/labels')).text) as string[];
+    expect(labelNames).toEqual(['__name__', 'env', 'k8s_pod']);
+
+    const metrics = (await get(server, '/metrics')).text;
+    expect(metrics).toMatch(/^kprof_ingest_profiles_total\{format="push"\} 1$/m);
+  });
+
+  it('accepts the JSON codec and a Node.js profile from @datadog/pprof without service_name (unknown_service)', async () => {
+    const server = await startTestServer(join(tmp.dir, 'db-node'));
+    const raw = readFileSync(nodeProfile);
+    await pushClient(server, { json: true }).push({
+      series: [{ labels: labels({ __name__: 'wall' }), samples: [{ rawProfile: raw }] }],
+    });
+    const wall = await get(server, '/render', { query: 'unknown_service.wall', from: 'now-1h', format: 'collapsed' });
+    expect(wall.status).toBe(200);
+    // pprofRawTotals splits -raw output on spaces, so frames with spaces (`Garbage Collection`)
+    // are compared by total only.
+    const want = await pprofRawTotals([nodeProfile], 1);
+    const got = collapsedTotals(wall.text);
+    expect(sum(got)).toBe(sum(want));
+    const hot = [...want.keys()].find((k) => k.endsWith(';hotNodeFunction'));
+    expect(hot).toBeDefined();
+    expect(got.get(hot!)).toBe(want.get(hot!));
+  });
+
+  it('refuses a push without the ingest token as unauthenticated and stores nothing; the token lets it in', async () => {
+    const server = await startTestServer(join(tmp.dir, 'db-auth'), `auth:\n  ingest-tokens: [${TOKEN}]\n`);
+    const request = { series: [{ labels: labels({ __name__: 'process_cpu', service_name: 'authd' }), samples: [{ rawProfile: readFileSync(goProfile) }] }] };
+
+    for (const token of [undefined, 'wrong-token-0123456789']) {
+      const err = await connectError(pushClient(server, token === undefined ? {} : { token }).push(request));
+      expect(err.code).toBe(Code.Unauthenticated);
+      expect(err.rawMessage).toContain('auth.ingest-tokens');
+      expect(err.metadata.get('kprof-error-code')).toBe('KPROF_UNAUTHORIZED');
+    }
+    expect(server.store.profileCount()).toBe(0);
+
+    await pushClient(server, { token: TOKEN }).push(request);
+    expect(server.store.profileCount()).toBe(2);
+    expect((await get(server, '/metrics')).text).toMatch(/^kprof_ingest_rejected_total\{reason="KPROF_UNAUTHORIZED"\} 2$/m);
+  });
+
+  const MAX_BYTES = 1024 * 1024;
+  it.each([
+    { name: 'bytes that are neither gzip nor pprof', raw: () => Buffer.from('this is not a profile at all'), code: Code.InvalidArgument, kprof: 'KPROF_INGEST_BAD_PPROF' },
+    { name: 'corrupt gzip', raw: () => Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), Buffer.alloc(64, 7)]), code: Code.InvalidArgument, kprof: 'KPROF_INGEST_BAD_GZIP' },
+    { name: 'gzip bomb', raw: () => gzipSync(Buffer.alloc(8 * MAX_BYTES)), code: Code.ResourceExhausted, kprof: 'KPROF_INGEST_DECOMPRESSED_TOO_LARGE' },
+    {
+      name: 'too many labels',
+      raw: () => readFileSync(goProfile),
+      extraLabels: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`l${i}`, 'v'])),
+      code: Code.InvalidArgument,
+      kprof: 'KPROF_PUSH_TOO_MANY_LABELS',
+    },
+    { name: 'a body over max-decompressed-bytes', raw: () => Buffer.alloc(MAX_BYTES + 1024, 1), code: Code.ResourceExhausted, kprof: undefined },
+  ])('$name → Connect error, nothing stored, server healthy', async ({ raw, extraLabels, code, kprof }) => {
+    const server = await startTestServer(join(tmp.dir, `db-bad-${Math.random().toString(36).slice(2)}`), `ingest:\n  max-decompressed-bytes: ${MAX_BYTES}\n`);
+    // A good series first: a bad one anywhere in the request must keep the good one out too.
+    const good = { labels: labels({ __name__: 'process_cpu', service_name: 'good' }), samples: [{ rawProfile: readFileSync(goProfile) }] };
+    const bad = { labels: labels({ __name__: 'process_cpu', service_name: 'bad', ...extraLabels }), samples: [{ rawProfile: raw() }] };
+    const err = await connectError(pushClient(server).push({ series: [good, bad] }));
+    expect(err.code).toBe(code);
+    if (kprof !== undefined) expect(err.metadata.get('kprof-error-code')).toBe(kprof);
+    expect(err.rawMessage.length).toBeGreaterThan(10);
+    expect(server.store.profileCount()).toBe(0);
+    expect(server.store.series()).toEqual([]);
+    expect((await get(server, '/healthz')).status).toBe(200);
+    const metrics = (await get(server, '/metrics')).text;
+    expect(metrics).toMatch(/^kprof_ingest_rejected_total\{reason="[A-Z_0-9]+"\} 1$/m);
+    // The server still takes a good push afterwards.
+    await pushClient(server).push({ series: [good] });
+    expect(server.store.profileCount()).toBe(2);
+  });
+});
