@@ -1,67 +1,39 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KprofServer } from '../src/server.js';
+import { type GoService, startGoService } from './helpers/go-service.js';
 import { collapsedTotals, makeTempDir, pprofRawTotals } from './helpers/profiles.js';
 import { get, startTestServer } from './helpers/test-server.js';
 
 const run = promisify(execFile);
 const tmp = makeTempDir('kprof-prev-profile-');
-const GO_SERVICE = join(__dirname, '..', '..', '..', 'examples', 'go-service');
 // go tool pprof writes ~/pprof; keep it inside the temp dir.
 const PPROF_HOME = join(tmp.dir, 'home');
 const NOW_S = Math.floor(Date.now() / 1000);
 const RANGE = { from: String(NOW_S - 60), until: String(NOW_S) };
 
-let service: ChildProcess | undefined;
+let service: GoService | undefined;
 let prevFile: string;
 let curFile: string;
 let goroutineFile: string;
 
-// Starts examples/go-service on a free port, allocates through /alloc and takes two heap
-// profiles (forcing a GC first so the allocation counters are current).
+// Allocates through examples/go-service's /alloc and takes two heap profiles (forcing a GC
+// first so the allocation counters are current).
 beforeAll(async () => {
   mkdirSync(PPROF_HOME);
-  const bin = join(tmp.dir, 'go-service');
-  await run('go', ['build', '-o', bin, '.'], { cwd: GO_SERVICE, env: { ...process.env, GOFLAGS: '-mod=mod' } });
-  const child = spawn(bin, ['-listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  service = child;
-  let out = '';
-  const base = await new Promise<string>((resolve, reject) => {
-    child.on('exit', (code) => reject(new Error(`go-service exited with ${code}: ${out}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m !== null) resolve(m[1]!);
-    });
-  });
-  const fetchTo = async (path: string, file: string): Promise<string> => {
-    const res = await fetch(`${base}${path}`);
-    expect(res.status).toBe(200);
-    const target = join(tmp.dir, file);
-    writeFileSync(target, Buffer.from(await res.arrayBuffer()));
-    return target;
-  };
-  const alloc = async (times: number, kib: number): Promise<void> => {
-    for (let i = 0; i < times; i++) expect((await fetch(`${base}/alloc?kib=${kib}`)).status).toBe(200);
-  };
-  await alloc(3, 512);
-  prevFile = await fetchTo('/debug/pprof/heap?gc=1', 'prev.pb.gz');
-  await alloc(5, 1024);
-  curFile = await fetchTo('/debug/pprof/heap?gc=1', 'cur.pb.gz');
-  goroutineFile = await fetchTo('/debug/pprof/goroutine', 'goroutine.pb.gz');
+  service = await startGoService(tmp.dir);
+  await service.alloc(3, 512);
+  prevFile = await service.save('/debug/pprof/heap?gc=1', 'prev.pb.gz');
+  await service.alloc(5, 1024);
+  curFile = await service.save('/debug/pprof/heap?gc=1', 'cur.pb.gz');
+  goroutineFile = await service.save('/debug/pprof/goroutine', 'goroutine.pb.gz');
 });
 
 afterAll(async () => {
-  if (service !== undefined && service.exitCode === null) {
-    service.removeAllListeners('exit');
-    const exited = once(service, 'exit');
-    service.kill();
-    await exited;
-  }
+  await service?.stop();
   tmp.cleanup();
 });
 

@@ -118,5 +118,8 @@ export function mergeSelection(
   );
   const tree = new StackTree();
   for (const id of merged.stackIds) tree.add(store.frames(id), mergedValue(merged.values, id));
+  // Pyroscope OG: if any selected series aggregates by average, the whole merged tree is divided
+  // by the number of profiles written in the range (over all selected series); timelines still sum.
+  if (merged.profileCount > 1 && selection.series.some((s) => s.meta.aggregation === 'average')) tree.divide(merged.profileCount);
   return { tree, selection, merged, fromMs, untilMs };
 }

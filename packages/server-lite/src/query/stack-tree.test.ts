@@ -66,3 +66,25 @@ describe('StackTree', () => {
     expect(tree.total()).toBe(7);
   });
 });
+
+describe('StackTree.divide (Pyroscope OG average)', () => {
+  it('rounds each node down on its own and keeps nodes that reach 0', () => {
+    const tree = new StackTree();
+    tree.add(['main', 'a'], 5);
+    tree.add(['main', 'b'], 2);
+    tree.add(['main'], 1);
+    tree.divide(3);
+    const main = tree.root.children!.get('main')!;
+    // root 8 → 2; main total 8 → 2, self 1 → 0; a 5 → 1; b 2 → 0 (kept).
+    expect([tree.total(), main.total, main.self]).toEqual([2, 2, 0]);
+    expect(sortedChildren(main).map((n) => [n.name, n.total, n.self])).toEqual([
+      ['a', 1, 1],
+      ['b', 0, 0],
+    ]);
+    expect(tree.nodeCount()).toBe(4);
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('refuses divisor %s with KPROF_QUERY_BAD_DIVISOR', (d) => {
+    expect(() => new StackTree().divide(d)).toThrow(expect.objectContaining({ code: 'KPROF_QUERY_BAD_DIVISOR' }));
+  });
+});

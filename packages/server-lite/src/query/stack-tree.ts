@@ -99,6 +99,26 @@ export class StackTree {
     }
   }
 
+  /**
+   * Divides every node's `self` and `total` by `divisor`, each rounded down on its own — how
+   * Pyroscope OG averages a merged tree (`aggregationType=average`: a clone scaled by 1/n, per
+   * node in integers). So a parent's total may exceed its self plus its children's totals, and
+   * nodes that drop to 0 stay in the tree (OG's flamebearer still lists them).
+   */
+  divide(divisor: number): void {
+    if (!Number.isSafeInteger(divisor) || divisor < 1) {
+      throw new ValidationError('KPROF_QUERY_BAD_DIVISOR', `StackTree divisor is ${String(divisor)}; it must be a positive integer`);
+    }
+    if (divisor === 1) return;
+    const pending: MutableNode[] = [this.#root];
+    while (pending.length > 0) {
+      const node = pending.pop() as MutableNode;
+      node.self = Math.floor(node.self / divisor);
+      node.total = Math.floor(node.total / divisor);
+      if (node.children !== undefined) for (const child of node.children.values()) pending.push(child);
+    }
+  }
+
   /** Sum of every value added (the root's total). */
   total(): number {
     return this.#root.total;
