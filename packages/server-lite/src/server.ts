@@ -7,6 +7,7 @@ import { createQuerierEndpoint } from './connect/querier-endpoint.js';
 import type { ServerConfig } from './config/resolve-config.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
+import { type PullMode, startPullMode } from './scrape/pull-mode.js';
 import { ProfileStore } from './store/profile-store.js';
 import { Retention } from './store/retention.js';
 import { RollupBuilder } from './store/rollup-builder.js';
@@ -61,7 +62,8 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   });
   const rollups = new RollupBuilder(store, { logger: logger.child({ component: 'rollups' }), now });
   const ui = createUiHandler();
-  const router = createRouter({ config, store, batcher, metrics, logger, isReady: () => ready, now });
+  let pull: PullMode | undefined;
+  const router = createRouter({ config, store, batcher, metrics, logger, isReady: () => ready, now, scrapeTargets: () => pull?.manager.snapshot() });
   const push = createPushEndpoint({ config, batcher, metrics, logger, now });
   const querier = createQuerierEndpoint({ config, store, metrics, logger, now });
   const server: Server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 60_000, headersTimeout: 30_000 }, (req, res) => {
@@ -91,6 +93,23 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     store.close();
     throw err;
   }
+  if (config.scrapeConfigs.length > 0) {
+    pull = startPullMode({
+      configs: config.scrapeConfigs,
+      write: (profile) => batcher.write(profile),
+      limits: config.ingest,
+      now,
+      logger: logger.child({ component: 'scrape' }),
+      observer: {
+        scraped: (job, result, ms) => {
+          metrics.scrape.scrapes.inc({ job, result });
+          metrics.scrape.duration.observe({ job }, ms / 1000);
+        },
+        missed: (job, reason) => metrics.scrape.missed.inc({ job, reason }),
+      },
+    });
+    metrics.scrape.setSource(pull.manager);
+  }
   ready = true;
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -111,6 +130,8 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       await closed;
       clearInterval(sweeper);
       clearTimeout(timer);
+      // Scrapes in flight settle (and their writes queue) before the batcher's last flush.
+      await pull?.close();
       retention.close();
       rollups.close();
       batcher.close();

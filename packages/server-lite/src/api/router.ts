@@ -4,6 +4,7 @@ import type { ServerConfig } from '../config/resolve-config.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { parseIngestRequest } from '../ingest/ingest-request.js';
 import type { ServerMetrics } from '../observability/metrics.js';
+import type { TargetsSnapshot } from '../scrape/scrape-manager.js';
 import type { ProfileStore } from '../store/profile-store.js';
 import type { WriteBatcher } from '../store/write-batcher.js';
 import { checkBearer } from './auth.js';
@@ -12,6 +13,7 @@ import { readBody } from './read-body.js';
 import { renderDiff } from './render-diff-route.js';
 import { render } from './render-route.js';
 import { sendBody, sendError, sendJson } from './respond.js';
+import { targetsHtml, targetsJson } from './targets-route.js';
 
 /** What the routes need. */
 export interface RouterDeps {
@@ -24,6 +26,8 @@ export interface RouterDeps {
   readonly isReady: () => boolean;
   /** Clock, for tests. */
   readonly now: () => number;
+  /** Pull-mode targets and their health; absent or undefined = no scrape configs (empty lists). */
+  readonly scrapeTargets?: () => TargetsSnapshot | undefined;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
@@ -84,6 +88,8 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     ['GET /labels', query('/labels', (url) => labelNames(store, url.searchParams, deps.now()))],
     ['GET /label-values', query('/label-values', (url) => labelValues(store, url.searchParams, deps.now()))],
     ['GET /api/apps', query('/api/apps', () => listApps(store))],
+    ['GET /api/v1/targets', query('/api/v1/targets', (url) => targetsJson(deps.scrapeTargets?.(), url.searchParams))],
+    ['GET /targets', query('/targets', () => ({ body: targetsHtml(deps.scrapeTargets?.()), contentType: 'text/html; charset=utf-8' }))],
     [
       'GET /healthz',
       async (_req, res) => {
