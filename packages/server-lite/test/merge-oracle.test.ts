@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KprofServer } from '../src/server.js';
-import { buildGoBurn, collapsedTotals, makeTempDir, pprofRawTotals } from './helpers/profiles.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { buildGoBurn, collapsedTotals, makeNodeProfile, makeTempDir, pprofRawTotals } from './helpers/profiles.js';
 import { get, ingest, startTestServer } from './helpers/test-server.js';
 
 const tmp = makeTempDir('kprof-oracle-');
@@ -18,16 +20,37 @@ const uploads = [
   { name: 'goapp{env=prod,pod=a}', at: T + 300 },
 ];
 
+// Rollup section: real Go CPU and Node wall profiles every 150 s for 2 h from an hour boundary
+// at least 3 h ago, so whole 10-minute and hour buckets are settled and rolled up.
+const HOUR = 3600;
+const B = Math.floor(Date.now() / 1000 / HOUR) * HOUR - 4 * HOUR;
+const ROLL_STEP = 150;
+const ROLL_COUNT = (2 * HOUR) / ROLL_STEP;
+const goRollFiles: string[] = [];
+const nodeRollFiles: string[] = [];
+const rollAt = (k: number): number => B + k * ROLL_STEP;
+
 beforeAll(async () => {
   const burn = await buildGoBurn(tmp.dir);
   for (let i = 0; i < uploads.length; i++) files.push(await burn(`go-${i}.pprof`, 300));
+  for (let i = 0; i < 5; i++) goRollFiles.push(await burn(`go-roll-${i}.pprof`, 150 + 50 * i));
+  for (let i = 0; i < 3; i++) nodeRollFiles.push(await makeNodeProfile(tmp.dir, `node-roll-${i}.pb.gz`, 200 + 100 * i));
   server = await startTestServer(join(tmp.dir, 'db'), '', { closeOnFinish: false });
   for (let i = 0; i < uploads.length; i++) {
     const u = uploads[i]!;
     const res = await ingest(server, { format: 'pprof', name: u.name, from: String(u.at), until: String(u.at + 10) }, readFileSync(files[i]!));
     expect(res.status).toBe(200);
   }
-});
+  for (let k = 0; k < ROLL_COUNT; k++) {
+    const range = { from: String(rollAt(k)), until: String(rollAt(k) + 10) };
+    const go = await ingest(server, { format: 'pprof', name: `rollgo{pod=${k % 2 === 0 ? 'a' : 'b'}}`, ...range }, readFileSync(goRollFiles[k % goRollFiles.length]!));
+    const node = await ingest(server, { format: 'pprof', name: 'rollnode', spyName: 'nodespy', ...range }, readFileSync(nodeRollFiles[k % nodeRollFiles.length]!));
+    expect([go.status, node.status]).toEqual([200, 200]);
+  }
+  // Everything settled is rolled up (the first section's recent buckets stay queued: not over yet).
+  expect(server.store.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 }).more).toBe(false);
+  expect(server.store.mergeStats.rollupsBuilt).toBeGreaterThanOrEqual(3 * (12 + 2));
+}, 120_000);
 afterAll(async () => {
   await server.close();
   tmp.cleanup();
@@ -56,5 +79,98 @@ describe('merge correctness against go tool pprof -raw', () => {
     const total = [...want.values()].reduce((a, b) => a + b, 0);
     expect(json.flamebearer.numTicks).toBe(total);
     expect(json.timeline.samples.reduce((a, b) => a + b, 0)).toBe(total);
+  });
+});
+
+const run = promisify(execFile);
+const perFile = new Map<string, Promise<Map<string, number>>>();
+
+// `go tool pprof -raw` totals per stack of one file, for sample type `valueIndex`. Location
+// lines are `id: address [M=n] name file:line s=n`; Node function names may contain spaces
+// ("Garbage Collection"), so the name is everything before the last ` file:line s=n`.
+function rawTotals(file: string, valueIndex: number): Promise<Map<string, number>> {
+  const key = `${file}#${valueIndex}`;
+  let p = perFile.get(key);
+  if (p === undefined) {
+    p = run('go', ['tool', 'pprof', '-raw', file], { maxBuffer: 64 * 1024 * 1024 }).then(({ stdout }) => {
+      const locations = new Map<string, string[]>();
+      const samples: { value: number; locs: string[] }[] = [];
+      let section = '';
+      let last: string[] | undefined;
+      for (const line of stdout.split('\n')) {
+        if (line === 'Samples:' || line === 'Locations' || line === 'Mappings') {
+          section = line;
+          continue;
+        }
+        if (section === 'Samples:') {
+          const m = /^\s*([\d\s]+):\s*([\d\s]*)$/.exec(line);
+          if (m !== null) samples.push({ value: Number(m[1]!.trim().split(/\s+/)[valueIndex]), locs: m[2]!.trim().split(/\s+/).filter(Boolean) });
+        } else if (section === 'Locations') {
+          const head = /^\s*(\d+): 0x[0-9a-f]+ (?:M=\d+ )?(.*) \S*:\d+ s=\d+$/.exec(line);
+          if (head !== null) locations.set(head[1]!, (last = [head[2]!]));
+          else if (last !== undefined && /^\s{10,}\S/.test(line)) last.push(/^\s*(.*) \S*:\d+ s=\d+$/.exec(line)?.[1] ?? line.trim());
+        }
+      }
+      const totals = new Map<string, number>();
+      for (const s of samples) {
+        if (!(s.value > 0)) continue;
+        const frames: string[] = [];
+        // Leaf first in pprof; inlined frames callee first within a location.
+        for (let i = s.locs.length - 1; i >= 0; i--) frames.push(...[...(locations.get(s.locs[i]!) ?? [])].reverse());
+        const stack = frames.join(';');
+        totals.set(stack, (totals.get(stack) ?? 0) + s.value);
+      }
+      return totals;
+    });
+    perFile.set(key, p);
+  }
+  return p;
+}
+
+async function mergedRawTotals(list: readonly string[], valueIndex: number): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const f of list) for (const [k, v] of await rawTotals(f, valueIndex)) out.set(k, (out.get(k) ?? 0) + v);
+  return out;
+}
+
+describe('merge correctness across rollup boundaries against go tool pprof -raw', () => {
+  const M10 = 600;
+  it.each([
+    { name: 'Go: start and end inside buckets, spanning several', app: 'go', query: 'rollgo.cpu', from: B + 130, until: B + 2 * HOUR - 70, rollups: true },
+    { name: 'Go: exactly one hour, on its boundaries', app: 'go', query: 'rollgo.cpu', from: B, until: B + HOUR, rollups: true, rawOnly: false },
+    { name: 'Go: one 10-minute bucket only', app: 'go', query: 'rollgo.cpu', from: B + M10, until: B + 2 * M10, rollups: true, rawOnly: false },
+    { name: 'Go: inside one 10-minute bucket (raw only)', app: 'go', query: 'rollgo.cpu', from: B + M10 + 10, until: B + 2 * M10 - 10, rollups: false },
+    { name: 'Go: an hour and ragged 10-minute edges', app: 'go', query: 'rollgo.cpu', from: B + 300, until: B + 2 * HOUR, rollups: true },
+    { name: 'Go: label selector over rollups', app: 'go', query: 'rollgo.cpu{pod="a"}', from: B - 60, until: B + 3 * HOUR, rollups: true, pod: 'a' },
+    { name: 'Go: samples type over rollups', app: 'go', query: 'rollgo.samples', from: B, until: B + 2 * HOUR, rollups: true, valueIndex: 0, rawOnly: false },
+    { name: 'Node wall: ragged over two hours', app: 'node', query: 'rollnode.wall', from: B + 45, until: B + 2 * HOUR - 45, rollups: true },
+    { name: 'Node wall: exactly two hours', app: 'node', query: 'rollnode.wall', from: B, until: B + 2 * HOUR, rollups: true, rawOnly: false },
+    { name: 'Node sample count: one 10-minute bucket', app: 'node', query: 'rollnode.sample', from: B + 3 * M10, until: B + 4 * M10, rollups: true, valueIndex: 0, rawOnly: false },
+  ])('$name', async ({ app, query, from, until, rollups, rawOnly, valueIndex, pod }) => {
+    const pick: string[] = [];
+    for (let k = 0; k < ROLL_COUNT; k++) {
+      if (rollAt(k) < from || rollAt(k) >= until) continue;
+      if (pod !== undefined && (k % 2 === 0 ? 'a' : 'b') !== pod) continue;
+      pick.push(app === 'go' ? goRollFiles[k % goRollFiles.length]! : nodeRollFiles[k % nodeRollFiles.length]!);
+    }
+    expect(pick.length).toBeGreaterThan(0);
+    const want = await mergedRawTotals(pick, valueIndex ?? 1);
+    const before = server.store.mergeStats;
+    const res = await get(server, '/render', { query, from: String(from), until: String(until), format: 'collapsed' });
+    expect(res.status).toBe(200);
+    expect(collapsedTotals(res.text)).toEqual(want);
+    const used = { rollups: server.store.mergeStats.rollupBlobs - before.rollupBlobs, raw: server.store.mergeStats.rawBlobs - before.rawBlobs };
+    if (rollups) expect(used.rollups).toBeGreaterThan(0);
+    else expect(used.rollups).toBe(0);
+    // Ranges made of whole buckets read no raw profile at all.
+    if (rawOnly === false) expect(used.raw).toBe(0);
+    const json = JSON.parse((await get(server, '/render', { query, from: String(from), until: String(until), format: 'json' })).text) as {
+      flamebearer: { numTicks: number };
+      timeline: { samples: number[] };
+    };
+    const total = [...want.values()].reduce((a, b) => a + b, 0);
+    expect(json.flamebearer.numTicks).toBe(total);
+    expect(json.timeline.samples.reduce((a, b) => a + b, 0)).toBe(total);
+    expect(server.store.mergeStats.staleRollups).toBe(0);
   });
 });
