@@ -3,9 +3,12 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../src/config/defaults.js';
+import { decodePprof } from '../src/ingest/pprof-decoder.js';
+import { applyPrevProfile } from '../src/ingest/prev-profile.js';
 import type { KprofServer } from '../src/server.js';
 import { type GoService, startGoService } from './helpers/go-service.js';
-import { collapsedTotals, makeTempDir, pprofRawTotals } from './helpers/profiles.js';
+import { collapsedTotals, makeTempDir, pprofRawTotals, rawProfile } from './helpers/profiles.js';
 import { get, startTestServer } from './helpers/test-server.js';
 
 const run = promisify(execFile);
@@ -147,5 +150,24 @@ describe('multipart /ingest with prev_profile (real Go heap profiles)', () => {
     expect(res.body.code).toBe('KPROF_INGEST_BAD_PREV_PROFILE');
     expect(res.body.message).toMatch(/^prev_profile /);
     expect(server.store.profileCount()).toBe(0);
+  });
+});
+
+describe('applyPrevProfile limits', () => {
+  it('bounds prev_profile like the profile and names it in the limit error', async () => {
+    const current = decodePprof(rawProfile(curFile), DEFAULTS.ingest);
+    const prev = readFileSync(prevFile);
+    const tooFewSamples = { ...DEFAULTS.ingest, maxSamples: 1 };
+    await expect(applyPrevProfile(current, prev, undefined, tooFewSamples)).rejects.toMatchObject({
+      code: 'KPROF_INGEST_TOO_MANY_SAMPLES',
+      status: 413,
+      message: expect.stringMatching(/^prev_profile: .*ingest\.max-samples/),
+    });
+    const tooSmall = { ...DEFAULTS.ingest, maxDecompressedBytes: 64 };
+    await expect(applyPrevProfile(current, prev, undefined, tooSmall)).rejects.toMatchObject({
+      code: 'KPROF_INGEST_DECOMPRESSED_TOO_LARGE',
+      status: 413,
+      message: expect.stringMatching(/^prev_profile is over ingest\.max-decompressed-bytes/),
+    });
   });
 });
