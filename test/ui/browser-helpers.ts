@@ -86,6 +86,31 @@ export async function findFrame(page: Page, row: number, name: string | RegExp):
   throw new Error(`no frame ${String(name)} in row ${row}; saw ${[...seen].join(', ')}`);
 }
 
+/**
+ * Finds the first frame named `name` (row by row, left to right, every 3 px) by sending synthetic
+ * mousemove events inside the page and reading the tooltip after each, far faster than moving
+ * the real mouse over deep stacks; then hovers it with the real mouse so the tooltip shows it.
+ * Returns its row and x offset.
+ */
+export async function locateFrame(page: Page, name: string): Promise<{ row: number; x: number }> {
+  const found = await page.evaluate(`(() => {
+    const canvas = document.querySelector('canvas.flame-canvas');
+    const r = canvas.getBoundingClientRect();
+    const rows = Math.floor(r.height / ${ROW_PX});
+    for (let row = 0; row < rows; row++) {
+      for (let x = 1; x < r.width; x += 3) {
+        canvas.dispatchEvent(new MouseEvent('mousemove', { clientX: r.left + x, clientY: r.top + row * ${ROW_PX} + ${ROW_PX / 2}, bubbles: true }));
+        const tip = document.querySelector('#flame-tooltip');
+        if (!tip.hidden && tip.querySelector('.tooltip-name')?.textContent === ${JSON.stringify(name)}) return { row, x };
+      }
+    }
+    return null;
+  })()`) as { row: number; x: number } | null;
+  if (!found) throw new Error(`no frame named ${name} in the flamegraph`);
+  expect(await tooltipAt(page, found.row, found.x)).toBe(name);
+  return found;
+}
+
 /** Name in the tooltip after hovering row `row` at offset `x`. */
 export async function tooltipAt(page: Page, row: number, x: number): Promise<string> {
   const box = await page.locator('canvas.flame-canvas').boundingBox();
