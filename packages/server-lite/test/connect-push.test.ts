@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Code, ConnectError, createClient, type Interceptor } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
+import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PusherService } from '../src/gen/push/v1/push_pb.js';
 import type { KprofServer } from '../src/server.js';
@@ -43,6 +44,25 @@ async function connectError(p: Promise<unknown>): Promise<ConnectError> {
     return ConnectError.from(err);
   }
   throw new Error('expected the call to fail');
+}
+
+// A Go-style heap profile (alloc_objects, alloc_space, inuse_objects, inuse_space) with one
+// stack main → alloc whose values are `values`, as a Go process would report them cumulatively.
+function heapProfile(values: [number, number, number, number], timeMs: number): Uint8Array {
+  const st = new StringTable();
+  const vt = (type: string, unit: string) => new ValueType({ type: st.dedup(type), unit: st.dedup(unit) });
+  const fn = (id: number, name: string) => new PprofFunction({ id, name: st.dedup(name), systemName: st.dedup(name), filename: st.dedup('main.go') });
+  const functions = [fn(1, 'main.main'), fn(2, 'main.alloc')];
+  return new Profile({
+    sampleType: [vt('alloc_objects', 'count'), vt('alloc_space', 'bytes'), vt('inuse_objects', 'count'), vt('inuse_space', 'bytes')],
+    periodType: vt('space', 'bytes'),
+    period: 524_288,
+    timeNanos: BigInt(timeMs) * 1_000_000n,
+    function: functions,
+    location: functions.map((f) => new Location({ id: f.id, line: [new Line({ functionId: f.id, line: 1 })] })),
+    sample: [new Sample({ locationId: [2, 1], value: values })],
+    stringTable: st,
+  }).encode();
 }
 
 function sum(m: Map<string, number>): number {
@@ -117,6 +137,37 @@ describe('push.v1 mounted in server-lite', () => {
     await pushClient(server, { token: TOKEN }).push(request);
     expect(server.store.profileCount()).toBe(2);
     expect((await get(server, '/metrics')).text).toMatch(/^kprof_ingest_rejected_total\{reason="KPROF_UNAUTHORIZED"\} 2$/m);
+  });
+
+  it('memory alloc_* is delta-ed per series unless __delta__="false" (Grafana Pyroscope server-side delta)', async () => {
+    const server = await startTestServer(join(tmp.dir, 'db-delta'));
+    const t0 = Date.now() - 60_000;
+    const push = (service: string, delta: string | undefined, values: [number, number, number, number], timeMs: number) =>
+      pushClient(server).push({
+        series: [
+          {
+            labels: labels({ __name__: 'memory', service_name: service, ...(delta === undefined ? {} : { __delta__: delta }) }),
+            samples: [{ rawProfile: heapProfile(values, timeMs) }],
+          },
+        ],
+      });
+    // Cumulative client: the first push is the alloc baseline, the second stores the growth.
+    await push('cumulative', undefined, [10, 1000, 1, 100], t0);
+    await push('cumulative', undefined, [15, 1600, 2, 200], t0 + 10_000);
+    // Delta client: stored as sent.
+    await push('deltas', 'false', [10, 1000, 1, 100], t0);
+    await push('deltas', 'false', [15, 1600, 2, 200], t0 + 10_000);
+
+    const total = async (query: string) => {
+      const res = await get(server, '/render', { query, from: 'now-1h', format: 'collapsed' });
+      expect(res.status).toBe(200);
+      return collapsedTotals(res.text).get('main.main;main.alloc');
+    };
+    expect(await total('cumulative.alloc_space')).toBe(600);
+    expect(await total('cumulative.alloc_objects')).toBe(5);
+    expect(await total('deltas.alloc_space')).toBe(2600);
+    // In-use values are never delta-ed (stored per profile; /render averages them: (100 + 200) / 2).
+    expect(await total('cumulative.inuse_space')).toBe(150);
   });
 
   const MAX_BYTES = 1024 * 1024;

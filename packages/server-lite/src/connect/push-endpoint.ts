@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { checkBearer } from '../api/auth.js';
 import type { ServerConfig } from '../config/resolve-config.js';
 import type { IngestProfile } from '../ingest/ingest-profile.js';
+import { createDeltaTracker } from '../ingest/pprof-delta.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import type { WriteBatcher } from '../store/write-batcher.js';
 import { sendConnectError } from './connect-error.js';
@@ -23,6 +24,9 @@ export interface PushEndpointDeps {
 
 const PREFIX = `/${PusherService.typeName}/`;
 
+/** Pushed `memory` series whose previous profile is kept for server-side deltas. */
+export const PUSH_DELTA_MAX_KEYS = 1000;
+
 /**
  * `POST /push.v1.PusherService/Push`, mounted: bearer auth (`auth.ingest-tokens`, refused as
  * Connect `unauthenticated`), then the Connect handler, whose series are converted with
@@ -31,6 +35,10 @@ const PREFIX = `/${PusherService.typeName}/`;
  * `kprof_ingest_profiles_total{format="push"}` per profile and `kprof_ingest_rejected_total` by
  * kprof code (or `CONNECT_HTTP_<status>` for protocol errors) per refused request.
  *
+ * `memory` series pushed without `__delta__="false"` get Grafana Pyroscope's server-side delta
+ * of `alloc_*` (see {@link pushedProfileToIngest}); baselines are kept for the
+ * {@link PUSH_DELTA_MAX_KEYS} most recently pushed series.
+ *
  * Limits from `ingest.*`: request body `max-decompressed-bytes` (as sent and after gunzip), each
  * raw profile `max-body-bytes`, labels per series `max-labels`, label name / value lengths.
  */
@@ -38,6 +46,9 @@ export function createPushEndpoint(deps: PushEndpointDeps): ConnectUnaryHandler 
   const { config, batcher, metrics } = deps;
   const log = deps.logger.child({ component: 'push' });
   const limits = config.ingest;
+  // One baseline per pushed `memory` series (a few MB for a large Go heap profile), so fewer
+  // keys than the scraper's default.
+  const deltas = createDeltaTracker({ maxKeys: PUSH_DELTA_MAX_KEYS });
   const handler = createPushHandler(
     {
       async ingest(series) {
@@ -45,7 +56,7 @@ export function createPushEndpoint(deps: PushEndpointDeps): ConnectUnaryHandler 
         const nowMs = deps.now();
         const profiles: IngestProfile[] = [];
         for (const s of series) {
-          for (const raw of s.profiles) profiles.push(await pushedProfileToIngest(raw, s.labels, { limits, nowMs }));
+          for (const raw of s.profiles) profiles.push(await pushedProfileToIngest(raw, s.labels, { limits, nowMs, deltas }));
         }
         await Promise.all(profiles.map((p) => batcher.write(p)));
         metrics.profilesIngested.inc({ format: 'push' }, profiles.length);

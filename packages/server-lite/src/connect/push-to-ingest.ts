@@ -4,6 +4,7 @@ import { addLabel, parseAppName } from '../ingest/app-name.js';
 import { gunzipBounded, isGzip } from '../ingest/gunzip-bounded.js';
 import type { IngestProfile } from '../ingest/ingest-profile.js';
 import { type DecodedPprof, decodePprof } from '../ingest/pprof-decoder.js';
+import type { DeltaTracker } from '../ingest/pprof-delta.js';
 import { pprofToProfile } from '../ingest/pprof-to-profile.js';
 import { type SampleTypeConfig, nameSampleTypes } from '../ingest/sample-type-names.js';
 import { PROFILE_TYPE_LABEL } from './series-profile-type.js';
@@ -19,15 +20,26 @@ export interface PushIngestContext {
   readonly limits: Readonly<IngestLimits>;
   /** Server clock, unix ms: the time of profiles without `time_nanos`. */
   readonly nowMs: number;
+  /**
+   * Previous cumulative `memory` profile per series, for Grafana Pyroscope's server-side delta
+   * of `alloc_objects` / `alloc_space` (skipped when the series has `__delta__="false"`).
+   */
+  readonly deltas: DeltaTracker;
 }
+
+// Grafana Pyroscope turns these sample types of `memory` profiles into deltas unless the client
+// says it already did (`__delta__="false"`); they count up for the life of a Go process.
+const SERVER_DELTA_TYPES = new Set(['alloc_objects', 'alloc_space']);
 
 /**
  * Converts one raw pprof of a push.v1 series into an {@link IngestProfile}, storing nothing.
  * Labels: `service_name` (default `unknown_service`) is the application, so the series are
  * `<service_name>.<sample type>` as with `/ingest` and `/render` finds them there; `__name__`
  * (the profile name, e.g. `process_cpu`) goes into each series' `__profile_type__` label with the
- * sample and period types; other `__…` labels (`__delta__` included) are dropped; the rest are
- * checked like `/ingest` labels. The body is gunzipped when gzipped (bounded by
+ * sample and period types; other `__…` labels are dropped; the rest are checked like `/ingest`
+ * labels. `memory` profiles without `__delta__="false"` have `alloc_objects`/`alloc_space` stored
+ * as the difference to the series' previous push (the first push of a series is only the
+ * baseline for those types), as Grafana Pyroscope does. The body is gunzipped when gzipped (bounded by
  * `ingest.max-decompressed-bytes`) and decoded within the ingest limits.
  *
  * `labels` are as {@link validatePushRequest} returns them (dots already turned into `_`).
@@ -41,7 +53,11 @@ export async function pushedProfileToIngest(
   const target = pushTarget(labels, limits);
   const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const bytes = isGzip(buf) ? await gunzipBounded(buf, limits.maxDecompressedBytes, 'the pushed pprof profile') : buf;
-  const decoded = decodePprof(bytes, limits);
+  let decoded = decodePprof(bytes, limits);
+  if (target.profileName === 'memory' && labels['__delta__'] !== 'false') {
+    const mask = decoded.sampleTypes.map((t) => SERVER_DELTA_TYPES.has(t.type));
+    decoded = ctx.deltas.next(seriesKey(labels), decoded, mask).profile;
+  }
   const startMs = decoded.timeNanos > 0 ? Math.floor(decoded.timeNanos / 1e6) : ctx.nowMs;
   if (startMs > ctx.nowMs + MAX_FUTURE_SKEW_MS) {
     throw new ValidationError(
@@ -64,6 +80,16 @@ export async function pushedProfileToIngest(
     limits,
   );
   return withProfileTypeLabels(profile, target, decoded, sampleTypeConfig);
+}
+
+// One key per pushed series: its labels in name order, `__delta__` aside.
+function seriesKey(labels: Readonly<Record<string, string>>): string {
+  return JSON.stringify(
+    Object.keys(labels)
+      .filter((k) => k !== '__delta__')
+      .sort()
+      .map((k) => [k, labels[k]]),
+  );
 }
 
 interface PushTarget {
