@@ -14,7 +14,11 @@ export interface RunningProcess {
   exited: Promise<number | string>;
 }
 
-export function startProcess(cmd: string, args: string[], opts: SpawnOptions = {}): RunningProcess {
+/**
+ * Spawns `cmd`. By default the process is killed when the current test ends; pass
+ * `{ stopWhenTestEnds: false }` to start one in `beforeAll` and stop it yourself (e.g. in `afterAll`).
+ */
+export function startProcess(cmd: string, args: string[], opts: SpawnOptions = {}, { stopWhenTestEnds = true } = {}): RunningProcess {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
   let out = '';
   const waiters = new Set<() => void>();
@@ -64,11 +68,13 @@ export function startProcess(cmd: string, args: string[], opts: SpawnOptions = {
       return exited;
     },
   };
-  onTestFinished(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  });
+  if (stopWhenTestEnds) {
+    onTestFinished(async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    });
+  }
   return proc;
 }
