@@ -5,6 +5,7 @@ import { createRouter } from './api/router.js';
 import { createPushEndpoint } from './connect/push-endpoint.js';
 import { createQuerierEndpoint } from './connect/querier-endpoint.js';
 import type { ServerConfig } from './config/resolve-config.js';
+import { DecodePool } from './ingest/decode-pool.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { type PullMode, startPullMode } from './scrape/pull-mode.js';
@@ -62,8 +63,9 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   });
   const rollups = new RollupBuilder(store, { logger: logger.child({ component: 'rollups' }), now });
   const ui = createUiHandler();
+  const decodePool = new DecodePool({ limits: config.ingest, logger: logger.child({ component: 'decode' }) });
   let pull: PullMode | undefined;
-  const router = createRouter({ config, store, batcher, metrics, logger, isReady: () => ready, now, scrapeTargets: () => pull?.manager.snapshot() });
+  const router = createRouter({ config, store, batcher, metrics, logger, isReady: () => ready, now, decodePool, scrapeTargets: () => pull?.manager.snapshot() });
   const push = createPushEndpoint({ config, batcher, metrics, logger, now });
   const querier = createQuerierEndpoint({ config, store, metrics, logger, now });
   const server: Server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 60_000, headersTimeout: 30_000 }, (req, res) => {
@@ -87,6 +89,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       });
     });
   } catch (err) {
+    await decodePool.close();
     retention.close();
     rollups.close();
     batcher.close();
@@ -130,6 +133,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       await closed;
       clearInterval(sweeper);
       clearTimeout(timer);
+      await decodePool.close();
       // Scrapes in flight settle (and their writes queue) before the batcher's last flush.
       await pull?.close();
       retention.close();

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/resolve-config.js';
 import { NotFoundError, ValidationError } from '../errors.js';
+import type { DecodePool } from '../ingest/decode-pool.js';
 import { parseIngestRequest } from '../ingest/ingest-request.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import type { TargetsSnapshot } from '../scrape/scrape-manager.js';
@@ -26,6 +27,8 @@ export interface RouterDeps {
   readonly isReady: () => boolean;
   /** Clock, for tests. */
   readonly now: () => number;
+  /** Worker threads that parse `/ingest` bodies; absent = parse on the main thread. */
+  readonly decodePool?: DecodePool;
   /** Pull-mode targets and their health; absent or undefined = no scrape configs (empty lists). */
   readonly scrapeTargets?: () => TargetsSnapshot | undefined;
 }
@@ -44,11 +47,9 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
       checkBearer(req, config.auth.ingestTokens, 'ingest');
       const { body, receivedBytes } = await readBody(req, config.ingest.maxBodyBytes, config.ingest.maxDecompressedBytes);
       bodyRead = true;
-      const profile = await parseIngestRequest(
-        { query: url.searchParams, contentType: req.headers['content-type'] ?? '', body, receivedBytes },
-        config.ingest,
-        deps.now(),
-      );
+      const request = { query: url.searchParams, contentType: req.headers['content-type'] ?? '', body, receivedBytes };
+      const profile =
+        deps.decodePool !== undefined ? await deps.decodePool.parse(request, deps.now()) : await parseIngestRequest(request, config.ingest, deps.now());
       await batcher.write(profile);
       const format = url.searchParams.get('format') || (/^multipart\//i.test(req.headers['content-type'] ?? '') ? 'multipart' : 'folded');
       metrics.profilesIngested.inc({ format });

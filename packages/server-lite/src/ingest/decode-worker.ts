@@ -1,0 +1,46 @@
+// Entry point of a decode worker thread (see decode-pool.ts): parses ingest request bodies into
+// IngestProfiles off the main thread and hands them back with their typed arrays transferred.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { IngestLimits } from '../config/resolve-config.js';
+import type { IngestProfile } from './ingest-profile.js';
+import { parseIngestRequest } from './ingest-request.js';
+import type { DecodeTask, DecodeWorkerData, WorkerReply } from './decode-protocol.js';
+import { errorToData } from './worker-error.js';
+
+const port = parentPort;
+if (port === null) throw new Error('decode-worker must run in a worker thread');
+const { limits } = workerData as DecodeWorkerData;
+
+port.on('message', (task: DecodeTask) => {
+  run(task, limits).then(
+    (profile) => port.postMessage({ id: task.id, profile } satisfies WorkerReply, transferList(profile)),
+    (err: unknown) => port.postMessage({ id: task.id, error: errorToData(err) } satisfies WorkerReply),
+  );
+});
+
+async function run(task: DecodeTask, limits: Readonly<IngestLimits>): Promise<IngestProfile> {
+  const body = Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength);
+  return parseIngestRequest(
+    { query: new URLSearchParams(task.query), contentType: task.contentType, body, receivedBytes: task.receivedBytes },
+    limits,
+    task.nowMs,
+  );
+}
+
+// Every typed array of the profile owns its buffer (see pprof-to-profile / folded-to-profile);
+// a buffer listed twice would make postMessage throw, so each is listed once.
+function transferList(p: IngestProfile): ArrayBuffer[] {
+  const seen = new Set<ArrayBuffer>();
+  const add = (a: ArrayBufferView): void => {
+    if (a.buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) seen.add(a.buffer);
+  };
+  add(p.frameStart);
+  add(p.frameNames);
+  add(p.stackStart);
+  add(p.stackLocs);
+  for (const s of p.series) {
+    add(s.sampleIndices);
+    add(s.values);
+  }
+  return [...seen];
+}

@@ -1,0 +1,129 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { DEFAULTS } from '../src/config/defaults.js';
+import { DecodePool } from '../src/ingest/decode-pool.js';
+import { type IngestRequest, parseIngestRequest } from '../src/ingest/ingest-request.js';
+import { buildGoBurn, makeTempDir, rawProfile } from './helpers/profiles.js';
+
+const tmp = makeTempDir('kprof-decode-pool-');
+let goGz: Buffer;
+
+// A stand-in worker speaking the pool's protocol, to make a worker die or hang on demand:
+// body "exit" exits the thread, "throw" throws outside any handler, "hang" never answers,
+// anything else is answered with a ValidationError naming the thread that handled it.
+const FAKE_WORKER = `
+const { parentPort, threadId } = require('node:worker_threads');
+parentPort.on('message', (t) => {
+  const text = Buffer.from(t.body).toString();
+  if (text === 'exit') process.exit(7);
+  if (text === 'throw') return void setImmediate(() => { throw new Error('worker blew up'); });
+  if (text === 'hang') return;
+  parentPort.postMessage({ id: t.id, error: { name: 'ValidationError', code: 'KPROF_TEST_ECHO', message: 'thread ' + threadId + ': ' + text, status: 400 } });
+});
+`;
+let fakeWorker: string;
+
+beforeAll(async () => {
+  const burn = await buildGoBurn(tmp.dir);
+  goGz = gzipSync(rawProfile(await burn('go.pprof', 300)));
+  fakeWorker = join(tmp.dir, 'fake-worker.cjs');
+  writeFileSync(fakeWorker, FAKE_WORKER);
+});
+afterAll(() => tmp.cleanup());
+
+function request(body: Buffer | string | (() => Buffer), query: Record<string, string> = {}, contentType = 'application/octet-stream'): IngestRequest {
+  // A function defers reading fixtures made in beforeAll; a copy, as the pool moves the memory away.
+  const buf = Buffer.from(typeof body === 'function' ? body() : body);
+  return { query: new URLSearchParams(query), contentType, body: buf, receivedBytes: buf.length };
+}
+
+function pool(opts: Partial<ConstructorParameters<typeof DecodePool>[0]> = {}): DecodePool {
+  const p = new DecodePool({ limits: DEFAULTS.ingest, ...opts });
+  onTestFinished(() => p.close());
+  return p;
+}
+
+const NOW = 1_795_412_505_000;
+const PPROF_QUERY = { name: 'svc{env=test}', format: 'pprof', from: '1795412490', until: '1795412500', spyName: 'gospy' };
+
+describe('DecodePool with the real decode worker', () => {
+  it('parses a real Go profile into the same IngestProfile as the main thread does', async () => {
+    const p = pool({ workers: 2 });
+    const [a, b] = await Promise.all([p.parse(request(goGz, PPROF_QUERY), NOW), p.parse(request(goGz, PPROF_QUERY), NOW)]);
+    const direct = await parseIngestRequest(request(goGz, PPROF_QUERY), DEFAULTS.ingest, NOW);
+    expect(direct.series.length).toBeGreaterThan(0);
+    expect(a).toEqual(direct);
+    expect(b).toEqual(direct);
+    expect(a.stackLocs).toBeInstanceOf(Int32Array);
+  });
+
+  it('parses folded text too', async () => {
+    const p = pool({ workers: 1 });
+    const got = await p.parse(request('a;b 3\na;c 2\n', { name: 'app.cpu', from: '1795412490', until: '1795412500' }), NOW);
+    expect([...got.names].sort()).toEqual(['a', 'b', 'c']);
+    expect([...got.series[0]!.values]).toEqual([3, 2]);
+  });
+
+  it.each([
+    ['KPROF_INGEST_BAD_PPROF', 422, 'UnprocessableError', () => request(Buffer.from([0x0a, 0xff, 0xff]), PPROF_QUERY)],
+    ['KPROF_INGEST_BAD_GZIP', 422, 'UnprocessableError', () => request(Buffer.from([0x1f, 0x8b, 1, 2, 3]), PPROF_QUERY)],
+    ['KPROF_INGEST_UNSUPPORTED_FORMAT', 400, 'ValidationError', () => request('x', { ...PPROF_QUERY, format: 'jfr' })],
+    ['KPROF_INGEST_TOO_MANY_SAMPLES', 413, 'LimitError', () => request(() => goGz, PPROF_QUERY)],
+  ])('answers %s (%i) as the main thread would', async (code, status, name, make) => {
+    const limits = { ...DEFAULTS.ingest, maxSamples: 1 };
+    const p = pool({ workers: 1, limits });
+    const err = await p.parse(make(), NOW).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code, status, name });
+    const direct = await parseIngestRequest(make(), limits, NOW).catch((e: unknown) => e);
+    expect((err as Error).message).toBe((direct as Error).message);
+  });
+});
+
+describe('DecodePool failures and limits', () => {
+  it.each(['exit', 'throw'])('a worker that dies (%s) fails only its request, and a new worker takes over', async (how) => {
+    const p = pool({ workers: 1, workerScript: fakeWorker });
+    const before = p.threadIds[0];
+    const err = await p.parse(request(how), NOW).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'KPROF_INGEST_WORKER_FAILED', status: 500 });
+    const next = await p.parse(request('hello'), NOW).catch((e: unknown) => e);
+    expect(next).toMatchObject({ code: 'KPROF_TEST_ECHO', status: 400 });
+    expect((next as Error).message).toMatch(/: hello$/);
+    expect(p.threadIds[0]).not.toBe(before);
+    expect((next as Error).message).toBe(`thread ${p.threadIds[0]}: hello`);
+  });
+
+  it('requests queued behind a dying worker still run on its replacement', async () => {
+    const p = pool({ workers: 1, workerScript: fakeWorker });
+    const results = await Promise.all(['exit', 'one', 'two'].map((b) => p.parse(request(b), NOW).catch((e: unknown) => e)));
+    expect(results.map((r) => (r as { code: string }).code)).toEqual(['KPROF_INGEST_WORKER_FAILED', 'KPROF_TEST_ECHO', 'KPROF_TEST_ECHO']);
+  });
+
+  it('answers 429 when every worker is busy and the queue is full (by count and by bytes)', async () => {
+    const p = pool({ workers: 1, maxQueued: 1, maxQueuedBytes: 100, workerScript: fakeWorker });
+    const busy = p.parse(request('hang'), NOW).catch((e: unknown) => e);
+    const queued = p.parse(request('hang'), NOW).catch((e: unknown) => e);
+    expect(p.queued).toBe(1);
+    await expect(p.parse(request('x'), NOW)).rejects.toMatchObject({ code: 'KPROF_INGEST_BACKPRESSURE', status: 429 });
+    await p.close();
+    expect(await busy).toMatchObject({ code: 'KPROF_SHUTTING_DOWN', status: 503 });
+    expect(await queued).toMatchObject({ code: 'KPROF_SHUTTING_DOWN', status: 503 });
+
+    const q = pool({ workers: 1, maxQueued: 10, maxQueuedBytes: 100, workerScript: fakeWorker });
+    const held = q.parse(request('hang'), NOW).catch((e: unknown) => e);
+    await expect(q.parse(request('x'.repeat(101)), NOW)).rejects.toMatchObject({ code: 'KPROF_INGEST_BACKPRESSURE' });
+    await q.close();
+    expect(await held).toMatchObject({ code: 'KPROF_SHUTTING_DOWN' });
+  });
+
+  it('close terminates the workers and refuses further work', async () => {
+    const p = pool({ workers: 2, workerScript: fakeWorker });
+    await expect(p.parse(request('hi'), NOW)).rejects.toMatchObject({ code: 'KPROF_TEST_ECHO' });
+    expect(p.liveWorkers).toBe(2);
+    await p.close();
+    expect(p.liveWorkers).toBe(0);
+    await expect(p.parse(request('hi'), NOW)).rejects.toMatchObject({ code: 'KPROF_SHUTTING_DOWN' });
+    await p.close();
+  });
+});
