@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const BENCHMARKS = [
   { name: 'sdk-overhead', script: join(here, 'sdk-overhead', 'run.mjs') },
+  { name: 'ui', script: join(here, 'ui', 'run.mjs') },
   { name: 'scrape-scale', script: join(here, 'scrape-scale', 'run.mjs') },
 ];
 
