@@ -95,7 +95,7 @@ function startServerLite(name, dir, yaml) {
   return { child, url, output: () => out };
 }
 
-function fleetStats(fleet) {
+function fleetStats(fleet, resetMaxGap = false) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('target fleet did not answer stats')), 10_000);
     fleet.once('message', function onMsg(msg) {
@@ -103,7 +103,7 @@ function fleetStats(fleet) {
       clearTimeout(timer);
       resolve(msg.stats);
     });
-    fleet.send({ type: 'stats' });
+    fleet.send({ type: 'stats', resetMaxGap });
   });
 }
 
@@ -125,7 +125,7 @@ async function main() {
     const profileSizes = await captureGoProfiles({ goServiceDir: join(repo, 'examples', 'go-service'), dir });
     process.stderr.write(`captured Go profiles (bytes): cpu ${profileSizes.cpu.join(', ')}; heap ${profileSizes.heap.join(', ')}\n`);
 
-    const fleet = fork(join(here, 'target-fleet.mjs'), ['--count', String(opts.targets), '--profiles', dir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const fleet = fork(join(here, 'target-fleet.mjs'), ['--count', String(opts.targets), '--profiles', dir, '--interval', String(opts.intervalSeconds)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.push(fleet);
     const ready = await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('target fleet not ready in 120 s')), 120_000);
@@ -143,7 +143,7 @@ async function main() {
     await sleep(opts.warmupSeconds * 1000);
     for (const s of Object.values(samplers)) s.mark();
     const metricsStart = parseMetrics(await getText(`${loadedUrl}/metrics`));
-    const fleetStart = await fleetStats(fleet);
+    const fleetStart = await fleetStats(fleet, true);
     const startedAt = new Date().toISOString();
     for (let left = opts.durationSeconds; left > 0; left -= 30) {
       await sleep(Math.min(30, left) * 1000);
@@ -167,7 +167,15 @@ async function main() {
       idleServerLite: windows.idle,
       targetFleet: windows.fleet,
       expectedScrapesPerProfile: opts.targets * rounds,
-      targetsSaw: { cpu: fleetEnd.cpu - fleetStart.cpu, heap: fleetEnd.heap - fleetStart.heap, aborted: fleetEnd.aborted - fleetStart.aborted, notFound: fleetEnd.other - fleetStart.other },
+      targetsSaw: {
+        cpu: fleetEnd.cpu - fleetStart.cpu,
+        heap: fleetEnd.heap - fleetStart.heap,
+        aborted: fleetEnd.aborted - fleetStart.aborted,
+        notFound: fleetEnd.other - fleetStart.other,
+        late: fleetEnd.late - fleetStart.late,
+        missedSlots: fleetEnd.missedSlots - fleetStart.missedSlots,
+        maxGapMs: fleetEnd.maxGapMs,
+      },
       scrapeMetrics: scrapeCounters(metricsStart, metricsEnd),
       health: countHealth(targetsJson),
       loadedOutputTail: loaded.output().slice(-4000),

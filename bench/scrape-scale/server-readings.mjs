@@ -35,7 +35,14 @@ export function scrapeCounters(start, end) {
       missedSeries.push(key);
     }
   }
-  return { series, missedOrLate, missedSeries };
+  let successes = 0;
+  let failures = 0;
+  for (const [key, v] of Object.entries(series)) {
+    if (!key.startsWith('kprof_scrape_total{')) continue;
+    if (/result="success"/.test(key)) successes += v;
+    else failures += v;
+  }
+  return { series, missedOrLate, missedSeries, successes, failures };
 }
 
 /** Active targets by health, by profile, how many carry a lastError, and a few of those errors. */

@@ -10,8 +10,11 @@
 //   values grow with every scrape (as a live Go process's do), so scraper-side deltas are real.
 //
 // Run with `fork()`: it sends {type:'ready', port, addresses} once every address listens and
-// answers {type:'stats'} with request counts. Flags: --count N, --profiles DIR (cpu-*.pb.gz,
-// heap-*.pb.gz), --port P (0: the first address picks one).
+// answers {type:'stats'} with request counts and, per target and profile, how regular the
+// requests were: a gap between two requests over interval + margin (10 %, at least 1 s) counts as
+// late, a gap of 1.5 intervals or more as missed slots — the scraper's punctuality seen from the
+// targets' side. Flags: --count N, --profiles DIR (cpu-*.pb.gz, heap-*.pb.gz), --interval S,
+// --port P (0: the first address picks one).
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -22,10 +25,15 @@ import { targetAddress } from './addresses.mjs';
 
 const MAX_SECONDS = 60;
 
-const { values } = parseArgs({ options: { count: { type: 'string' }, profiles: { type: 'string' }, port: { type: 'string', default: '0' } } });
+const { values } = parseArgs({
+  options: { count: { type: 'string' }, profiles: { type: 'string' }, interval: { type: 'string', default: '15' }, port: { type: 'string', default: '0' } },
+});
 const count = Number(values.count);
 if (!Number.isInteger(count) || count < 1 || count > 60_000) throw new Error(`--count=${values.count}: want an integer in [1, 60000]`);
 if (!values.profiles) throw new Error('--profiles DIR is required');
+const intervalMs = Number(values.interval) * 1000;
+if (!(intervalMs >= 1000)) throw new Error(`--interval=${values.interval}: want seconds >= 1`);
+const lateAfterMs = intervalMs + Math.max(1000, intervalMs * 0.1);
 
 function load(prefix) {
   const files = readdirSync(values.profiles).filter((f) => f.startsWith(prefix) && f.endsWith('.pb.gz')).sort();
@@ -60,13 +68,26 @@ const heapTargets = Array.from({ length: count }, (_, i) => {
   return { base: scaled(base, factorOf(i)), alloc, scrapes: 0 };
 });
 
-const stats = { cpu: 0, heap: 0, other: 0, cpuBytes: 0, heapBytes: 0, aborted: 0 };
+const stats = { cpu: 0, heap: 0, other: 0, cpuBytes: 0, heapBytes: 0, aborted: 0, late: 0, missedSlots: 0, maxGapMs: 0 };
+const lastRequest = { cpu: new Float64Array(count), heap: new Float64Array(count) };
+
+function punctuality(kind, i) {
+  const now = performance.now();
+  const prev = lastRequest[kind][i];
+  lastRequest[kind][i] = now;
+  if (prev === 0) return;
+  const gap = now - prev;
+  stats.maxGapMs = Math.max(stats.maxGapMs, gap);
+  if (gap >= 1.5 * intervalMs) stats.missedSlots += Math.round(gap / intervalMs) - 1;
+  else if (gap > lateAfterMs) stats.late++;
+}
 
 function handler(i) {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://target');
     if (url.pathname === '/debug/pprof/profile') {
       stats.cpu++;
+      punctuality('cpu', i);
       const s = Number(url.searchParams.get('seconds') ?? '30');
       const seconds = Number.isFinite(s) && s > 0 ? Math.min(s, MAX_SECONDS) : 30;
       const timer = setTimeout(() => {
@@ -81,6 +102,7 @@ function handler(i) {
     }
     if (url.pathname === '/debug/pprof/heap') {
       stats.heap++;
+      punctuality('heap', i);
       const t = heapTargets[i];
       t.scrapes++;
       // Cumulative counters grow between scrapes; in-use values stay put.
@@ -106,7 +128,10 @@ const port = await listen(0, Number(values.port));
 for (let i = 1; i < count; i++) await listen(i, port);
 
 process.on('message', (msg) => {
-  if (msg?.type === 'stats') process.send({ type: 'stats', stats: { ...stats } });
+  if (msg?.type !== 'stats') return;
+  process.send({ type: 'stats', stats: { ...stats } });
+  // The longest gap is measured from the start of the measured window.
+  if (msg.resetMaxGap) stats.maxGapMs = 0;
 });
 process.on('disconnect', () => process.exit(0));
 process.send?.({ type: 'ready', port, addresses: [targetAddress(0), targetAddress(count - 1)] });
