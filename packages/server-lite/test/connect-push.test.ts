@@ -183,11 +183,13 @@ describe('push.v1 mounted in server-lite', () => {
       kprof: 'KPROF_PUSH_TOO_MANY_LABELS',
     },
     { name: 'a body over max-decompressed-bytes', raw: () => Buffer.alloc(MAX_BYTES + 1024, 1), code: Code.ResourceExhausted, kprof: undefined },
-  ])('$name → Connect error, nothing stored, server healthy', async ({ raw, extraLabels, code, kprof }) => {
+    { name: 'more than 1000 profiles in one push', raw: () => Buffer.from([0x0a]), copies: 1000, code: Code.ResourceExhausted, kprof: 'KPROF_PUSH_TOO_MANY_PROFILES' },
+  ])('$name → Connect error, nothing stored, server healthy', async ({ raw, extraLabels, copies, code, kprof }) => {
     const server = await startTestServer(join(tmp.dir, `db-bad-${Math.random().toString(36).slice(2)}`), `ingest:\n  max-decompressed-bytes: ${MAX_BYTES}\n`);
     // A good series first: a bad one anywhere in the request must keep the good one out too.
     const good = { labels: labels({ __name__: 'process_cpu', service_name: 'good' }), samples: [{ rawProfile: readFileSync(goProfile) }] };
-    const bad = { labels: labels({ __name__: 'process_cpu', service_name: 'bad', ...extraLabels }), samples: [{ rawProfile: raw() }] };
+    const rawProfile = raw();
+    const bad = { labels: labels({ __name__: 'process_cpu', service_name: 'bad', ...extraLabels }), samples: Array.from({ length: copies ?? 1 }, () => ({ rawProfile })) };
     const err = await connectError(pushClient(server).push({ series: [good, bad] }));
     expect(err.code).toBe(code);
     if (kprof !== undefined) expect(err.metadata.get('kprof-error-code')).toBe(kprof);
