@@ -128,11 +128,8 @@ export class ScrapeHttpClient {
     if (err instanceof ScrapeError) return err;
     const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
     const code = e.code ?? e.cause?.code ?? '';
-    if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME|ERR_TLS/.test(code) || /certificate|ssl|tls/i.test(e.message)) {
+    if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME|ERR_TLS/.test(code) || /certificate|\bssl\b/i.test(e.message)) {
       return new ScrapeError('KPROF_SCRAPE_TLS', `TLS with ${req.url} failed: ${e.message}; check tls-config (ca-file, server-name, insecure-skip-verify)`, { cause: err });
-    }
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
-      return new ScrapeError('KPROF_SCRAPE_CREDENTIALS', `cannot read a tls-config file for ${req.url}: ${e.message}; fix the path`, { cause: err });
     }
     return new ScrapeError('KPROF_SCRAPE_CONNECT', `cannot reach ${req.url}: ${code ? `${code} ` : ''}${e.message}; check the address and that the target is running`, { cause: err });
   }
@@ -161,9 +158,9 @@ export class ScrapeHttpClient {
       buildConnector({
         rejectUnauthorized: !insecureSkipVerify,
         ...(serverName !== undefined ? { servername: serverName } : {}),
-        ...(caFile !== undefined ? { ca: await readFile(caFile) } : {}),
-        ...(certFile !== undefined ? { cert: await readFile(certFile) } : {}),
-        ...(keyFile !== undefined ? { key: await readFile(keyFile) } : {}),
+        ...(caFile !== undefined ? { ca: await readTlsFile(caFile, 'tls-config.ca-file') } : {}),
+        ...(certFile !== undefined ? { cert: await readTlsFile(certFile, 'tls-config.cert-file') } : {}),
+        ...(keyFile !== undefined ? { key: await readTlsFile(keyFile, 'tls-config.key-file') } : {}),
       }))();
     // A failed read is retried on the next connection, not cached.
     this.connect.catch(() => {
@@ -176,6 +173,14 @@ export class ScrapeHttpClient {
 async function basicAuthHeader(b: NonNullable<HttpClientConfig['basicAuth']>): Promise<string> {
   const password = b.passwordFile !== undefined ? await readCredential(b.passwordFile, 'basic-auth.password-file') : b.password ?? '';
   return `Basic ${Buffer.from(`${b.username}:${password}`).toString('base64')}`;
+}
+
+async function readTlsFile(file: string, option: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new ScrapeError('KPROF_SCRAPE_CREDENTIALS', `cannot read ${option} ${file}: ${(err as Error).message}; fix the path or the file's permissions`, { cause: err });
+  }
 }
 
 async function readCredential(file: string, option: string): Promise<string> {
