@@ -1,7 +1,7 @@
 // Issue 7 acceptance, end to end with nothing stubbed: a real server-lite (startServer, SQLite on
 // disk, serving the built UI itself), the example Node service pushing with @kprof/sdk, and the
-// example Go service (net/http/pprof, -self-load) whose CPU profiles reach the server through
-// GO_FEED (see below). Headless Chromium then walks every view; the assertions read the
+// example Go service (net/http/pprof, -self-load) that server-lite scrapes in pull mode (static
+// scrape config), next to a dead target. Headless Chromium then walks every view; the assertions read the
 // accessible DOM (function table, tooltip, breadcrumb, status lines), and each view is saved as a
 // screenshot in test-artifacts/ui/pipeline-*.png.
 //
@@ -9,6 +9,7 @@
 // only /report (renderReport), then, after an idle gap that keeps the 1 s upload windows apart,
 // only /cpu (burnCpu).
 import { execFileSync } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +33,8 @@ let closeBrowser: (() => Promise<void>) | undefined;
 const procs: ServiceProcess[] = [];
 /** Unix seconds: the Node baseline window [start, boundary) and the hot window [boundary, end). */
 const windows = { start: 0, boundary: 0, end: 0 };
+let deadPort = 0;
+let goAddr = '';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -52,13 +55,14 @@ async function renderedNames(query: string, from: string | number, until: string
   return ((await res.json()) as { flamebearer: { names: string[] } }).flamebearer.names;
 }
 
+/** Starts the Go example; returns its host:port. */
 async function startGoService(): Promise<string> {
   const bin = join(tmp.dir, 'go-service');
   execFileSync('go', ['build', '-o', bin, '.'], { cwd: join(repo, 'examples', 'go-service'), stdio: 'pipe', env: { ...process.env, CGO_ENABLED: '0' } });
   const proc = startService(bin, ['-listen', '127.0.0.1:0', '-self-load']);
   procs.push(proc);
   const [, addr] = await proc.waitFor(/listening on http:\/\/(\S+) /);
-  return `http://${addr}`;
+  return addr as string;
 }
 
 async function startNodeService(): Promise<string> {
@@ -71,22 +75,39 @@ async function startNodeService(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+/** A loopback port nothing listens on (bound, then closed): the dead scrape target. */
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
 /**
- * GO_FEED: how the Go service's CPU profiles reach server-lite. Pull mode (the server scraping
- * /debug/pprof itself) is not wired into startServer yet, so until it is, the test fetches
- * /debug/pprof/profile?seconds=2 from the Go service and POSTs each profile to /ingest, which is
- * what the scraper will do.
+ * Pull mode: server-lite scrapes the Go service's /debug/pprof/profile (CPU, fitted inside the
+ * 3 s interval) and a dead target, both as static targets.
  */
-async function feedGo(goUrl: string, rounds: number): Promise<void> {
-  for (let i = 0; i < rounds; i++) {
-    const fromS = Math.floor(Date.now() / 1000);
-    const res = await fetch(`${goUrl}/debug/pprof/profile?seconds=2`);
-    if (res.status !== 200) throw new Error(`go-service /debug/pprof/profile answered ${res.status}`);
-    const body = Buffer.from(await res.arrayBuffer());
-    const qs = new URLSearchParams({ name: 'go-service{env=e2e}', format: 'pprof', from: String(fromS), until: String(Math.floor(Date.now() / 1000)) });
-    const up = await fetch(`${server.url}/ingest?${qs.toString()}`, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } });
-    if (up.status !== 200) throw new Error(`/ingest answered ${up.status}: ${await up.text()}`);
-  }
+function scrapeConfig(goAddr: string, deadPort: number): string {
+  return `scrape-configs:
+  - job-name: go-apps
+    scrape-interval: 3s
+    enabled-profiles: [cpu]
+    static-configs:
+      - application: go-service
+        targets: ['${goAddr}']
+        labels: {env: e2e}
+      - application: gone-service
+        targets: ['127.0.0.1:${deadPort}']
+        labels: {env: e2e}
+`;
+}
+
+interface ActiveTarget { scrapeUrl: string; health: string; lastError: string; labels: Record<string, string> }
+
+async function activeTargets(): Promise<ActiveTarget[]> {
+  const res = await fetch(`${server.url}/api/v1/targets`);
+  return ((await res.json()) as { data: { activeTargets: ActiveTarget[] } }).data.activeTargets;
 }
 
 /** Drives the Node service: /report only, an idle gap, then /cpu only; records the windows. */
@@ -113,9 +134,14 @@ async function runNodeWindows(nodeUrl: string): Promise<void> {
 
 beforeAll(async () => {
   buildUi();
-  server = await startTestServer(join(tmp.dir, 'db'), '', { closeOnFinish: false });
-  const [goUrl, nodeUrl] = await Promise.all([startGoService(), startNodeService()]);
-  await Promise.all([feedGo(goUrl, 2), runNodeWindows(nodeUrl)]);
+  goAddr = await startGoService();
+  deadPort = await closedPort();
+  server = await startTestServer(join(tmp.dir, 'db'), scrapeConfig(goAddr, deadPort), { closeOnFinish: false });
+  const nodeUrl = await startNodeService();
+  const scraped = waitUntil(`${GO_HOT} in go-service.cpu (scraped)`,
+    async () => (await renderedNames('go-service.cpu', 'now-5m', 'now')).includes(GO_HOT), 60_000);
+  await Promise.all([scraped, runNodeWindows(nodeUrl)]);
+  await waitUntil('the dead target to be down', async () => (await activeTargets()).some((t) => t.labels['__name__'] === 'gone-service' && t.health === 'down'));
   ({ context, close: closeBrowser } = await launchBrowser());
 }, 240_000);
 
@@ -194,8 +220,10 @@ describe('kprof UI on server-lite fed by the real SDK and a real Go program', ()
 
     const url = new URL(page.url());
     expect(url.searchParams.get('search')).toBe('hashChain');
+    // The range is relative (last hour) and scrapes keep arriving, so the totals may have grown.
     const again = await open(url.pathname + url.search);
-    await expect.poll(() => again.locator('.search-status').textContent()).toBe(await status.textContent());
+    await expect.poll(() => again.locator('.search-status').textContent()).toMatch(/^1 frame match “hashChain”: [\d.]+% of total/);
+    expect(await again.getByLabel('Search functions').inputValue()).toBe('hashChain');
     expect(await again.getByLabel('Profile type').inputValue()).toBe('go-service.cpu');
     expect(await again.getByRole('heading', { level: 2 }).textContent()).toBe('go-service.cpu');
   });
@@ -214,6 +242,34 @@ describe('kprof UI on server-lite fed by the real SDK and a real Go program', ()
     expect(await table.locator('tbody th[scope="row"]').count()).toBe(await table.locator('tbody tr').count());
     expect(await page.evaluate(UNLABELLED_CONTROLS)).toEqual([]);
     await shot(page, 'pipeline-node');
+  });
+
+  it('targets view: the scraped Go service is up, the dead target down with its error (from the real /api/v1/targets)', async () => {
+    const page = await open('/');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Targets' }).click();
+    const table = page.getByRole('table', { name: /^2 scrape targets, 1 up$/ });
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(2);
+    const row = (url: string) => table.locator('tbody tr').filter({ has: page.getByRole('rowheader', { name: url, exact: true }) });
+    const api = await activeTargets();
+    const goTarget = api.find((t) => t.labels['__name__'] === 'go-service')?.scrapeUrl ?? '';
+    expect(goTarget.startsWith(`http://${goAddr}/debug/pprof/profile?`), goTarget).toBe(true);
+    const up = await row(goTarget).locator('td').allTextContents();
+    expect(up.slice(0, 4)).toEqual(['go-service', 'cpu', 'go-apps', 'up']);
+    expect(up[4]).toMatch(/^(just now|\d+ s ago|1 min ago) \(took [\d.]+ s\)$/);
+    expect(up[5]).toBe('');
+    expect(await row(goTarget).locator('.labels li').allTextContents()).toEqual(expect.arrayContaining(['env=e2e', 'job=go-apps']));
+
+    const dead = api.find((t) => t.labels['__name__'] === 'gone-service');
+    const deadUrl = dead?.scrapeUrl ?? '';
+    expect(deadUrl.startsWith(`http://127.0.0.1:${deadPort}/debug/pprof/profile?`), deadUrl).toBe(true);
+    const down = await row(deadUrl).locator('td').allTextContents();
+    expect(down.slice(0, 4)).toEqual(['gone-service', 'cpu', 'go-apps', 'down']);
+    // The UI shows the server's own error text for the target: a refused connection.
+    expect(dead?.lastError).toMatch(/ECONNREFUSED|refused/i);
+    expect(down[5]).toBe(dead?.lastError);
+    expect(await row(deadUrl).locator('td.health').getAttribute('class')).toContain('health-down');
+    expect(new URL(page.url()).searchParams.get('view')).toBe('targets');
+    await shot(page, 'pipeline-targets');
   });
 
   it('a diff of the window without the hot path against the window with it shows it as increased', async () => {

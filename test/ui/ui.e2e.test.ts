@@ -249,19 +249,27 @@ describe('kprof UI in Chromium', () => {
             { scrapePool: 'go-apps', scrapeUrl: 'http://10.0.0.7:8080/debug/pprof/profile?seconds=10', health: 'up', lastError: '',
               lastScrape: '2026-11-25T06:00:00Z', labels: { service_name: 'shop', namespace: 'prod' } },
             { scrapePool: 'go-apps', scrapeUrl: 'http://10.0.0.8:8080/debug/pprof/heap', health: 'down',
-              lastError: 'Get "http://10.0.0.8:8080/debug/pprof/heap": connection refused', lastScrape: '2026-11-25T06:00:01Z', labels: { service_name: 'cart' } },
+              lastError: 'Get "http://10.0.0.8:8080/debug/pprof/heap": connection refused', lastScrape: '2026-11-25T06:00:01Z', lastScrapeDuration: 0.0123,
+              labels: { __name__: 'cart', __profile_name__: 'mem', __scrape_interval__: '10s', service_name: 'cart', instance: '10.0.0.8:8080' } },
+            { scrapePool: 'go-apps', scrapeUrl: 'http://10.0.0.9:8080/debug/pprof/heap', health: 'unknown', lastError: '',
+              lastScrape: '0001-01-01T00:00:00Z', lastScrapeDuration: 0, labels: { __name__: 'new' } },
           ],
         },
       },
     });
     onTestFinished(() => targets.close());
     const page = await openPage(context, `${targets.url}/?view=targets`);
-    const table = page.getByRole('table', { name: '2 scrape targets' });
-    await expect.poll(() => table.locator('tbody tr').count()).toBe(2);
-    const down = table.locator('tbody tr').filter({ has: page.getByRole('rowheader', { name: 'http://10.0.0.8:8080/debug/pprof/heap' }) });
-    expect(await down.locator('td').allTextContents()).toEqual([
-      'go-apps', 'down', '2026-11-25T06:00:01Z', 'Get "http://10.0.0.8:8080/debug/pprof/heap": connection refused', 'service_name=cart',
+    const table = page.getByRole('table', { name: '3 scrape targets, 1 up' });
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(3);
+    const row = (url: string) => table.locator('tbody tr').filter({ has: page.getByRole('rowheader', { name: url }) });
+    // `__` labels are left out of the labels cell (as Prometheus does); the app and profile get their own columns.
+    const cells = await row('http://10.0.0.8:8080/debug/pprof/heap').locator('td').allTextContents();
+    expect(cells).toEqual([
+      'cart', 'mem', 'go-apps', 'down', expect.stringMatching(/^(just now|\d+ (s|min|h|d) ago) \(took 0\.01 s\)$/),
+      'Get "http://10.0.0.8:8080/debug/pprof/heap": connection refused', 'instance=10.0.0.8:8080service_name=cart',
     ]);
+    expect(await row('http://10.0.0.8:8080/debug/pprof/heap').locator('time').getAttribute('title')).toBe('2026-11-25 06:00:01 UTC');
+    expect(await row('http://10.0.0.9:8080/debug/pprof/heap').locator('td').allTextContents()).toEqual(['new', '', 'go-apps', 'unknown', 'never', '', '']);
     await shot(page, 'targets');
   });
 

@@ -1,7 +1,27 @@
-import { fetchTargets } from './api.js';
+import { type TargetInfo, fetchTargets } from './api.js';
 import { h, showMessage } from './dom.js';
+import { absoluteUtc, relativeTime } from './relative-time.js';
 
-/** Pull-mode targets: health, last scrape, last error and labels; explains when pull mode is off. */
+// Prometheus' zero time: what /api/v1/targets reports before a target's first scrape.
+const NEVER = '0001-01-01T00:00:00Z';
+
+/** Labels shown for a target: the public ones (Prometheus hides `__`-prefixed labels too). */
+export function publicLabels(labels: Record<string, string> | undefined): Array<[string, string]> {
+  return Object.entries(labels ?? {}).filter(([k]) => !k.startsWith('__')).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function lastScrapeCell(t: TargetInfo, nowMs: number): HTMLElement {
+  const ms = t.lastScrape === undefined || t.lastScrape === NEVER ? Number.NaN : Date.parse(t.lastScrape);
+  if (Number.isNaN(ms)) return h('td', { text: t.lastScrape && t.lastScrape !== NEVER ? t.lastScrape : 'never' });
+  const took = typeof t.lastScrapeDuration === 'number' && t.lastScrapeDuration > 0 ? ` (took ${t.lastScrapeDuration.toFixed(2)} s)` : '';
+  return h('td', {}, h('time', { datetime: new Date(ms).toISOString(), title: absoluteUtc(ms), text: relativeTime(ms, nowMs) }), took);
+}
+
+/**
+ * Pull-mode targets (`/api/v1/targets` active targets, one per profile of a target): endpoint,
+ * application (`__name__`), profile, job, health, last scrape (relative, absolute UTC title, how
+ * long it took), last error and public labels; explains when pull mode is off.
+ */
 export async function renderTargets(host: HTMLElement, signal: AbortSignal): Promise<void> {
   showMessage(host, 'loading', 'Loading targets…');
   let targets;
@@ -20,17 +40,22 @@ export async function renderTargets(host: HTMLElement, signal: AbortSignal): Pro
     showMessage(host, 'empty', 'No scrape targets are configured.');
     return;
   }
+  const nowMs = Date.now();
   const rows = targets.map((t) => h('tr', {},
     h('th', { scope: 'row', text: t.scrapeUrl ?? '' }),
+    h('td', { text: t.labels?.['__name__'] ?? '' }),
+    h('td', { text: t.labels?.['__profile_name__'] ?? '' }),
     h('td', { text: t.scrapePool ?? '' }),
     h('td', { class: `health health-${t.health ?? 'unknown'}`, text: t.health ?? 'unknown' }),
-    h('td', { text: t.lastScrape ?? '' }),
+    lastScrapeCell(t, nowMs),
     h('td', { class: 'error-cell', text: t.lastError ?? '' }),
-    h('td', {}, h('ul', { class: 'labels' }, ...Object.entries(t.labels ?? {}).map(([k, v]) => h('li', { text: `${k}=${v}` })))),
+    h('td', {}, h('ul', { class: 'labels' }, ...publicLabels(t.labels).map(([k, v]) => h('li', { text: `${k}=${v}` })))),
   ));
+  const up = targets.filter((t) => t.health === 'up').length;
   host.replaceChildren(h('table', { class: 'targets' },
-    h('caption', { text: `${targets.length} scrape target${targets.length === 1 ? '' : 's'}` }),
-    h('thead', {}, h('tr', {}, ...['Endpoint', 'Job', 'Health', 'Last scrape', 'Last error', 'Labels'].map((c) => h('th', { scope: 'col', text: c })))),
+    h('caption', { text: `${targets.length} scrape target${targets.length === 1 ? '' : 's'}, ${up} up` }),
+    h('thead', {}, h('tr', {}, ...['Endpoint', 'Application', 'Profile', 'Job', 'Health', 'Last scrape', 'Last error', 'Labels']
+      .map((c) => h('th', { scope: 'col', text: c })))),
     h('tbody', {}, ...rows)));
   host.setAttribute('aria-busy', 'false');
 }
