@@ -21,6 +21,9 @@ const MAX_CHUNKS_PER_RUN = 200;
 /**
  * Deletes old profiles on a timer: first by age, then the oldest ones while the database's used
  * bytes exceed `maxSizeBytes` (freed pages are reused by SQLite; the file does not shrink).
+ * Rollups go with their profiles: the schema's delete trigger drops every rollup of a bucket
+ * that loses a profile, in the same transaction, and queues what is left of the bucket for a
+ * rebuild, so a rollup never outlives (or double-counts against) the raw data it summarises.
  * Runs never overlap; `close()` stops the timer.
  */
 export class Retention {

@@ -1,0 +1,97 @@
+// Runs the built server-lite (packages/server-lite/dist/cli.js) as its own process on a loopback
+// port, and posts profiles to it over HTTP.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const SERVER_DIR = join(here, '..', '..', 'packages', 'server-lite');
+const CLI = join(SERVER_DIR, 'dist', 'cli.js');
+
+/** better-sqlite3 as server-lite resolves it, to inspect a data dir read-only. */
+export const Database = createRequire(join(SERVER_DIR, 'package.json'))('better-sqlite3');
+
+/** Starts the server on `dataDir`; resolves with { url, child, stop() } once it listens. */
+export async function startServer(dataDir) {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`cd packages/server-lite && node ../../scripts/build-package.mjs\` first`);
+  const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, KPROF_CONFIG: '' },
+  });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        child.stdout.off('data', onData);
+        child.stdout.resume();
+        resolve(m[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`kprof-server exited with ${code}: ${out.slice(-2000)}`)));
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    url,
+    child,
+    /** SIGTERM (graceful: flush, checkpoint, close) and wait for the exit. */
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/**
+ * Posts `count` profiles with `concurrency` requests in flight; `request(i)` gives
+ * { params, body } for the i-th. Returns the wall time in ms. Retries 429 (backpressure).
+ */
+export async function ingestMany(url, count, concurrency, request) {
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      const { params, body } = request(i);
+      for (let attempt = 0; ; attempt++) {
+        const res = await fetch(`${url}/ingest?${new URLSearchParams(params)}`, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/octet-stream' },
+        });
+        const text = await res.text();
+        if (res.status === 200) break;
+        if (res.status !== 429 || attempt > 50) throw new Error(`ingest ${i} answered ${res.status}: ${text}`);
+        await new Promise((r) => setTimeout(r, 20 * (attempt + 1)));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return performance.now() - started;
+}
+
+/** Waits until the data dir's rollup queue is empty (the background builder is done). Returns ms waited. */
+export async function waitForRollups(dataDir, timeoutMs = 600_000) {
+  const started = performance.now();
+  const db = new Database(join(dataDir, 'kprof.db'), { readonly: true });
+  try {
+    for (;;) {
+      const { n } = db.prepare('SELECT count(*) AS n FROM rollup_pending').get();
+      if (n === 0) return performance.now() - started;
+      if (performance.now() - started > timeoutMs) throw new Error(`${n} rollup buckets still pending after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** p-th percentile (0–100) of numbers, nearest rank. */
+export function percentile(values, p) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
