@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const BENCHMARKS = [
   { name: 'sdk-overhead', script: join(here, 'sdk-overhead', 'run.mjs') },
+  { name: 'server-query', script: join(here, 'server-query', 'run.mjs') },
+  { name: 'server-storage', script: join(here, 'server-storage', 'run.mjs') },
   { name: 'ui', script: join(here, 'ui', 'run.mjs') },
   { name: 'scrape-scale', script: join(here, 'scrape-scale', 'run.mjs') },
 ];
