@@ -119,8 +119,10 @@ describe('querier.v1 mounted over the store', () => {
     expect(res.profileTypes.find((t) => t.ID === CPU)).toMatchObject({ name: 'process_cpu', sampleType: 'cpu', sampleUnit: 'nanoseconds', periodType: 'cpu', periodUnit: 'nanoseconds' });
     // Grafana's health check asks for [1000, 4000] ms: no data there.
     expect((await querier().profileTypes({ start: 1000n, end: 4000n })).profileTypes).toEqual([]);
-    const metrics = (await get(server, '/metrics')).text;
-    expect(metrics).toMatch(/^kprof_query_duration_seconds_count\{route="\/querier\.v1\.QuerierService\/ProfileTypes"\} [1-9]\d*$/m);
+    // The latency is observed once the response is written, which can be after the client read it.
+    await expect
+      .poll(async () => (await get(server, '/metrics')).text)
+      .toMatch(/^kprof_query_duration_seconds_count\{route="\/querier\.v1\.QuerierService\/ProfileTypes"\} [1-9]\d*$/m);
   });
 
   it('LabelNames, LabelValues and Series answer from the stored series (JSON codec too)', async () => {

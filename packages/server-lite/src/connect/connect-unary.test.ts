@@ -39,6 +39,20 @@ async function post(url: string, contentType: string, body: string | Uint8Array)
 }
 
 describe('createConnectUnaryHandler', () => {
+  it('resolves true once the answer is written, so callers can time and clean up after it', async () => {
+    const settled: boolean[] = [];
+    const handler = createPushHandler({ ingest: async () => {} });
+    const server: Server = createServer((req, res) => {
+      void handler(req, res).then((handled) => settled.push(handled));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/push.v1.PusherService/Push`;
+    expect((await post(url, 'application/json', '{"series":[]}')).status).toBe(200);
+    expect((await post(url, 'application/json', '{"series":')).status).toBe(400);
+    await expect.poll(() => settled).toEqual([true, true]);
+  });
+
   it('lets push and querier handlers share one server with other routes', async () => {
     const ingested: PushedSeries[][] = [];
     const baseUrl = await serve([

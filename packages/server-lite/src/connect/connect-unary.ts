@@ -12,8 +12,9 @@ import { KPROF_ERROR_CODE_HEADER, createErrorInterceptor, type ConnectLogger } f
 
 /**
  * A node:http request handler for one group of Connect services. Resolves `true` once it has
- * answered the request (its path belongs to one of its services), `false` without touching
- * the request otherwise, so routes can be tried in turn:
+ * answered the request (its path belongs to one of its services) and the response is finished
+ * or the connection closed, `false` without touching the request otherwise, so routes can be
+ * tried in turn:
  * `if (await pushHandler(req, res)) return;`.
  */
 export type ConnectUnaryHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -105,7 +106,11 @@ export function createConnectUnaryHandler(options: ConnectUnaryHandlerOptions): 
     try {
       const uRes = await reclassifyBinaryParseError(await handler(universalRequestFromNodeRequest(req, res, undefined, undefined)));
       if (uRes.status >= 400) options.onErrorResponse?.(uRes.status, uRes.header?.get(KPROF_ERROR_CODE_HEADER) ?? undefined);
-      await universalResponseToNodeResponse(uRes, res);
+      // connect-node 2.1.2 waits for an `end` event that an HTTP/1.1 ServerResponse never
+      // emits, so its promise would stay pending after the answer went out; `close` (emitted
+      // once the response finished or the connection dropped) settles the request instead.
+      const closed = new Promise<void>((resolve) => res.once('close', resolve));
+      await Promise.race([universalResponseToNodeResponse(uRes, res), closed]);
     } catch (err) {
       // Reached only when the exchange itself broke (client went away mid-body, socket error):
       // handler errors are already Connect error responses.
