@@ -66,7 +66,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const decodePool = new DecodePool({ limits: config.ingest, logger: logger.child({ component: 'decode' }) });
   let pull: PullMode | undefined;
   const router = createRouter({ config, store, batcher, metrics, logger, isReady: () => ready, now, decodePool, scrapeTargets: () => pull?.manager.snapshot() });
-  const push = createPushEndpoint({ config, batcher, metrics, logger, now });
+  const push = createPushEndpoint({ config, batcher, metrics, logger, now, decodePool });
   const querier = createQuerierEndpoint({ config, store, metrics, logger, now });
   const server: Server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 60_000, headersTimeout: 30_000 }, (req, res) => {
     // Connect APIs (push.v1, querier.v1) first, then the UI's static files; everything else

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULTS } from '../src/config/defaults.js';
+import { pushedProfileToIngest } from '../src/connect/push-to-ingest.js';
 import { DecodePool } from '../src/ingest/decode-pool.js';
 import { type IngestRequest, parseIngestRequest } from '../src/ingest/ingest-request.js';
 import { buildGoBurn, makeTempDir, rawProfile } from './helpers/profiles.js';
@@ -57,6 +58,18 @@ describe('DecodePool with the real decode worker', () => {
     expect(a).toEqual(direct);
     expect(b).toEqual(direct);
     expect(a.stackLocs).toBeInstanceOf(Int32Array);
+  });
+
+  it('converts a push.v1 profile into the same IngestProfile as the main thread does', async () => {
+    const p = pool({ workers: 1 });
+    const labels = { __name__: 'process_cpu', service_name: 'checkout', env: 'test' };
+    // The profile carries its own time (now); the server clock must not be behind it.
+    const now = Date.now();
+    const got = await p.parsePush(new Uint8Array(goGz), labels, now);
+    const direct = await pushedProfileToIngest(new Uint8Array(goGz), labels, { limits: DEFAULTS.ingest, nowMs: now });
+    expect(direct.series.length).toBeGreaterThan(0);
+    expect(got).toEqual(direct);
+    await expect(p.parsePush(new Uint8Array([0x0a, 0xff]), labels, now)).rejects.toMatchObject({ code: 'KPROF_INGEST_BAD_PPROF', status: 422 });
   });
 
   it('parses folded text too', async () => {

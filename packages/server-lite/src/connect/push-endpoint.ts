@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { checkBearer } from '../api/auth.js';
 import type { ServerConfig } from '../config/resolve-config.js';
+import type { DecodePool } from '../ingest/decode-pool.js';
 import type { IngestProfile } from '../ingest/ingest-profile.js';
 import { createDeltaTracker } from '../ingest/pprof-delta.js';
 import type { ServerMetrics } from '../observability/metrics.js';
@@ -10,7 +11,7 @@ import { sendConnectError } from './connect-error.js';
 import type { ConnectUnaryHandler } from './connect-unary.js';
 import { PusherService } from '../gen/push/v1/push_pb.js';
 import { createPushHandler } from './push-service.js';
-import { pushedProfileToIngest } from './push-to-ingest.js';
+import { needsServerDelta, pushedProfileToIngest } from './push-to-ingest.js';
 
 /** What the mounted push endpoint needs from the server. */
 export interface PushEndpointDeps {
@@ -20,6 +21,8 @@ export interface PushEndpointDeps {
   readonly logger: Logger;
   /** Clock, unix ms. */
   readonly now: () => number;
+  /** Worker threads that convert profiles needing no server-side delta; absent = all on the main thread. */
+  readonly decodePool?: DecodePool;
 }
 
 const PREFIX = `/${PusherService.typeName}/`;
@@ -54,10 +57,19 @@ export function createPushEndpoint(deps: PushEndpointDeps): ConnectUnaryHandler 
       async ingest(series) {
         const started = performance.now();
         const nowMs = deps.now();
-        const profiles: IngestProfile[] = [];
+        // Stateless conversions run on the decode workers at once; delta'd ones on this thread in order.
+        const converted: Promise<IngestProfile>[] = [];
         for (const s of series) {
-          for (const raw of s.profiles) profiles.push(await pushedProfileToIngest(raw, s.labels, { limits, nowMs, deltas }));
+          for (const raw of s.profiles) {
+            if (deps.decodePool !== undefined && !needsServerDelta(s.labels)) {
+              const p = deps.decodePool.parsePush(raw, s.labels, nowMs);
+              // Handled by Promise.all below; this keeps a rejection during a later await from counting as unhandled.
+              p.catch(() => undefined);
+              converted.push(p);
+            } else converted.push(Promise.resolve(await pushedProfileToIngest(raw, s.labels, { limits, nowMs, deltas })));
+          }
         }
+        const profiles = await Promise.all(converted);
         await Promise.all(profiles.map((p) => batcher.write(p)));
         metrics.profilesIngested.inc({ format: 'push' }, profiles.length);
         metrics.bytesIngested.inc(profiles.reduce((n, p) => n + p.receivedBytes, 0));

@@ -23,8 +23,18 @@ export interface PushIngestContext {
   /**
    * Previous cumulative `memory` profile per series, for Grafana Pyroscope's server-side delta
    * of `alloc_objects` / `alloc_space` (skipped when the series has `__delta__="false"`).
+   * Absent (decode workers, which keep no state): only series without {@link needsServerDelta}.
    */
-  readonly deltas: DeltaTracker;
+  readonly deltas?: DeltaTracker;
+}
+
+/**
+ * True when a pushed series' profiles are stored as the difference to its previous push
+ * (`memory` without `__delta__="false"`): they need the delta tracker's state, so they are
+ * converted on the main thread rather than on a decode worker.
+ */
+export function needsServerDelta(labels: Readonly<Record<string, string>>): boolean {
+  return (labels['__name__'] ?? 'unknown') === 'memory' && labels['__delta__'] !== 'false';
 }
 
 // Grafana Pyroscope turns these sample types of `memory` profiles into deltas unless the client
@@ -54,7 +64,8 @@ export async function pushedProfileToIngest(
   const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const bytes = isGzip(buf) ? await gunzipBounded(buf, limits.maxDecompressedBytes, 'the pushed pprof profile') : buf;
   let decoded = decodePprof(bytes, limits);
-  if (target.profileName === 'memory' && labels['__delta__'] !== 'false') {
+  if (needsServerDelta(labels)) {
+    if (ctx.deltas === undefined) throw new Error('pushedProfileToIngest: a memory profile needs the delta tracker (convert it on the main thread)');
     const mask = decoded.sampleTypes.map((t) => SERVER_DELTA_TYPES.has(t.type));
     decoded = ctx.deltas.next(seriesKey(labels), decoded, mask).profile;
   }

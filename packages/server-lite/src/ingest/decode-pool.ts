@@ -30,8 +30,11 @@ export interface DecodePoolOptions {
   readonly workerScript?: string;
 }
 
+// A task before it is given an id (distributive, so each kind keeps its own fields).
+type NewTask = DecodeTask extends infer T ? (T extends DecodeTask ? Omit<T, 'id'> : never) : never;
+
 interface Job {
-  readonly task: Omit<DecodeTask, 'id'>;
+  readonly task: NewTask;
   readonly resolve: (p: IngestProfile) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -48,8 +51,8 @@ interface Slot {
 }
 
 /**
- * Parses `/ingest` bodies (gunzip, pprof decode, conversion to an {@link IngestProfile}) on a pool
- * of worker threads, so the main thread keeps serving HTTP and writing to SQLite. One body per
+ * Parses `/ingest` bodies and push.v1 profiles (gunzip, pprof decode, conversion to an
+ * {@link IngestProfile}) on a pool of worker threads, so the main thread keeps serving HTTP and writing to SQLite. One body per
  * worker at a time; the rest wait in a bounded queue (429 `KPROF_INGEST_BACKPRESSURE` when full).
  * Errors the parser throws come back as the same kprof errors. A worker that dies fails only the
  * body it held (500 `KPROF_INGEST_WORKER_FAILED`) and is replaced.
@@ -101,10 +104,24 @@ export class DecodePool {
    * when the worker died while parsing it. `req.body`'s memory is moved to the worker.
    */
   parse(req: IngestRequest, nowMs: number): Promise<IngestProfile> {
+    const body = ownBuffer(req.body);
+    return this.#submit({ kind: 'ingest', query: req.query.toString(), contentType: req.contentType, body, receivedBytes: req.receivedBytes, nowMs });
+  }
+
+  /**
+   * Converts one raw pprof of a push.v1 series on a worker, as `pushedProfileToIngest` does; only
+   * for series without `needsServerDelta` (the delta state lives on the main thread). Rejects
+   * like {@link parse}. `raw`'s memory is moved to the worker when it owns its buffer, else copied.
+   */
+  parsePush(raw: Uint8Array, labels: Readonly<Record<string, string>>, nowMs: number): Promise<IngestProfile> {
+    return this.#submit({ kind: 'push', body: ownBuffer(raw), labels, nowMs });
+  }
+
+  #submit(task: NewTask): Promise<IngestProfile> {
     if (this.#closed) return Promise.reject(shuttingDown());
     const idle = this.#slots.find((s) => s.alive && s.job === undefined);
     if (idle === undefined) {
-      if (this.#queue.length >= this.#opts.maxQueued || this.#queuedBytes + req.body.length > this.#opts.maxQueuedBytes) {
+      if (this.#queue.length >= this.#opts.maxQueued || this.#queuedBytes + task.body.length > this.#opts.maxQueuedBytes) {
         return Promise.reject(
           new LimitError(
             'KPROF_INGEST_BACKPRESSURE',
@@ -114,14 +131,12 @@ export class DecodePool {
         );
       }
     }
-    const body = ownBuffer(req.body);
-    const task = { query: req.query.toString(), contentType: req.contentType, body, receivedBytes: req.receivedBytes, nowMs };
     return new Promise<IngestProfile>((resolve, reject) => {
       const job: Job = { task, resolve, reject };
       if (idle !== undefined) this.#start(idle, job);
       else {
         this.#queue.push(job);
-        this.#queuedBytes += body.length;
+        this.#queuedBytes += task.body.length;
       }
     });
   }
@@ -159,7 +174,8 @@ export class DecodePool {
   #start(slot: Slot, job: Job): void {
     const id = this.#nextId++;
     slot.job = { ...job, id };
-    slot.worker.postMessage({ id, ...job.task } satisfies DecodeTask, [job.task.body.buffer as ArrayBuffer]);
+    const message: DecodeTask = { ...job.task, id };
+    slot.worker.postMessage(message, [job.task.body.buffer as ArrayBuffer]);
   }
 
   #onReply(slot: Slot, reply: WorkerReply): void {

@@ -8,16 +8,31 @@ export interface DecodeWorkerData {
 }
 
 /** One `/ingest` body to parse, main thread → worker. */
-export interface DecodeTask {
+export interface IngestTask {
+  readonly kind: 'ingest';
   readonly id: number;
   /** The request's query string (`url.search`). */
   readonly query: string;
   readonly contentType: string;
-  /** The body after `Content-Encoding` was undone; its buffer is transferred when it owns it. */
+  /** The body after `Content-Encoding` was undone; its buffer is transferred. */
   readonly body: Uint8Array;
   readonly receivedBytes: number;
   readonly nowMs: number;
 }
+
+/** One raw pprof of a push.v1 series (one that needs no server-side delta), main thread → worker. */
+export interface PushTask {
+  readonly kind: 'push';
+  readonly id: number;
+  /** The raw (maybe gzipped) pprof; its buffer is transferred. */
+  readonly body: Uint8Array;
+  /** The series' labels as push validation returns them. */
+  readonly labels: Readonly<Record<string, string>>;
+  readonly nowMs: number;
+}
+
+/** Work for a decode worker. */
+export type DecodeTask = IngestTask | PushTask;
 
 /** A worker's answer to a {@link DecodeTask}: the profile, or the error it threw. */
 export type WorkerReply = { readonly id: number; readonly profile: IngestProfile } | { readonly id: number; readonly error: WorkerErrorData };

@@ -1,7 +1,9 @@
-// Entry point of a decode worker thread (see decode-pool.ts): parses ingest request bodies into
-// IngestProfiles off the main thread and hands them back with their typed arrays transferred.
+// Entry point of a decode worker thread (see decode-pool.ts): parses `/ingest` bodies and push.v1
+// profiles into IngestProfiles off the main thread and hands them back with their typed arrays
+// transferred.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { IngestLimits } from '../config/resolve-config.js';
+import { pushedProfileToIngest } from '../connect/push-to-ingest.js';
 import type { IngestProfile } from './ingest-profile.js';
 import { parseIngestRequest } from './ingest-request.js';
 import type { DecodeTask, DecodeWorkerData, WorkerReply } from './decode-protocol.js';
@@ -19,6 +21,7 @@ port.on('message', (task: DecodeTask) => {
 });
 
 async function run(task: DecodeTask, limits: Readonly<IngestLimits>): Promise<IngestProfile> {
+  if (task.kind === 'push') return pushedProfileToIngest(task.body, task.labels, { limits, nowMs: task.nowMs });
   const body = Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength);
   return parseIngestRequest(
     { query: new URLSearchParams(task.query), contentType: task.contentType, body, receivedBytes: task.receivedBytes },
