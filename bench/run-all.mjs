@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const BENCHMARKS = [
   { name: 'sdk-overhead', script: join(here, 'sdk-overhead', 'run.mjs') },
+  { name: 'server-ingest', script: join(here, 'server-ingest', 'run.mjs') },
   { name: 'server-query', script: join(here, 'server-query', 'run.mjs') },
   { name: 'server-storage', script: join(here, 'server-storage', 'run.mjs') },
   { name: 'ui', script: join(here, 'ui', 'run.mjs') },

@@ -1,0 +1,3 @@
+module kprof.dev/bench/go-service
+
+go 1.19
