@@ -200,6 +200,12 @@ describe('pull mode: the seed config against a fake Kubernetes API server and re
     for (const h of podHealth(down, 'go-app-7d9f')) expect(h.lastError).toMatch(/ECONNREFUSED|ECONNRESET|refused|reset|closed|socket|connect/i);
     // The Node target, scraped by the same server at the same time, is unaffected.
     expect(podHealth(down, 'node-app-5c2b')).toEqual([{ health: 'up', lastError: '' }]);
+    // The HTML page shows the same: the Go endpoints in down rows, the Node one in an up row.
+    const page = await fetch(`${server.url}/targets`);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await page.text();
+    expect(html).toContain(`<tr class="health-down">\n<td><a href="http://127.0.0.1:${goPort}/debug/pprof/heap">`);
+    expect(html).toContain(`<tr class="health-up">\n<td><a href="http://127.0.0.1:${nodeAdminPort}/debug/pprof/profile?seconds=`);
     const nodeAppLast = (t: TargetsResponse) => Date.parse(targetsOfPod(t, 'node-app-5c2b')[0]?.lastScrape ?? '');
     await expect.poll(async () => nodeAppLast(await getTargets(server.url)), { timeout: 2 * INTERVAL_MS, interval: 500 }).toBeGreaterThan(killedAt);
     expect(podHealth(await getTargets(server.url), 'node-app-5c2b')).toEqual([{ health: 'up', lastError: '' }]);

@@ -18,6 +18,8 @@ export function renderMarkdown(r) {
     row('server-lite, zero targets (idle)', r.idleServerLite),
     row('target fleet (1 Node process)', r.targetFleet),
     '',
+    `server-lite RSS every 30 s (MiB): ${(r.serverLiteTimeline ?? []).map((t) => t.rssMiB).join(', ')}.`,
+    '',
     `Targets: cpu profiles ${r.profileSizes.cpu.join('/')} B, heap ${r.profileSizes.heap.join('/')} B gzipped (as captured, scaled per target).`,
     '',
     `Expected scrapes per profile in the window: ${r.expectedScrapesPerProfile.toFixed(0)}; the targets saw cpu ${r.targetsSaw.cpu}, heap ${r.targetsSaw.heap} requests (${r.targetsSaw.aborted} aborted by the client, ${r.targetsSaw.notFound} 404).`,

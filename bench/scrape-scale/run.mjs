@@ -145,10 +145,14 @@ async function main() {
     const metricsStart = parseMetrics(await getText(`${loadedUrl}/metrics`));
     const fleetStart = await fleetStats(fleet, true);
     const startedAt = new Date().toISOString();
+    // Every 30 s: server-lite's mean CPU since the window began and its RSS now (is memory flat?).
+    const timeline = [];
     for (let left = opts.durationSeconds; left > 0; left -= 30) {
       await sleep(Math.min(30, left) * 1000);
       const w = samplers.loaded.window();
-      process.stderr.write(`  ${opts.durationSeconds - Math.max(0, left - 30)} s: server-lite ${w.meanCores.toFixed(3)} cores, RSS ${(w.endRssBytes / 2 ** 20).toFixed(0)} MiB\n`);
+      const atSeconds = opts.durationSeconds - Math.max(0, left - 30);
+      timeline.push({ atSeconds, meanCores: w.meanCores, rssMiB: Math.round(w.endRssBytes / 2 ** 20) });
+      process.stderr.write(`  ${atSeconds} s: server-lite ${w.meanCores.toFixed(3)} cores, RSS ${(w.endRssBytes / 2 ** 20).toFixed(0)} MiB\n`);
     }
     const windows = Object.fromEntries(Object.entries(samplers).map(([k, s]) => [k, s.window()]));
     const metricsEnd = parseMetrics(await getText(`${loadedUrl}/metrics`));
@@ -164,6 +168,7 @@ async function main() {
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavg: os.loadavg(), node: process.version },
       profileSizes,
       serverLite: windows.loaded,
+      serverLiteTimeline: timeline,
       idleServerLite: windows.idle,
       targetFleet: windows.fleet,
       expectedScrapesPerProfile: opts.targets * rounds,
