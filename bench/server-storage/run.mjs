@@ -41,10 +41,12 @@ function measure(dataDir) {
     const byName = Object.fromEntries(db.prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name').all().map((r) => [r.name, r.bytes]));
     const group = (names) => names.reduce((a, n) => a + (byName[n] ?? 0), 0);
     const rollups = group(['rollups', 'sqlite_autoindex_rollups_1', 'rollup_pending']);
-    const profiles = group(['profiles', 'profiles_by_series_time_total', 'profiles_by_time']);
+    const profileBytes = group(['profiles', 'profiles_by_series_time_total', 'profiles_by_time']);
+    const indexBytes = group(['profiles_by_series_time_total', 'profiles_by_time']);
     const symbols = group(['names', 'sqlite_autoindex_names_1', 'stacks', 'series', 'sqlite_autoindex_series_1']);
     const rows = db.prepare('SELECT count(*) AS n FROM profiles').get().n;
-    return { fileBytes, rollups, profiles, symbols, other: fileBytes - rollups - profiles - symbols, rows };
+    const blob = db.prepare('SELECT avg(length(samples)) AS avg FROM profiles').get().avg;
+    return { fileBytes, rollups, profileBytes, indexBytes, symbols, other: fileBytes - rollups - profileBytes - symbols, rows, avgBlobBytes: blob };
   } finally {
     db.close();
   }
@@ -121,8 +123,17 @@ for (const r of results) {
   const d = r.distinct;
   const s = r.steady;
   lines.push(
-    `| ${r.kind}: each distinct profile once | ${d.profiles} | ${(d.inputBytes / d.profiles).toFixed(0)} B | ${(d.fileBytes / d.profiles).toFixed(0)} B | ×${d.ratio.toFixed(2)} | — | ${kb(d.rollups)} KiB | ${kb(d.profiles)} KiB | ${kb(d.symbols)} KiB | ${kb(d.other)} KiB |`,
-    `| ${r.kind}: ${HOURS} h at 10 s, corpus cycled | ${s.rows > 0 ? r.profiles : 0} | ${r.inputAvgBytes.toFixed(0)} B | ${(s.fileBytes / r.profiles).toFixed(0)} B | ×${s.ratio.toFixed(3)} | ×${s.ratioWithoutRollups.toFixed(3)} | ${kb(s.rollups)} KiB | ${kb(s.profiles)} KiB | ${kb(s.symbols)} KiB | ${kb(s.other)} KiB |`,
+    `| ${r.kind}: each distinct profile once | ${d.profiles} | ${(d.inputBytes / d.profiles).toFixed(0)} B | ${(d.fileBytes / d.profiles).toFixed(0)} B | ×${d.ratio.toFixed(2)} | — | ${kb(d.rollups)} KiB | ${kb(d.profileBytes)} KiB | ${kb(d.symbols)} KiB | ${kb(d.other)} KiB |`,
+    `| ${r.kind}: ${HOURS} h at 10 s, corpus cycled | ${r.profiles} | ${r.inputAvgBytes.toFixed(0)} B | ${(s.fileBytes / r.profiles).toFixed(0)} B | ×${s.ratio.toFixed(3)} | ×${s.ratioWithoutRollups.toFixed(3)} | ${kb(s.rollups)} KiB | ${kb(s.profileBytes)} KiB | ${kb(s.symbols)} KiB | ${kb(s.other)} KiB |`,
+  );
+}
+for (const r of results) {
+  const s = r.steady;
+  lines.push(
+    '',
+    `${r.kind}: ${s.rows} profile rows (${(s.rows / r.profiles).toFixed(1)} series per uploaded profile: sample types × label sets), ` +
+      `${((s.profileBytes - s.indexBytes) / s.rows).toFixed(0)} B per row in the table (sample blob ${s.avgBlobBytes.toFixed(0)} B avg) + ` +
+      `${(s.indexBytes / s.rows).toFixed(0)} B per row in its two indexes; marginal ${s.marginalPerProfile.toFixed(0)} B per uploaded profile.`,
   );
 }
 lines.push('', 'DB bytes = kprof.db after a clean shutdown (WAL checkpointed and truncated), page-level breakdown from dbstat. One stored profile is one row per series (sample type × label set).');
