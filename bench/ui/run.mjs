@@ -118,8 +118,8 @@ async function measureProfile(context, baseUrl, query, runs) {
 }
 
 function stats(samples, key) {
-  const v = samples.map((s) => s[key]);
-  return { n: v.length, median: quantile(v, 0.5), p95: quantile(v, 0.95), max: Math.max(...v) };
+  const v = samples.map((s) => s[key]).filter((x) => Number.isFinite(x));
+  return { n: v.length, median: quantile(v, 0.5), p95: quantile(v, 0.95), max: v.length ? Math.max(...v) : Number.NaN };
 }
 
 const LABELS = { load: 'page load → first flamegraph paint', query: 'query change → paint', zoom: 'zoom click → redraw', search: 'search input → highlight' };
@@ -139,6 +139,10 @@ function markdown(result) {
     const tf = stats(tiny[k], 'frame');
     const ts = stats(tiny[k], 'sync');
     lines.push(`| ${LABELS[k]} | ${fmt(lf.median)} / ${fmt(lf.p95)} | ${fmt(ls.median)} / ${fmt(ls.p95)} | ${fmt(tf.median)} / ${fmt(tf.p95)} | ${fmt(ts.median)} / ${fmt(ts.p95)} | ${(lf.median / tf.median).toFixed(2)} | ${lf.p95 < TARGET_MS ? 'yes' : 'no'} |`);
+  }
+  lines.push('', 'Of which the `/render` request (fetch, median ms):');
+  for (const k of ['load', 'query']) {
+    lines.push(`- ${LABELS[k]}: ${fmt(stats(large[k], 'fetch').median)} (${nodes.large} nodes), ${fmt(stats(tiny[k], 'fetch').median)} (${nodes.tiny} nodes)`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -178,8 +182,8 @@ async function main() {
       startedAt, runs, quick, nodes, targetMs: TARGET_MS, chromium: context.browser()?.version() ?? 'unknown',
       cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`, large, tiny,
       summary: Object.fromEntries(Object.keys(LABELS).map((k) => [k, {
-        large: { frame: stats(large[k], 'frame'), sync: stats(large[k], 'sync') },
-        tiny: { frame: stats(tiny[k], 'frame'), sync: stats(tiny[k], 'sync') },
+        large: { frame: stats(large[k], 'frame'), sync: stats(large[k], 'sync'), fetch: stats(large[k], 'fetch') },
+        tiny: { frame: stats(tiny[k], 'frame'), sync: stats(tiny[k], 'sync'), fetch: stats(tiny[k], 'fetch') },
       }])),
     };
     const md = markdown(result);

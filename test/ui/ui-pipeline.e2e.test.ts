@@ -283,15 +283,20 @@ describe('kprof UI on server-lite fed by the real SDK and a real Go program', ()
     await page.getByRole('button', { name: 'Apply range' }).click();
     await expect.poll(() => new URL(page.url()).searchParams.get('view')).toBe('diff');
 
+    // The table shows the first 100 rows; the search narrows it to the function asked about.
+    const search = page.getByLabel('Search functions');
+    await search.fill(NODE_HOT);
     const hot = functionRow(page, NODE_HOT).locator('td.change');
     await expect.poll(() => hot.count()).toBe(1);
     // burnCpu never ran in the baseline window: it is new, an increase; renderReport went away.
     expect(await hot.textContent()).toBe('new');
     expect(await hot.getAttribute('class')).toContain('up');
     expect(Number(await hot.getAttribute('data-change'))).toBeGreaterThan(0);
+    await search.fill(NODE_BASELINE);
     const gone = functionRow(page, NODE_BASELINE).locator('td.change');
     expect(await gone.textContent()).toBe('removed');
     expect(await gone.getAttribute('class')).toContain('down');
+    await search.fill(NODE_HOT);
     const { x } = await locateFrame(page, NODE_HOT);
     expect(x).toBeGreaterThan(0);
     expect(await page.locator('#flame-tooltip dl').textContent()).toMatch(/^Baseline total0 .*Comparison total[\d.]+ (ms|s) .*Changenew$/);
@@ -304,6 +309,7 @@ describe('kprof UI on server-lite fed by the real SDK and a real Go program', ()
     });
     const again = await open(url.pathname + url.search);
     await expect.poll(() => functionRow(again, NODE_HOT).locator('td.change').textContent()).toBe('new');
+    expect(await again.getByLabel('Search functions').inputValue()).toBe(NODE_HOT);
     // The field shows unix times as local date-times; read back, it is the same second.
     expect(parseTimeInput(await again.getByLabel('Baseline until').inputValue())).toBe(String(windows.boundary));
     await shot(again, 'pipeline-diff-reloaded');
