@@ -44,11 +44,11 @@ export function targetsJson(snapshot: TargetsSnapshot | undefined, params: URLSe
   return {
     status: 'success',
     data: {
-      activeTargets: active.map(({ target, status }) => ({
+      activeTargets: active.map(({ target, scrapeUrl, status }) => ({
         discoveredLabels: { ...target.discoveredLabels },
         labels: { ...target.targetLabels },
         scrapePool: target.job,
-        scrapeUrl: target.url,
+        scrapeUrl,
         lastError: status.lastError,
         lastScrape: status.lastScrapeMs === undefined ? ZERO_TIME : new Date(status.lastScrapeMs).toISOString(),
         lastScrapeDuration: status.lastDurationMs === undefined ? 0 : status.lastDurationMs / 1000,

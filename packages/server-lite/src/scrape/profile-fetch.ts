@@ -8,11 +8,17 @@ export interface FittedProfileRequest {
 }
 
 /**
- * Time kept free at the end of each interval for the transfer, decode and write of a profile
- * that lasts `seconds`: 10 % of the interval, at least 1 s.
+ * Time kept free at the end of each interval for a profile that lasts `seconds`: 10 % of the
+ * interval, at least 2 s. Targets answer a little after their N seconds (kprof's Node middleware
+ * cuts its window from a continuous profiler), then the body is decoded and written.
  */
 export function intervalMarginMs(intervalMs: number): number {
-  return Math.max(1000, Math.round(intervalMs * 0.1));
+  return Math.max(2000, Math.round(intervalMs * 0.1));
+}
+
+/** Slack a scrape may start late before its slot counts as missed: 10 % of the interval. */
+export function lateStartMs(intervalMs: number): number {
+  return Math.round(intervalMs * 0.1);
 }
 
 /**

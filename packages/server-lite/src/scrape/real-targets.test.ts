@@ -116,8 +116,8 @@ describe('pull mode against real targets', () => {
     const cpuSeries = cpu.series.find((s) => s.series.name === 'go-app.cpu')!.series;
     expect(cpuSeries.labels).toEqual({ env: 'test', instance: goAddress, job: 'go' });
     expect(cpuSeries.meta).toMatchObject({ units: 'nanoseconds', spyName: 'scrape', sampleRate: 100 });
-    // 3 s interval → `seconds=2` (1 s margin): the profile covers two seconds.
-    expect(cpu.endMs - cpu.startMs).toBe(2000);
+    // 3 s interval → `seconds=1` (2 s margin): the profile covers one second.
+    expect(cpu.endMs - cpu.startMs).toBe(1000);
     // The first heap scrape is the baseline: it has in-use series but no alloc_* ones.
     const heaps = written.filter((p) => p.series.some((s) => s.series.name === 'go-app.inuse_space'));
     expect(heaps[0]!.series.map((s) => s.series.name)).not.toContain('go-app.alloc_space');
@@ -127,7 +127,8 @@ describe('pull mode against real targets', () => {
     const { written, seriesNames } = scrape([
       {
         'job-name': 'node',
-        'scrape-interval': '3s',
+        // 4 s → 2 s profiles: long enough for the busy timer to be sampled on a loaded machine.
+        'scrape-interval': '4s',
         'enabled-profiles': ['cpu', 'mem'],
         'static-configs': [{ application: 'node-service-pull', targets: [nodeAddress] }],
       },

@@ -2,7 +2,7 @@ import type { IngestLimits } from '../config/resolve-config.js';
 import type { IngestProfile } from '../ingest/ingest-profile.js';
 import type { DiscoveryLogger } from './discovery/kubernetes.js';
 import { type DeltaTracker, createDeltaTracker } from '../ingest/pprof-delta.js';
-import { fitProfileRequest, intervalMarginMs } from './profile-fetch.js';
+import { type FittedProfileRequest, fitProfileRequest, lateStartMs } from './profile-fetch.js';
 import type { ConcurrencyLimit } from './scrape-concurrency.js';
 import { errorCode } from './scrape-error.js';
 import type { ScrapeHttpClient } from './scrape-http-client.js';
@@ -19,7 +19,7 @@ export type MissedReason = 'overlap' | 'concurrency';
 export interface ScrapeObserver {
   /** `result` is `success` or the error code. */
   scraped(job: string, result: string, durationMs: number): void;
-  /** A slot could not start within {@link intervalMarginMs} of its time. */
+  /** A slot could not start within {@link lateStartMs} (10 % of the interval) of its time. */
   missed(job: string, reason: MissedReason): void;
 }
 
@@ -56,7 +56,7 @@ export interface ScrapeStatus {
  * offset from a hash of the target (so a thousand targets spread over the interval instead of
  * all firing at once, and a restarted server keeps each target's phase). At most one scrape of a
  * target is in flight; a slot whose previous scrape still runs, or which cannot get a permit of
- * the global {@link ConcurrencyLimit} within {@link intervalMarginMs}, is skipped and reported as
+ * the global {@link ConcurrencyLimit} within {@link lateStartMs}, is skipped and reported as
  * missed. After `n` consecutive failures the loop skips `2^(n-1) - 1` slots (at most
  * `maxBackoffMs`), so dead targets cost little. One timer per loop; {@link stop} clears it and
  * aborts the scrape in flight.
@@ -67,6 +67,7 @@ export class ScrapeLoop {
   private readonly abort = new AbortController();
   private readonly delta: DeltaTracker | undefined;
   private readonly offsetMs: number;
+  private readonly fitted: FittedProfileRequest;
   private stopped = false;
   private skipSlots = 0;
   private lastSuccessMs: number | undefined;
@@ -79,6 +80,12 @@ export class ScrapeLoop {
     // One baseline per loop: it goes when the target goes.
     this.delta = target.delta ? createDeltaTracker({ maxKeys: 1 }) : undefined;
     this.offsetMs = hashKey(target.key) % target.intervalMs;
+    this.fitted = fitProfileRequest(target.url, target.intervalMs, target.timeoutMs);
+  }
+
+  /** The URL requested: the target's, with `seconds` fitted into the interval. */
+  get url(): string {
+    return this.fitted.url;
   }
 
   /** The last outcome. */
@@ -138,7 +145,7 @@ export class ScrapeLoop {
   }
 
   private async run(slot: number): Promise<void> {
-    const waitMs = Math.max(0, slot + intervalMarginMs(this.target.intervalMs) - this.deps.now());
+    const waitMs = Math.max(0, slot + lateStartMs(this.target.intervalMs) - this.deps.now());
     const release = await this.deps.limit.acquire(waitMs, this.abort.signal);
     if (release === undefined) {
       if (!this.stopped) this.deps.observer?.missed(this.target.job, 'concurrency');
@@ -156,7 +163,7 @@ export class ScrapeLoop {
     const startMs = deps.now();
     const started = performance.now();
     try {
-      const fitted = fitProfileRequest(target.url, target.intervalMs, target.timeoutMs);
+      const fitted = this.fitted;
       const { body } = await deps.client.fetchProfile({
         url: fitted.url,
         timeoutMs: fitted.timeoutMs,

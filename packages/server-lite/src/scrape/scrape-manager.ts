@@ -34,6 +34,8 @@ export const SCRAPE_MANAGER_DEFAULTS = Object.freeze({ maxConcurrentScrapes: 204
 /** One active target with its last outcome. */
 export interface ActiveTargetStatus {
   readonly target: ScrapeTarget;
+  /** The URL requested (`seconds` fitted into the interval). */
+  readonly scrapeUrl: string;
   readonly status: ScrapeStatus;
 }
 
@@ -113,7 +115,7 @@ export class ScrapeManager {
     const active: ActiveTargetStatus[] = [];
     const dropped: DroppedTarget[] = [];
     for (const pool of this.pools.values()) {
-      for (const { loop, target } of pool.entries.values()) active.push({ target, status: loop.status });
+      for (const { loop, target } of pool.entries.values()) active.push({ target, scrapeUrl: loop.url, status: loop.status });
       dropped.push(...pool.dropped);
     }
     return { active, dropped };
