@@ -1,25 +1,20 @@
 // End-to-end against the real server-lite: startServer with its SQLite store, fed through
 // /ingest with a real Go CPU profile (runtime/pprof of a hot loop), a real Node wall profile
 // (@datadog/pprof, the profiler the SDK uses) and an older pprof-format baseline where the hot
-// loop is small. (/render-diff is not routed by server-lite yet; the diff view is covered
-// against server-lite's diff encoder in ui.e2e.test.ts.)
-// The UI is served by createUiHandler in front of the server, as server-core will mount it.
+// loop is small. server-lite serves the built UI itself (createUiHandler in front of its router).
+// The whole pipeline (SDK push, Go pull mode, diff, targets) is ui-pipeline.e2e.test.ts.
 import { readFileSync } from 'node:fs';
-import { type Server, createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KprofServer } from '../../packages/server-lite/src/index.js';
-import { createUiHandler } from '../../packages/server-lite/src/ui/index.js';
 import { buildGoBurn, makeNodeProfile, makeTempDir } from '../../packages/server-lite/test/helpers/profiles.js';
 import { ingest, startTestServer } from '../../packages/server-lite/test/helpers/test-server.js';
-import { buildUi, clickFrame, currentCrumb, findFrame, functionRow, launchBrowser, openPage, shot } from './browser-helpers.js';
+import { buildUi, clickFrame, currentCrumb, functionRow, launchBrowser, locateFrame, openPage, shot } from './browser-helpers.js';
 
 const tmp = makeTempDir('kprof-ui-real-');
 let server: KprofServer;
-let front: Server;
 let base: string;
 let context: BrowserContext;
 let closeBrowser: (() => Promise<void>) | undefined;
@@ -60,43 +55,18 @@ beforeAll(async () => {
   await put('goburn{env=prod}', nowS - 20 * 60, readFileSync(goProfile));
   await put('nodeapp{env=prod}', nowS - 15 * 60, readFileSync(nodeProfile));
 
-  const ui = createUiHandler();
-  const upstream = new URL(server.url);
-  front = createServer((req, res) => {
-    if (ui(req, res)) return;
-    const up = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    up.on('error', (err) => res.writeHead(502).end(String(err)));
-    req.pipe(up);
-  });
-  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+  base = server.url;
   ({ context, close: closeBrowser } = await launchBrowser());
 });
 
 afterAll(async () => {
   await closeBrowser?.();
-  await new Promise<void>((resolve) => (front ? front.close(() => resolve()) : resolve()));
   await server?.close();
   tmp.cleanup();
 });
 
 function open(path: string): Promise<Page> {
   return openPage(context, base + path);
-}
-
-/** Hovers rows 1..8 for the first frame named `name`. */
-async function findInRows(page: Page, name: string): Promise<{ row: number; x: number }> {
-  for (let row = 1; row <= 8; row++) {
-    try {
-      return { row, x: await findFrame(page, row, name) };
-    } catch {
-      // not in this row
-    }
-  }
-  throw new Error(`no frame ${name} in rows 1..8`);
 }
 
 describe('kprof UI on a real server-lite', () => {
@@ -110,7 +80,7 @@ describe('kprof UI on a real server-lite', () => {
     await expect.poll(() => functionRow(page, 'main.hotLoop').count()).toBe(1);
     // Units come from the server: the cpu series is in nanoseconds, shown as time.
     expect(await functionRow(page, 'main.hotLoop').locator('td').first().textContent()).toMatch(/^[\d.]+ (ms|s) \(\d+(\.\d+)?%\)$/);
-    const { row, x } = await findInRows(page, 'main.hotLoop');
+    const { row, x } = await locateFrame(page, 'main.hotLoop');
     await clickFrame(page, row, x);
     await expect.poll(() => currentCrumb(page).textContent()).toBe('main.hotLoop');
     await shot(page, 'real-go-zoomed');
