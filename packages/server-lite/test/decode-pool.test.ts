@@ -60,6 +60,16 @@ describe('DecodePool with the real decode worker', () => {
     expect(a.stackLocs).toBeInstanceOf(Int32Array);
   });
 
+  it('keeps names right across profiles on one worker (names cross once per worker)', async () => {
+    const p = pool({ workers: 1 });
+    const bodies = [goGz, 'x;y 1\nx;main.hotLoop 4\n', goGz, 'main.main;main.coldLoop 2\n'];
+    for (const body of bodies) {
+      const query = typeof body === 'string' ? { name: 'app.cpu', from: '1795412490', until: '1795412500' } : PPROF_QUERY;
+      const got = await p.parse(request(body, query), NOW);
+      expect(got).toEqual(await parseIngestRequest(request(body, query), DEFAULTS.ingest, NOW));
+    }
+  });
+
   it('converts a push.v1 profile into the same IngestProfile as the main thread does', async () => {
     const p = pool({ workers: 1 });
     const labels = { __name__: 'process_cpu', service_name: 'checkout', env: 'test' };

@@ -7,6 +7,7 @@ import { KprofError, LimitError, UnavailableError } from '../errors.js';
 import type { DecodeTask, DecodeWorkerData, WorkerReply } from './decode-protocol.js';
 import type { IngestProfile } from './ingest-profile.js';
 import type { IngestRequest } from './ingest-request.js';
+import { NameDecoder } from './name-dictionary.js';
 import { errorFromData } from './worker-error.js';
 
 /** The logger calls the pool makes (pino-compatible). */
@@ -44,6 +45,8 @@ interface Slot {
   job: (Job & { id: number }) | undefined;
   /** False once the worker exited; a dead slot takes no work until it is replaced. */
   alive: boolean;
+  /** This worker's name dictionary, main-thread side. */
+  readonly names: NameDecoder;
   /** Settles when the thread has exited. */
   readonly exited: Promise<void>;
   /** Worker exits in a row without a finished task; spaces out respawns of a worker that cannot start. */
@@ -161,7 +164,7 @@ export class DecodePool {
     const data: DecodeWorkerData = { limits: this.#opts.limits };
     const worker = new Worker(this.#entry.filename, { eval: this.#entry.eval, workerData: data });
     let exited!: () => void;
-    const slot: Slot = { worker, job: undefined, alive: true, failures, exited: new Promise<void>((r) => (exited = r)) };
+    const slot: Slot = { worker, job: undefined, alive: true, failures, names: new NameDecoder(), exited: new Promise<void>((r) => (exited = r)) };
     worker.on('message', (reply: WorkerReply) => this.#onReply(slot, reply));
     worker.on('error', (err) => this.#opts.logger?.error({ err, threadId: worker.threadId }, 'decode worker failed'));
     worker.on('exit', (code) => {
@@ -179,12 +182,23 @@ export class DecodePool {
   }
 
   #onReply(slot: Slot, reply: WorkerReply): void {
+    // Every profile reply is decoded, in order, even one nobody waits for any more, so this
+    // side's name dictionary stays in step with the worker's.
+    let outcome: { profile: IngestProfile } | { error: unknown };
+    if ('error' in reply) outcome = { error: errorFromData(reply.error) };
+    else {
+      try {
+        outcome = { profile: { ...reply.profile, names: slot.names.decode(reply.profile.names) } };
+      } catch (err) {
+        outcome = { error: err };
+      }
+    }
     const job = slot.job;
     if (job === undefined || job.id !== reply.id) return;
     slot.job = undefined;
     slot.failures = 0;
-    if ('error' in reply) job.reject(errorFromData(reply.error));
-    else job.resolve(reply.profile);
+    if ('error' in outcome) job.reject(outcome.error);
+    else job.resolve(outcome.profile);
     this.#next(slot);
   }
 

@@ -1,5 +1,6 @@
 import type { IngestLimits } from '../config/resolve-config.js';
 import type { IngestProfile } from './ingest-profile.js';
+import type { EncodedNames } from './name-dictionary.js';
 import type { WorkerErrorData } from './worker-error.js';
 
 /** What a decode worker is started with. */
@@ -35,4 +36,7 @@ export interface PushTask {
 export type DecodeTask = IngestTask | PushTask;
 
 /** A worker's answer to a {@link DecodeTask}: the profile, or the error it threw. */
-export type WorkerReply = { readonly id: number; readonly profile: IngestProfile } | { readonly id: number; readonly error: WorkerErrorData };
+export type WorkerReply = { readonly id: number; readonly profile: WireProfile } | { readonly id: number; readonly error: WorkerErrorData };
+
+/** An {@link IngestProfile} as a worker sends it: names as ids into the worker's dictionary. */
+export type WireProfile = Omit<IngestProfile, 'names'> & { readonly names: EncodedNames };

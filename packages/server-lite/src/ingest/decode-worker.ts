@@ -7,15 +7,21 @@ import { pushedProfileToIngest } from '../connect/push-to-ingest.js';
 import type { IngestProfile } from './ingest-profile.js';
 import { parseIngestRequest } from './ingest-request.js';
 import type { DecodeTask, DecodeWorkerData, WorkerReply } from './decode-protocol.js';
+import { NameEncoder } from './name-dictionary.js';
 import { errorToData } from './worker-error.js';
 
 const port = parentPort;
 if (port === null) throw new Error('decode-worker must run in a worker thread');
 const { limits } = workerData as DecodeWorkerData;
+const names = new NameEncoder();
 
 port.on('message', (task: DecodeTask) => {
   run(task, limits).then(
-    (profile) => port.postMessage({ id: task.id, profile } satisfies WorkerReply, transferList(profile)),
+    (profile) => {
+      const encoded = names.encode(profile.names);
+      const reply: WorkerReply = { id: task.id, profile: { ...profile, names: encoded } };
+      port.postMessage(reply, [...transferList(profile), encoded.refs.buffer as ArrayBuffer]);
+    },
     (err: unknown) => port.postMessage({ id: task.id, error: errorToData(err) } satisfies WorkerReply),
   );
 });
