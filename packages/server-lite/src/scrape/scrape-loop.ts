@@ -118,11 +118,14 @@ export class ScrapeLoop {
     await this.inFlight;
   }
 
-  private schedule(): void {
+  private schedule(previousSlot?: number): void {
     const now = this.deps.now();
     const interval = this.target.intervalMs;
-    const slot = now - mod(now - this.offsetMs, interval) + interval;
-    this.timer = setTimeout(() => this.tick(slot), slot - now);
+    // Timers run on a monotonic clock and may fire a millisecond before the wall clock reaches
+    // the slot; counting from the slot just served keeps it from being served twice.
+    const from = previousSlot !== undefined && previousSlot > now ? previousSlot : now;
+    const slot = from - mod(from - this.offsetMs, interval) + interval;
+    this.timer = setTimeout(() => this.tick(slot), Math.max(0, slot - now));
     // Loops never keep the process alive on their own; the HTTP server does.
     this.timer.unref();
   }
@@ -130,7 +133,7 @@ export class ScrapeLoop {
   private tick(slot: number): void {
     this.timer = undefined;
     if (this.stopped) return;
-    this.schedule();
+    this.schedule(slot);
     if (this.skipSlots > 0) {
       this.skipSlots--;
       return;

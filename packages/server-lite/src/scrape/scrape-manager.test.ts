@@ -191,6 +191,37 @@ describe('ScrapeManager: missed slots', () => {
   });
 });
 
+describe('ScrapeManager: slot timing', () => {
+  it('serves each slot once when the wall clock runs slow against the timers', async () => {
+    const body = heapPprof([{ stack: ['t'], inuse: 1, alloc: 1 }]);
+    const target = await startTarget((_req, res) => {
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        res.end(body);
+      }, 20);
+    });
+    const missed: string[] = [];
+    let scraped = 0;
+    let drift = 0;
+    const [config] = configs([
+      { 'job-name': 'skew', 'scrape-interval': '300ms', 'enabled-profiles': ['mem'], 'static-configs': [{ application: 'skew', targets: [target.address] }] },
+    ]) as [ScrapeConfig];
+    const manager = new ScrapeManager({
+      write: async () => undefined,
+      limits: DEFAULTS.ingest,
+      // A wall clock that runs slow against the timers' monotonic clock (3 ms per reading): when a
+      // timer fires for its slot, the wall clock has not reached the slot yet.
+      now: () => Date.now() - (drift += 3),
+      observer: { missed: (_job, reason) => missed.push(reason), scraped: () => scraped++ },
+    });
+    onTestFinished(() => manager.close());
+    manager.sync(config, resolveTargetGroup(staticTargetGroups(config.staticConfigs)[0]!, config).active, []);
+    await expect.poll(() => scraped, { timeout: 15_000 }).toBeGreaterThanOrEqual(5);
+    expect(missed).toEqual([]);
+    expect(target.hits.length).toBeLessThanOrEqual(scraped + 1);
+  });
+});
+
 describe('ScrapeManager: failing targets', () => {
   it('backs off exponentially: after n failures it skips 2^(n-1)-1 slots', async () => {
     const times: number[] = [];
