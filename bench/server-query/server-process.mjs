@@ -35,6 +35,10 @@ export async function startServer(dataDir) {
     child.once('exit', (code) => reject(new Error(`kprof-server exited with ${code}: ${out.slice(-2000)}`)));
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  // A harness that dies must not leave its server behind.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  child.once('exit', () => process.off('exit', reap));
   return {
     url,
     child,
@@ -74,13 +78,19 @@ export async function ingestMany(url, count, concurrency, request) {
   return performance.now() - started;
 }
 
-/** Waits until the data dir's rollup queue is empty (the background builder is done). Returns ms waited. */
+/**
+ * Waits until no settled bucket (ended over a minute ago, so the builder would take it) is left in
+ * the data dir's rollup queue: the background builder has caught up. Returns ms waited.
+ */
 export async function waitForRollups(dataDir, timeoutMs = 600_000) {
+  const { ROLLUP_LEVELS } = createRequire(import.meta.url)(join(SERVER_DIR, 'dist', 'store', 'rollup-levels.js'));
   const started = performance.now();
   const db = new Database(join(dataDir, 'kprof.db'), { readonly: true });
+  const settled = db.prepare('SELECT count(*) AS n FROM rollup_pending WHERE level = ? AND bucket_start <= ?');
   try {
     for (;;) {
-      const { n } = db.prepare('SELECT count(*) AS n FROM rollup_pending').get();
+      let n = 0;
+      for (const l of ROLLUP_LEVELS) n += settled.get(l.level, Date.now() - 61_000 - l.sizeMs).n;
       if (n === 0) return performance.now() - started;
       if (performance.now() - started > timeoutMs) throw new Error(`${n} rollup buckets still pending after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 200));
