@@ -86,7 +86,8 @@ async function closedPort(): Promise<number> {
 
 /**
  * Pull mode: server-lite scrapes the Go service's /debug/pprof/profile (CPU, fitted inside the
- * 3 s interval) and a dead target, both as static targets.
+ * 3 s interval) and a dead target, both as static targets; a third target has no application
+ * name, so it is dropped.
  */
 function scrapeConfig(goAddr: string, deadPort: number): string {
   return `scrape-configs:
@@ -100,6 +101,7 @@ function scrapeConfig(goAddr: string, deadPort: number): string {
       - application: gone-service
         targets: ['127.0.0.1:${deadPort}']
         labels: {env: e2e}
+      - targets: ['127.0.0.1:${deadPort + 1}']
 `;
 }
 
@@ -269,6 +271,9 @@ describe('kprof UI on server-lite fed by the real SDK and a real Go program', ()
     expect(dead?.lastError).toMatch(/ECONNREFUSED|refused/i);
     expect(down[5]).toBe(dead?.lastError);
     expect(await row(deadUrl).locator('td.health').getAttribute('class')).toContain('health-down');
+    const dropped = page.getByRole('table', { name: '1 dropped target (discovered, not scraped)' });
+    expect(await dropped.getByRole('rowheader').allTextContents()).toEqual([`127.0.0.1:${deadPort + 1}`]);
+    expect(await dropped.locator('tbody td').nth(1).textContent()).toBe('no __name__ (application name) after relabeling');
     expect(new URL(page.url()).searchParams.get('view')).toBe('targets');
     await shot(page, 'pipeline-targets');
   });

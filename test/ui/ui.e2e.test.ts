@@ -254,6 +254,10 @@ describe('kprof UI in Chromium', () => {
             { scrapePool: 'go-apps', scrapeUrl: 'http://10.0.0.9:8080/debug/pprof/heap', health: 'unknown', lastError: '',
               lastScrape: '0001-01-01T00:00:00Z', lastScrapeDuration: 0, labels: { __name__: 'new' } },
           ],
+          droppedTargets: [
+            { scrapePool: 'kubernetes-pods', reason: 'dropped by relabeling',
+              discoveredLabels: { __address__: '10.0.0.10:8080', __meta_kubernetes_pod_phase: 'Pending', job: 'kubernetes-pods' } },
+          ],
         },
       },
     });
@@ -270,6 +274,13 @@ describe('kprof UI in Chromium', () => {
     ]);
     expect(await row('http://10.0.0.8:8080/debug/pprof/heap').locator('time').getAttribute('title')).toBe('2026-11-25 06:00:01 UTC');
     expect(await row('http://10.0.0.9:8080/debug/pprof/heap').locator('td').allTextContents()).toEqual(['new', '', 'go-apps', 'unknown', 'never', '', '']);
+    const dropped = page.getByRole('table', { name: '1 dropped target (discovered, not scraped)' });
+    expect(await dropped.getByRole('rowheader').allTextContents()).toEqual(['10.0.0.10:8080']);
+    expect(await dropped.locator('tbody td').first().textContent()).toBe('kubernetes-pods');
+    expect(await dropped.locator('tbody td').nth(1).textContent()).toBe('dropped by relabeling');
+    await dropped.getByText('3 labels').click();
+    expect(await dropped.locator('.labels li').allTextContents())
+      .toEqual(['__address__=10.0.0.10:8080', '__meta_kubernetes_pod_phase=Pending', 'job=kubernetes-pods']);
     await shot(page, 'targets');
   });
 

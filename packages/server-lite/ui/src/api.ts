@@ -87,16 +87,30 @@ export interface TargetInfo {
   lastScrapeDuration?: number;
 }
 
+/** A discovered target that is not scraped, and why (Prometheus' `droppedTargets`). */
+export interface DroppedTargetInfo {
+  scrapePool?: string;
+  discoveredLabels?: Record<string, string>;
+  /** server-lite's reason, e.g. `dropped by relabeling`; Prometheus itself sends none. */
+  reason?: string;
+}
+
+/** What the targets view shows. */
+export interface TargetsInfo {
+  active: TargetInfo[];
+  dropped: DroppedTargetInfo[];
+}
+
 /**
- * `GET /api/v1/targets`. Accepts Prometheus' `{data:{activeTargets}}` shape or a plain array;
- * returns null when the server has no pull mode (404).
+ * `GET /api/v1/targets`. Accepts Prometheus' `{data:{activeTargets, droppedTargets}}` shape or a
+ * plain array of active targets; returns null when the server has no pull mode (404).
  */
-export async function fetchTargets(signal?: AbortSignal): Promise<TargetInfo[] | null> {
+export async function fetchTargets(signal?: AbortSignal): Promise<TargetsInfo | null> {
   try {
     const body = await getJson<unknown>('/api/v1/targets', {}, signal);
-    if (Array.isArray(body)) return body as TargetInfo[];
-    const data = (body as { data?: { activeTargets?: TargetInfo[] } }).data;
-    return data?.activeTargets ?? [];
+    if (Array.isArray(body)) return { active: body as TargetInfo[], dropped: [] };
+    const data = (body as { data?: { activeTargets?: TargetInfo[]; droppedTargets?: DroppedTargetInfo[] } }).data;
+    return { active: data?.activeTargets ?? [], dropped: data?.droppedTargets ?? [] };
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) return null;
     throw err;

@@ -1,4 +1,4 @@
-import { type TargetInfo, fetchTargets } from './api.js';
+import { type DroppedTargetInfo, type TargetInfo, fetchTargets } from './api.js';
 import { h, showMessage } from './dom.js';
 import { absoluteUtc, relativeTime } from './relative-time.js';
 
@@ -20,7 +20,8 @@ function lastScrapeCell(t: TargetInfo, nowMs: number): HTMLElement {
 /**
  * Pull-mode targets (`/api/v1/targets` active targets, one per profile of a target): endpoint,
  * application (`__name__`), profile, job, health, last scrape (relative, absolute UTC title, how
- * long it took), last error and public labels; explains when pull mode is off.
+ * long it took), last error and public labels; then the dropped targets with the reason; explains
+ * when pull mode is off.
  */
 export async function renderTargets(host: HTMLElement, signal: AbortSignal): Promise<void> {
   showMessage(host, 'loading', 'Loading targets…');
@@ -36,12 +37,13 @@ export async function renderTargets(host: HTMLElement, signal: AbortSignal): Pro
     showMessage(host, 'empty', 'This server has no pull-mode targets API (/api/v1/targets answered 404). Configure scrape-configs to scrape targets.');
     return;
   }
-  if (targets.length === 0) {
+  const { active, dropped } = targets;
+  if (active.length === 0 && dropped.length === 0) {
     showMessage(host, 'empty', 'No scrape targets are configured.');
     return;
   }
   const nowMs = Date.now();
-  const rows = targets.map((t) => h('tr', {},
+  const rows = active.map((t) => h('tr', {},
     h('th', { scope: 'row', text: t.scrapeUrl ?? '' }),
     h('td', { text: t.labels?.['__name__'] ?? '' }),
     h('td', { text: t.labels?.['__profile_name__'] ?? '' }),
@@ -49,13 +51,34 @@ export async function renderTargets(host: HTMLElement, signal: AbortSignal): Pro
     h('td', { class: `health health-${t.health ?? 'unknown'}`, text: t.health ?? 'unknown' }),
     lastScrapeCell(t, nowMs),
     h('td', { class: 'error-cell', text: t.lastError ?? '' }),
-    h('td', {}, h('ul', { class: 'labels' }, ...publicLabels(t.labels).map(([k, v]) => h('li', { text: `${k}=${v}` })))),
+    h('td', {}, labelList(publicLabels(t.labels))),
   ));
-  const up = targets.filter((t) => t.health === 'up').length;
-  host.replaceChildren(h('table', { class: 'targets' },
-    h('caption', { text: `${targets.length} scrape target${targets.length === 1 ? '' : 's'}, ${up} up` }),
+  const up = active.filter((t) => t.health === 'up').length;
+  const tables: HTMLElement[] = [h('table', { class: 'targets' },
+    h('caption', { text: `${active.length} scrape target${active.length === 1 ? '' : 's'}, ${up} up` }),
     h('thead', {}, h('tr', {}, ...['Endpoint', 'Application', 'Profile', 'Job', 'Health', 'Last scrape', 'Last error', 'Labels']
       .map((c) => h('th', { scope: 'col', text: c })))),
-    h('tbody', {}, ...rows)));
+    h('tbody', {}, ...rows))];
+  if (dropped.length > 0) tables.push(droppedTable(dropped));
+  host.replaceChildren(...tables);
   host.setAttribute('aria-busy', 'false');
+}
+
+function labelList(labels: Array<[string, string]>): HTMLElement {
+  return h('ul', { class: 'labels' }, ...labels.map(([k, v]) => h('li', { text: `${k}=${v}` })));
+}
+
+/** Discovered targets that are not scraped: address, job, reason and every discovered label (meta ones explain why). */
+function droppedTable(dropped: DroppedTargetInfo[]): HTMLElement {
+  const sorted = (labels: Record<string, string> | undefined): Array<[string, string]> =>
+    Object.entries(labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return h('table', { class: 'targets dropped' },
+    h('caption', { text: `${dropped.length} dropped target${dropped.length === 1 ? '' : 's'} (discovered, not scraped)` }),
+    h('thead', {}, h('tr', {}, ...['Address', 'Job', 'Reason', 'Discovered labels'].map((c) => h('th', { scope: 'col', text: c })))),
+    h('tbody', {}, ...dropped.map((d) => h('tr', {},
+      h('th', { scope: 'row', text: d.discoveredLabels?.['__address__'] ?? '' }),
+      h('td', { text: d.scrapePool ?? '' }),
+      h('td', { text: d.reason ?? '' }),
+      h('td', {}, h('details', {}, h('summary', { text: `${Object.keys(d.discoveredLabels ?? {}).length} labels` }),
+        labelList(sorted(d.discoveredLabels))))))));
 }
