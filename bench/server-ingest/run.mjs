@@ -29,7 +29,9 @@ const { Pool } = createRequire(join(serverDir, 'package.json'))('undici');
 class UsageError extends Error {}
 
 function readOptions() {
+  // Not strict: run-all.mjs passes every benchmark the same flags (e.g. sdk-overhead's --processes).
   const { values } = parseArgs({
+    strict: false,
     options: {
       quick: { type: 'boolean', default: false },
       duration: { type: 'string' }, warmup: { type: 'string' }, concurrency: { type: 'string' },
@@ -38,6 +40,7 @@ function readOptions() {
   });
   const int = (name, raw, fallback, min, max) => {
     if (raw === undefined) return fallback;
+    if (typeof raw !== 'string') throw new UsageError(`--${name} needs a value`);
     const n = Number(raw);
     if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name}=${raw}: want an integer in [${min}, ${max}]`);
     return n;
@@ -49,8 +52,8 @@ function readOptions() {
     warmupSeconds: int('warmup', values.warmup, q ? 1 : 3, 0, 600),
     concurrency: int('concurrency', values.concurrency, 24, 1, 1024),
     rounds: int('rounds', values.rounds, 1, 1, 20),
-    cpuProfDir: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
-    serverDir: values['server-dir'] === undefined ? serverDir : resolve(values['server-dir']),
+    cpuProfDir: typeof values['cpu-prof'] === 'string' ? resolve(values['cpu-prof']) : undefined,
+    serverDir: typeof values['server-dir'] === 'string' ? resolve(values['server-dir']) : serverDir,
   };
 }
 
