@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: installs and builds what is missing, then runs the demo stack in the foreground:
 //   server-lite   http://localhost:4040   (data in ./data)
-//   node-service  http://localhost:3000   (@kprof/sdk pushing to server-lite; /debug/pprof on :6060)
+//   node-service  http://localhost:3000   (@kprof/sdk pushing to server-lite; /debug/pprof on :6060, also scraped)
 //   go-service    http://localhost:8080   (net/http/pprof; scraped by server-lite), where `go` is installed
 // Ctrl-C stops everything cleanly.
 import { spawn, spawnSync } from 'node:child_process';
@@ -83,6 +83,7 @@ if (hasGo) {
 }
 
 log('UI and APIs:   http://localhost:4040');
+log('Scrape targets: http://localhost:4040/targets   (examples/local/kprof.yml pulls :8080 and :6060 as go-service / node-service-pull)');
 log('Node example:  http://localhost:3000   (pprof: http://localhost:6060/debug/pprof/)');
 if (hasGo) log('Go example:    http://localhost:8080   (pprof: http://localhost:8080/debug/pprof/)');
 log('Ctrl-C to stop');
