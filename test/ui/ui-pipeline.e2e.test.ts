@@ -219,6 +219,7 @@ describe('kprof UI on server-lite fed by the real SDK and a real Go program', ()
     // -self-load spends most of its CPU hashing, so the match is most of the profile.
     expect(Number(/: ([\d.]+)% of total/.exec((await status.textContent()) ?? '')?.[1])).toBeGreaterThan(50);
     expect(await page.locator('table.fn-table tbody th').allTextContents()).toEqual([GO_HOT]);
+    expect(await page.evaluate(UNLABELLED_CONTROLS)).toEqual([]);
     await shot(page, 'pipeline-go-search');
 
     const url = new URL(page.url());
@@ -275,6 +276,7 @@ describe('kprof UI on server-lite fed by the real SDK and a real Go program', ()
     expect(await dropped.getByRole('rowheader').allTextContents()).toEqual([`127.0.0.1:${deadPort + 1}`]);
     expect(await dropped.locator('tbody td').nth(1).textContent()).toBe('no __name__ (application name) after relabeling');
     expect(new URL(page.url()).searchParams.get('view')).toBe('targets');
+    expect(await page.evaluate(UNLABELLED_CONTROLS)).toEqual([]);
     await shot(page, 'pipeline-targets');
   });
 
