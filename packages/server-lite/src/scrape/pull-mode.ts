@@ -1,12 +1,14 @@
 import type { ScrapeConfig } from './config-schema.js';
 import type { DiscoveryLogger } from './discovery/kubernetes.js';
-import { TargetDiscovery } from './discovery/target-discovery.js';
+import { TargetDiscovery, type TargetDiscoveryOptions } from './discovery/target-discovery.js';
 import { ScrapeManager, type ScrapeManagerOptions } from './scrape-manager.js';
 
 /** Options of {@link startPullMode}. */
 export interface PullModeOptions extends ScrapeManagerOptions {
   readonly configs: readonly ScrapeConfig[];
   readonly logger?: DiscoveryLogger;
+  /** Passed to every Kubernetes discoverer (backoff, timeouts…); tests shorten them. */
+  readonly kubernetes?: TargetDiscoveryOptions['kubernetes'];
 }
 
 /** Running pull mode: discovery feeding the scrape manager. */
@@ -35,6 +37,7 @@ export function startPullMode(options: PullModeOptions): PullMode {
     configs: options.configs,
     onChange: syncJob,
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    ...(options.kubernetes !== undefined ? { kubernetes: options.kubernetes } : {}),
   });
   for (const job of discovery.jobNames()) syncJob(job);
   discovery.start();
