@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Function as PprofFunction, Label, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../src/config/defaults.js';
-import { type DecodedPprof, decodePprof } from '../src/ingest/pprof-decoder.js';
+import { type DecodedPprof, decodePprof, decodePprofFlat, toDecodedPprof, toFlatPprof } from '../src/ingest/pprof-decoder.js';
+import { pprofToProfile } from '../src/ingest/pprof-to-profile.js';
 import { buildGoBurn, makeNodeProfile, makeTempDir, rawProfile } from './helpers/profiles.js';
 
 const tmp = makeTempDir('kprof-decoder-');
@@ -113,6 +114,37 @@ describe('decodePprof', () => {
     expect(() => decodePprof(raw, { ...DEFAULTS.ingest, maxSamples: 1 })).toThrow(expect.objectContaining({ code: 'KPROF_INGEST_TOO_MANY_SAMPLES' }));
     expect(() => decodePprof(raw, { ...DEFAULTS.ingest, maxLocations: 1 })).toThrow(expect.objectContaining({ code: 'KPROF_INGEST_TOO_MANY_LOCATIONS' }));
     expect(() => decodePprof(raw, { ...DEFAULTS.ingest, maxStringBytes: 4 })).toThrow(expect.objectContaining({ code: 'KPROF_INGEST_STRING_TOO_LONG' }));
+  });
+
+  it.each(['go', 'node'])('flat and object forms of a real %s profile convert to the same IngestProfile', (kind) => {
+    const raw = rawProfile(files[kind]!);
+    const flat = decodePprofFlat(raw, DEFAULTS.ingest);
+    const object = decodePprof(raw, DEFAULTS.ingest);
+    expect(toDecodedPprof(toFlatPprof(object))).toEqual(object);
+    const ctx = { name: { app: 'svc', labels: { env: 'x' } }, startMs: 1, endMs: 2, spyName: 's', sampleRate: 100, sampleTypeConfig: undefined, receivedBytes: 1 };
+    const fromFlat = pprofToProfile(flat, ctx, DEFAULTS.ingest);
+    const fromObject = pprofToProfile(object, ctx, DEFAULTS.ingest);
+    expect(fromFlat.series.length).toBeGreaterThan(0);
+    // Names may be numbered differently; the frames each stack resolves to must not.
+    const stacks = (p: typeof fromFlat): string[][] =>
+      p.series.map((s) =>
+        [...s.sampleIndices].map((si, i) => {
+          const frames: string[] = [];
+          for (let j = p.stackStart[si + 1]! - 1; j >= p.stackStart[si]!; j--) {
+            const loc = p.stackLocs[j]!;
+            for (let f = p.frameStart[loc]!; f < p.frameStart[loc + 1]!; f++) frames.push(p.names[p.frameNames[f]!]!);
+          }
+          return `${s.series.name}${JSON.stringify(s.series.labels)} ${frames.join(';')} ${s.values[i]}`;
+        }),
+      );
+    expect(stacks(fromFlat)).toEqual(stacks(fromObject));
+    // Deep stacks keep their leaf-most frames.
+    const shallow = pprofToProfile(flat, ctx, { ...DEFAULTS.ingest, maxStackDepth: 2 });
+    for (let i = 0; i < flat.sampleCount; i++) {
+      const depth = Math.min(2, flat.stackStart[i + 1]! - flat.stackStart[i]!);
+      expect(shallow.stackStart[i + 1]! - shallow.stackStart[i]!).toBe(depth);
+      expect([...shallow.stackLocs.subarray(shallow.stackStart[i]!, shallow.stackStart[i + 1]!)]).toEqual([...flat.stackLocs.subarray(flat.stackStart[i]!, flat.stackStart[i]! + depth)]);
+    }
   });
 
   it('the file from disk is real', () => {

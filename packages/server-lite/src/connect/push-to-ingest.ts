@@ -3,7 +3,7 @@ import { ValidationError } from '../errors.js';
 import { addLabel, parseAppName } from '../ingest/app-name.js';
 import { gunzipBounded, isGzip } from '../ingest/gunzip-bounded.js';
 import type { IngestProfile } from '../ingest/ingest-profile.js';
-import { type DecodedPprof, decodePprof } from '../ingest/pprof-decoder.js';
+import { type DecodedPprof, type FlatPprof, decodePprof, decodePprofFlat } from '../ingest/pprof-decoder.js';
 import type { DeltaTracker } from '../ingest/pprof-delta.js';
 import { pprofToProfile } from '../ingest/pprof-to-profile.js';
 import { type SampleTypeConfig, nameSampleTypes } from '../ingest/sample-type-names.js';
@@ -63,11 +63,15 @@ export async function pushedProfileToIngest(
   const target = pushTarget(labels, limits);
   const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const bytes = isGzip(buf) ? await gunzipBounded(buf, limits.maxDecompressedBytes, 'the pushed pprof profile') : buf;
-  let decoded = decodePprof(bytes, limits);
+  let decoded: DecodedPprof | FlatPprof;
   if (needsServerDelta(labels)) {
     if (ctx.deltas === undefined) throw new Error('pushedProfileToIngest: a memory profile needs the delta tracker (convert it on the main thread)');
-    const mask = decoded.sampleTypes.map((t) => SERVER_DELTA_TYPES.has(t.type));
-    decoded = ctx.deltas.next(seriesKey(labels), decoded, mask).profile;
+    const full = decodePprof(bytes, limits);
+    const mask = full.sampleTypes.map((t) => SERVER_DELTA_TYPES.has(t.type));
+    decoded = ctx.deltas.next(seriesKey(labels), full, mask).profile;
+  } else {
+    // No delta: the flat form, which pprofToProfile takes without a conversion.
+    decoded = decodePprofFlat(bytes, limits);
   }
   const startMs = decoded.timeNanos > 0 ? Math.floor(decoded.timeNanos / 1e6) : ctx.nowMs;
   if (startMs > ctx.nowMs + MAX_FUTURE_SKEW_MS) {
@@ -128,7 +132,7 @@ function pushTarget(labels: Readonly<Record<string, string>>, limits: Readonly<I
  * `block_count`/`block_duration` (pyroscope-go's names) instead of the `mutex_*` defaults, so a
  * service's block and mutex profiles stay apart in `/render`.
  */
-function pushSampleTypeConfig(profileName: string, decoded: DecodedPprof): Record<string, SampleTypeConfig> | undefined {
+function pushSampleTypeConfig(profileName: string, decoded: Pick<DecodedPprof, 'sampleTypes'>): Record<string, SampleTypeConfig> | undefined {
   if (profileName !== 'block') return undefined;
   const own = new Set(decoded.sampleTypes.map((t) => t.type));
   const config: Record<string, SampleTypeConfig> = {};
@@ -151,7 +155,7 @@ function idPart(s: string): string {
 function withProfileTypeLabels(
   profile: IngestProfile,
   target: PushTarget,
-  decoded: DecodedPprof,
+  decoded: Pick<DecodedPprof, 'sampleTypes' | 'periodType'>,
   config: Record<string, SampleTypeConfig> | undefined,
 ): IngestProfile {
   const names = nameSampleTypes(decoded.sampleTypes, config);

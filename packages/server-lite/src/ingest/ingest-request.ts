@@ -6,7 +6,7 @@ import { foldedToProfile } from './folded-to-profile.js';
 import { gunzipBounded, isGzip } from './gunzip-bounded.js';
 import type { IngestProfile, SeriesMeta } from './ingest-profile.js';
 import { parseMultipart } from './multipart.js';
-import { decodePprof } from './pprof-decoder.js';
+import { decodePprof, decodePprofFlat } from './pprof-decoder.js';
 import { pprofToProfile } from './pprof-to-profile.js';
 import { applyPrevProfile } from './prev-profile.js';
 import type { SampleTypeConfig } from './sample-type-names.js';
@@ -76,8 +76,11 @@ export async function parseIngestRequest(req: IngestRequest, limits: Readonly<In
     if (bytes.length > limits.maxDecompressedBytes) {
       throw new LimitError('KPROF_INGEST_DECOMPRESSED_TOO_LARGE', `the pprof profile is ${bytes.length} bytes, over ingest.max-decompressed-bytes (${limits.maxDecompressedBytes})`);
     }
-    let decoded = decodePprof(bytes, limits);
-    if (prevProfile !== undefined) decoded = await applyPrevProfile(decoded, prevProfile, sampleTypeConfig, limits);
+    // The flat decode is the fast path; a delta against prev_profile works on the object form.
+    const decoded =
+      prevProfile === undefined
+        ? decodePprofFlat(bytes, limits)
+        : await applyPrevProfile(decodePprof(bytes, limits), prevProfile, sampleTypeConfig, limits);
     return pprofToProfile(
       decoded,
       { name, startMs, endMs, spyName, sampleRate, sampleTypeConfig, receivedBytes: req.receivedBytes },

@@ -27,6 +27,33 @@ export interface DecodedPprof {
   readonly samples: DecodedSample[];
 }
 
+/**
+ * A decoded pprof in flat typed arrays: what {@link decodePprofFlat} returns and the ingest hot
+ * path uses (few allocations, and the arrays can be transferred between threads).
+ */
+export interface FlatPprof {
+  readonly sampleTypes: ValueTypeText[];
+  readonly periodType: ValueTypeText | undefined;
+  readonly period: number;
+  readonly timeNanos: number;
+  readonly durationNanos: number;
+  /** Distinct frame names the locations use (function names, or `0x…` addresses for locations without lines). */
+  readonly names: string[];
+  /** Location `i`'s frames, root first (inlined callers before callees): `names` indices `frameNames[frameStart[i] .. frameStart[i + 1])`. */
+  readonly frameStart: Int32Array;
+  readonly frameNames: Int32Array;
+  readonly sampleCount: number;
+  /** Sample `i`'s leaf-first location indices: `stackLocs[stackStart[i] .. stackStart[i + 1])`. */
+  readonly stackStart: Int32Array;
+  readonly stackLocs: Int32Array;
+  /** Sample `i`'s value for sample type `t`: `values[i * sampleTypes.length + t]`. */
+  readonly values: Float64Array;
+  /** Sample `i`'s string labels: an index into `labelSets`, or -1 for none. */
+  readonly labelSetOf: Int32Array;
+  /** Distinct string label sets, `[key, value]` pairs in the order sent. */
+  readonly labelSets: [string, string][][];
+}
+
 /** Bounds applied while decoding. */
 export interface PprofDecodeLimits {
   readonly maxSamples: number;
@@ -50,7 +77,7 @@ interface LocationRecord {
  * `LimitError` `KPROF_INGEST_TOO_MANY_SAMPLES` / `KPROF_INGEST_TOO_MANY_LOCATIONS` /
  * `KPROF_INGEST_STRING_TOO_LONG` past `limits`.
  */
-export function decodePprof(buf: Buffer, limits: PprofDecodeLimits): DecodedPprof {
+export function decodePprofFlat(buf: Buffer, limits: PprofDecodeLimits): FlatPprof {
   const r = new ProtobufReader(buf);
   const strStart: number[] = [];
   const strEnd: number[] = [];
@@ -127,23 +154,40 @@ export function decodePprof(buf: Buffer, limits: PprofDecodeLimits): DecodedPpro
   }
   const periodType = periodTypeRange === undefined ? undefined : readValueType(new ProtobufReader(buf, periodTypeRange[0], periodTypeRange[1]), str);
 
-  // Function names are resolved once per function, location frames once per location.
-  const functionNames = new Map<number, string>();
-  for (const [id, nameIdx] of functions) functionNames.set(id, str(nameIdx, `function ${id}`));
+  // Each distinct name string is decoded once; locations refer to it by index.
+  const names: string[] = [];
+  const nameOfString = new Int32Array(strStart.length).fill(-1);
+  const functionNames = new Map<number, number>();
+  for (const [id, nameIdx] of functions) {
+    str(nameIdx, `function ${id}`);
+    let n = nameOfString[nameIdx]!;
+    if (n < 0) {
+      n = names.length;
+      names.push(strings[nameIdx]!);
+      nameOfString[nameIdx] = n;
+    }
+    functionNames.set(id, n);
+  }
   const locationIndex = new Map<number, number>();
-  const locationFrames: string[][] = [];
+  const frameStart = new Int32Array(locations.size + 1);
+  let frameNames = new Int32Array(Math.max(16, locations.size * 2));
+  let frameCount = 0;
   for (const [id, loc] of locations) {
-    const frames: string[] = [];
+    const need = frameCount + Math.max(1, loc.functionIds.length);
+    if (need > frameNames.length) frameNames = grow(frameNames, need);
     // pprof lists inlined frames callee first; the last line is the caller. Root first = reversed.
     for (let i = loc.functionIds.length - 1; i >= 0; i--) {
       const fid = loc.functionIds[i] as number;
       const name = functionNames.get(fid);
       if (name === undefined) throw r.error(`location ${id} refers to function ${fid}, which is not in the profile`);
-      frames.push(name);
+      frameNames[frameCount++] = name;
     }
-    if (frames.length === 0) frames.push(`0x${loc.address.toString(16)}`);
-    locationIndex.set(id, locationFrames.length);
-    locationFrames.push(frames);
+    if (loc.functionIds.length === 0) {
+      frameNames[frameCount++] = names.length;
+      names.push(`0x${loc.address.toString(16)}`);
+    }
+    frameStart[locationIndex.size + 1] = frameCount;
+    locationIndex.set(id, locationIndex.size);
   }
 
   // Location ids are usually 1..n; then a typed array replaces the map on the hot path.
@@ -156,13 +200,138 @@ export function decodePprof(buf: Buffer, limits: PprofDecodeLimits): DecodedPpro
   }
   const lookup = dense === undefined ? (id: number): number => locationIndex.get(id) ?? -1 : (id: number): number => (id >= 0 && id < dense.length ? dense[id]! : -1);
 
-  const samples: DecodedSample[] = [];
+  const sampleCount = sampleRanges.length / 2;
+  const out: SampleArrays = {
+    stackStart: new Int32Array(sampleCount + 1),
+    stackLocs: new Int32Array(Math.max(64, sampleCount * 16)),
+    locCount: 0,
+    values: new Float64Array(sampleCount * sampleTypes.length),
+    labelSetOf: new Int32Array(sampleCount).fill(-1),
+    labelSets: [],
+    labelSetIndex: new Map(),
+  };
   const sr = new ProtobufReader(buf);
-  for (let i = 0; i < sampleRanges.length; i += 2) {
-    sr.pos = sampleRanges[i]!;
-    samples.push(readSample(sr, sampleRanges[i + 1]!, lookup, sampleTypes.length, str));
+  for (let i = 0; i < sampleCount; i++) {
+    sr.pos = sampleRanges[2 * i]!;
+    readSample(sr, sampleRanges[2 * i + 1]!, i, out, lookup, sampleTypes.length, str);
+    out.stackStart[i + 1] = out.locCount;
   }
+  return {
+    sampleTypes,
+    periodType,
+    period,
+    timeNanos,
+    durationNanos,
+    names,
+    frameStart,
+    // Copies, so each array owns its buffer exactly (they are transferred between threads).
+    frameNames: frameNames.slice(0, frameCount),
+    sampleCount,
+    stackStart: out.stackStart,
+    stackLocs: out.stackLocs.slice(0, out.locCount),
+    values: out.values,
+    labelSetOf: out.labelSetOf,
+    labelSets: out.labelSets,
+  };
+}
+
+/**
+ * {@link decodePprofFlat} in object form — one object per sample, frames as strings per location
+ * — for code that edits samples (deltas, sample-type selection). Same checks and errors.
+ */
+export function decodePprof(buf: Buffer, limits: PprofDecodeLimits): DecodedPprof {
+  return toDecodedPprof(decodePprofFlat(buf, limits));
+}
+
+/** The object form of a flat decode. Samples with the same label set share its array. */
+export function toDecodedPprof(f: FlatPprof): DecodedPprof {
+  const locationFrames: string[][] = [];
+  for (let i = 0; i + 1 < f.frameStart.length; i++) {
+    const frames: string[] = [];
+    for (let j = f.frameStart[i]!; j < f.frameStart[i + 1]!; j++) frames.push(f.names[f.frameNames[j]!]!);
+    locationFrames.push(frames);
+  }
+  const typeCount = f.sampleTypes.length;
+  const samples: DecodedSample[] = [];
+  for (let i = 0; i < f.sampleCount; i++) {
+    const set = f.labelSetOf[i]!;
+    samples.push({
+      locations: Array.from(f.stackLocs.subarray(f.stackStart[i]!, f.stackStart[i + 1]!)),
+      values: Array.from(f.values.subarray(i * typeCount, (i + 1) * typeCount)),
+      labels: set < 0 ? undefined : f.labelSets[set]!,
+    });
+  }
+  const { sampleTypes, periodType, period, timeNanos, durationNanos } = f;
   return { sampleTypes, periodType, period, timeNanos, durationNanos, locationFrames, samples };
+}
+
+/** The flat form of an object-form profile (e.g. after a delta), for {@link FlatPprof} consumers. */
+export function toFlatPprof(p: DecodedPprof): FlatPprof {
+  const names: string[] = [];
+  const nameIndex = new Map<string, number>();
+  const frameStart = new Int32Array(p.locationFrames.length + 1);
+  let frameCount = 0;
+  for (const frames of p.locationFrames) frameCount += frames.length;
+  const frameNames = new Int32Array(frameCount);
+  let n = 0;
+  for (let i = 0; i < p.locationFrames.length; i++) {
+    for (const name of p.locationFrames[i]!) {
+      let id = nameIndex.get(name);
+      if (id === undefined) {
+        id = names.length;
+        names.push(name);
+        nameIndex.set(name, id);
+      }
+      frameNames[n++] = id;
+    }
+    frameStart[i + 1] = n;
+  }
+  const typeCount = p.sampleTypes.length;
+  const sampleCount = p.samples.length;
+  const stackStart = new Int32Array(sampleCount + 1);
+  let locCount = 0;
+  for (const s of p.samples) locCount += s.locations.length;
+  const stackLocs = new Int32Array(locCount);
+  const values = new Float64Array(sampleCount * typeCount);
+  const labelSetOf = new Int32Array(sampleCount).fill(-1);
+  const labelSets: [string, string][][] = [];
+  const setIndex = new Map<string, number>();
+  let at = 0;
+  for (let i = 0; i < sampleCount; i++) {
+    const s = p.samples[i]!;
+    for (const l of s.locations) stackLocs[at++] = l;
+    stackStart[i + 1] = at;
+    for (let t = 0; t < typeCount; t++) values[i * typeCount + t] = s.values[t] ?? 0;
+    if (s.labels !== undefined && s.labels.length > 0) {
+      const key = JSON.stringify(s.labels);
+      let set = setIndex.get(key);
+      if (set === undefined) {
+        set = labelSets.length;
+        labelSets.push(s.labels);
+        setIndex.set(key, set);
+      }
+      labelSetOf[i] = set;
+    }
+  }
+  const { sampleTypes, periodType, period, timeNanos, durationNanos } = p;
+  return { sampleTypes, periodType, period, timeNanos, durationNanos, names, frameStart, frameNames, sampleCount, stackStart, stackLocs, values, labelSets, labelSetOf };
+}
+
+interface SampleArrays {
+  readonly stackStart: Int32Array;
+  stackLocs: Int32Array<ArrayBuffer>;
+  locCount: number;
+  readonly values: Float64Array;
+  readonly labelSetOf: Int32Array;
+  readonly labelSets: [string, string][][];
+  /** Label sets by their string-table indices joined, to give repeats the same index. */
+  readonly labelSetIndex: Map<string, number>;
+}
+
+function grow(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
 }
 
 function readValueType(r: ProtobufReader, str: (i: number, what: string) => string): ValueTypeText {
@@ -218,12 +387,15 @@ function readLocation(r: ProtobufReader, out: Map<number, LocationRecord>): void
 function readSample(
   r: ProtobufReader,
   end: number,
+  sample: number,
+  out: SampleArrays,
   lookup: (id: number) => number,
   valueCount: number,
   str: (i: number, what: string) => string,
-): DecodedSample {
-  const locs: number[] = [];
-  const values: number[] = [];
+): void {
+  let valuesSeen = 0;
+  const valueBase = sample * valueCount;
+  let labelKey: string | undefined;
   let labels: [string, string][] | undefined;
   while (r.pos < end) {
     const key = r.key();
@@ -233,13 +405,17 @@ function readSample(
       // Packed (the norm) or a single unpacked value; read inline, no callback per value.
       const stop = wire === WIRE_LEN ? r.lengthEnd() : -1;
       if (wire !== WIRE_LEN && wire !== WIRE_VARINT) throw r.error(`repeated integer field has wire type ${wire} at offset ${r.pos}`);
+      if (stop >= 0 && stop > end) throw r.error(`packed field overruns its sample at offset ${stop}`);
       do {
         const v = r.varint();
-        if (field === 2) values.push(v);
-        else {
+        if (field === 2) {
+          if (valuesSeen < valueCount) out.values[valueBase + valuesSeen] = v;
+          valuesSeen++;
+        } else {
           const idx = lookup(v);
           if (idx < 0) throw r.error(`a sample refers to location ${v}, which is not in the profile`);
-          locs.push(idx);
+          if (out.locCount === out.stackLocs.length) out.stackLocs = grow(out.stackLocs, out.locCount + 1);
+          out.stackLocs[out.locCount++] = idx;
         }
       } while (stop >= 0 && r.pos < stop);
       if (stop >= 0 && r.pos !== stop) throw r.error(`packed field overruns its length at offset ${stop}`);
@@ -255,16 +431,27 @@ function readSample(
       }
       if (r.pos !== lend) throw r.error(`label overruns its length at offset ${lend}`);
       // Numeric labels (str = 0) do not split series; Pyroscope ignores them too.
-      if (v !== 0) (labels ??= []).push([str(k, 'a label key'), str(v, 'a label value')]);
+      if (v !== 0) {
+        (labels ??= []).push([str(k, 'a label key'), str(v, 'a label value')]);
+        labelKey = labelKey === undefined ? `${k},${v}` : `${labelKey};${k},${v}`;
+      }
     } else {
       r.skip(wire);
     }
   }
   if (r.pos !== end) throw r.error(`sample overruns its length at offset ${end}`);
-  if (values.length !== valueCount) {
-    throw r.error(`a sample has ${values.length} values but the profile has ${valueCount} sample types`);
+  if (valuesSeen !== valueCount) {
+    throw r.error(`a sample has ${valuesSeen} values but the profile has ${valueCount} sample types`);
   }
-  return { locations: locs, values, labels };
+  if (labelKey !== undefined && labels !== undefined) {
+    let set = out.labelSetIndex.get(labelKey);
+    if (set === undefined) {
+      set = out.labelSets.length;
+      out.labelSets.push(labels);
+      out.labelSetIndex.set(labelKey, set);
+    }
+    out.labelSetOf[sample] = set;
+  }
 }
 
 function tooMany(what: string, max: number, option: string, code: string): LimitError {

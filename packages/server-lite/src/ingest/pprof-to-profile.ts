@@ -1,7 +1,7 @@
 import { LimitError } from '../errors.js';
 import { type AppName, type LabelLimits, addLabel, sanitizeLabelName } from './app-name.js';
 import type { IngestProfile, SeriesInput } from './ingest-profile.js';
-import type { DecodedPprof } from './pprof-decoder.js';
+import { type DecodedPprof, type FlatPprof, toFlatPprof } from './pprof-decoder.js';
 import { type SampleTypeConfig, nameSampleTypes } from './sample-type-names.js';
 
 /** What `/ingest` parameters add to a pprof profile. */
@@ -28,42 +28,41 @@ export interface PprofSeriesLimits extends LabelLimits {
  * overrides a `name` label of the same key). Zero and negative values are skipped. Stacks deeper
  * than `maxStackDepth` keep their leaf-most frames.
  */
-export function pprofToProfile(p: DecodedPprof, ctx: PprofIngestContext, limits: PprofSeriesLimits): IngestProfile {
+export function pprofToProfile(decoded: DecodedPprof | FlatPprof, ctx: PprofIngestContext, limits: PprofSeriesLimits): IngestProfile {
+  const p = 'samples' in decoded ? toFlatPprof(decoded) : decoded;
   const typeNames = nameSampleTypes(p.sampleTypes, ctx.sampleTypeConfig);
   const sampleRate = sampleRateOf(p) ?? ctx.sampleRate;
   const app = ctx.name.app;
-  const byKey = new Map<string, { series: SeriesInput; indices: number[]; values: number[] }>();
+  const typeCount = p.sampleTypes.length;
 
-  // Label sets repeat across samples; resolve each distinct one once.
-  const labelSets = new Map<string, Record<string, string>>();
-  const sampleCount = p.samples.length;
-  const stackStart = new Int32Array(sampleCount + 1);
-  let stackLocs = new Int32Array(Math.max(64, sampleCount * 8));
-  let locCount = 0;
-  for (let si = 0; si < sampleCount; si++) {
-    const sample = p.samples[si]!;
-    const locs = sample.locations;
-    const depth = Math.min(locs.length, limits.maxStackDepth);
-    if (locCount + depth > stackLocs.length) stackLocs = grow(stackLocs, locCount + depth);
-    // Leaf first: truncating keeps the leaf-most locations.
-    for (let i = 0; i < depth; i++) stackLocs[locCount++] = locs[i]!;
-    stackStart[si + 1] = locCount;
-    let labels = ctx.name.labels;
-    let labelKey = '';
-    if (sample.labels !== undefined) {
-      labelKey = JSON.stringify(sample.labels);
-      let resolved = labelSets.get(labelKey);
-      if (resolved === undefined) {
-        resolved = { ...ctx.name.labels };
-        for (const [k, v] of sample.labels) addLabel(resolved, sanitizeLabelName(k), v, limits);
-        labelSets.set(labelKey, resolved);
-      }
-      labels = resolved;
+  // Resolve each distinct label set once. Sets sent with different string indices but the same
+  // text are one series: both map to the same canonical set.
+  const canonicalSet = new Int32Array(p.labelSets.length);
+  const setLabels: Record<string, string>[] = [];
+  const setByText = new Map<string, number>();
+  for (let i = 0; i < p.labelSets.length; i++) {
+    const text = JSON.stringify(p.labelSets[i]);
+    let c = setByText.get(text);
+    if (c === undefined) {
+      c = setLabels.length;
+      const resolved = { ...ctx.name.labels };
+      for (const [k, v] of p.labelSets[i]!) addLabel(resolved, sanitizeLabelName(k), v, limits);
+      setLabels.push(resolved);
+      setByText.set(text, c);
     }
-    for (let t = 0; t < typeNames.length; t++) {
-      const value = sample.values[t]!;
+    canonicalSet[i] = c;
+  }
+
+  // Series key: sample type × (canonical label set + 1; 0 = no labels).
+  const byKey = new Map<number, { series: SeriesInput; indices: number[]; values: number[] }>();
+  const setSlots = setLabels.length + 1;
+  for (let si = 0; si < p.sampleCount; si++) {
+    const rawSet = p.labelSetOf[si]!;
+    const slot = rawSet < 0 ? 0 : canonicalSet[rawSet]! + 1;
+    for (let t = 0; t < typeCount; t++) {
+      const value = p.values[si * typeCount + t]!;
       if (!(value > 0)) continue;
-      const key = `${t}\u0000${labelKey}`;
+      const key = t * setSlots + slot;
       let entry = byKey.get(key);
       if (entry === undefined) {
         if (byKey.size >= limits.maxSeriesPerProfile) {
@@ -75,7 +74,7 @@ export function pprofToProfile(p: DecodedPprof, ctx: PprofIngestContext, limits:
         const tn = typeNames[t]!;
         const series: SeriesInput = {
           name: app.endsWith(`.${tn.suffix}`) ? app : `${app}.${tn.suffix}`,
-          labels,
+          labels: slot === 0 ? ctx.name.labels : setLabels[slot - 1]!,
           meta: { spyName: ctx.spyName, sampleRate, units: tn.units, aggregation: tn.aggregation },
         };
         entry = { series, indices: [], values: [] };
@@ -85,50 +84,40 @@ export function pprofToProfile(p: DecodedPprof, ctx: PprofIngestContext, limits:
       entry.values.push(value);
     }
   }
+  const { stackStart, stackLocs } = truncateStacks(p.stackStart, p.stackLocs, p.sampleCount, limits.maxStackDepth);
   return {
     startMs: ctx.startMs,
     endMs: ctx.endMs,
-    ...flattenFrames(p.locationFrames),
+    names: p.names,
+    frameStart: p.frameStart,
+    frameNames: p.frameNames,
     stackStart,
-    // A copy, so the array owns its buffer exactly (it is transferred between threads).
-    stackLocs: stackLocs.slice(0, locCount),
+    stackLocs,
     series: [...byKey.values()].map((e) => ({ series: e.series, sampleIndices: Int32Array.from(e.indices), values: Float64Array.from(e.values) })),
     receivedBytes: ctx.receivedBytes,
   };
 }
 
-// Names each distinct frame string once; locations refer to names by index.
-function flattenFrames(locationFrames: readonly (readonly string[])[]): Pick<IngestProfile, 'names' | 'frameStart' | 'frameNames'> {
-  const names: string[] = [];
-  const index = new Map<string, number>();
-  const frameStart = new Int32Array(locationFrames.length + 1);
-  let total = 0;
-  for (const frames of locationFrames) total += frames.length;
-  const frameNames = new Int32Array(total);
+// Stacks deeper than `maxDepth` keep their leaf-most locations (stacks are leaf first).
+function truncateStacks(start: Int32Array, locs: Int32Array, count: number, maxDepth: number): { stackStart: Int32Array; stackLocs: Int32Array } {
+  let deep = false;
+  for (let i = 0; i < count && !deep; i++) deep = start[i + 1]! - start[i]! > maxDepth;
+  if (!deep) return { stackStart: start, stackLocs: locs };
+  const outStart = new Int32Array(count + 1);
+  const outLocs = new Int32Array(Math.min(locs.length, count * maxDepth));
   let n = 0;
-  for (let i = 0; i < locationFrames.length; i++) {
-    for (const f of locationFrames[i]!) {
-      let id = index.get(f);
-      if (id === undefined) {
-        id = names.length;
-        names.push(f);
-        index.set(f, id);
-      }
-      frameNames[n++] = id;
-    }
-    frameStart[i + 1] = n;
+  for (let i = 0; i < count; i++) {
+    const from = start[i]!;
+    const to = Math.min(start[i + 1]!, from + maxDepth);
+    for (let j = from; j < to; j++) outLocs[n++] = locs[j]!;
+    outStart[i + 1] = n;
   }
-  return { names, frameStart, frameNames };
-}
-
-function grow(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
+  // A copy, so the array owns its buffer exactly (it is transferred between threads).
+  return { stackStart: outStart, stackLocs: outLocs.slice(0, n) };
 }
 
 // Samples per second from the period: CPU/wall profiles carry period in nanoseconds.
-function sampleRateOf(p: DecodedPprof): number | undefined {
+function sampleRateOf(p: Pick<FlatPprof, 'period' | 'periodType'>): number | undefined {
   if (p.period <= 0 || p.periodType === undefined) return undefined;
   if (p.periodType.unit === 'nanoseconds') return Math.max(1, Math.round(1e9 / p.period));
   if (p.periodType.unit === 'microseconds') return Math.max(1, Math.round(1e6 / p.period));
