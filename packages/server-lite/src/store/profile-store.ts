@@ -175,6 +175,12 @@ export class ProfileStore {
    */
   mergeStacks(seriesIds: readonly number[], fromMs: number, untilMs: number, maxProfiles: number): MergedStacks {
     this.#checkOpen();
+    // One read transaction: points, rollups and raw blobs come from the same snapshot even if
+    // another connection writes meanwhile (WAL readers never block writers).
+    return this.#db.transaction(() => this.#mergeStacks(seriesIds, fromMs, untilMs, maxProfiles))();
+  }
+
+  #mergeStacks(seriesIds: readonly number[], fromMs: number, untilMs: number, maxProfiles: number): MergedStacks {
     let count = 0;
     const bySeries: [number, SeriesPoints][] = [];
     for (const id of seriesIds) {
