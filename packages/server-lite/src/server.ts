@@ -63,7 +63,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   });
   const rollups = new RollupBuilder(store, { logger: logger.child({ component: 'rollups' }), now });
   const ui = createUiHandler();
-  const decodePool = new DecodePool({ limits: config.ingest, logger: logger.child({ component: 'decode' }) });
+  const decodePool = new DecodePool({ limits: config.ingest, workers: config.ingest.decodeWorkers, logger: logger.child({ component: 'decode' }) });
   let pull: PullMode | undefined;
   const router = createRouter({ config, store, batcher, metrics, logger, isReady: () => ready, now, decodePool, scrapeTargets: () => pull?.manager.snapshot() });
   const push = createPushEndpoint({ config, batcher, metrics, logger, now, decodePool });

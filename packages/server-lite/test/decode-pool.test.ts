@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULTS } from '../src/config/defaults.js';
+import { resolveConfig } from '../src/config/resolve-config.js';
 import { pushedProfileToIngest } from '../src/connect/push-to-ingest.js';
 import { DecodePool } from '../src/ingest/decode-pool.js';
 import { type IngestRequest, parseIngestRequest } from '../src/ingest/ingest-request.js';
@@ -148,5 +149,25 @@ describe('DecodePool failures and limits', () => {
     expect(p.liveWorkers).toBe(0);
     await expect(p.parse(request('hi'), NOW)).rejects.toMatchObject({ code: 'KPROF_SHUTTING_DOWN' });
     await p.close();
+  });
+});
+
+describe('ingest.decode-workers', () => {
+  it('defaults to the cores (1 to 4), is read from the config file, and must be a whole number ≥ 1', () => {
+    expect(DEFAULTS.ingest.decodeWorkers).toBeGreaterThanOrEqual(1);
+    expect(DEFAULTS.ingest.decodeWorkers).toBeLessThanOrEqual(4);
+    const file = (name: string, text: string): string => {
+      const path = join(tmp.dir, name);
+      writeFileSync(path, text);
+      return path;
+    };
+    expect(resolveConfig({ config: file('w3.yml', 'ingest:\n  decode-workers: 3\n') }, {}, tmp.dir).ingest.decodeWorkers).toBe(3);
+    expect(() => resolveConfig({ config: file('w0.yml', 'ingest:\n  decode-workers: 0\n') }, {}, tmp.dir)).toThrow(/decode-workers/);
+  });
+
+  it('sizes the pool', async () => {
+    const p = pool({ workers: 3, workerScript: fakeWorker });
+    expect(p.liveWorkers).toBe(3);
+    expect(new Set(p.threadIds).size).toBe(3);
   });
 });

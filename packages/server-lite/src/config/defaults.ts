@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 /**
  * Every server-lite default in one place. Units are in the names; sizes are bytes, times ms.
  * Changing one here changes the documented default (README "Configuration").
@@ -34,6 +36,11 @@ export const DEFAULTS = Object.freeze({
     maxSeriesPerProfile: 256,
     /** `ingest.max-string-bytes`: one pprof string-table entry. */
     maxStringBytes: 64 * 1024,
+    /**
+     * `ingest.decode-workers`: threads that gunzip and decode ingest bodies; the machine's cores,
+     * 1 to 4. Set it to the CPU limit in a container (Node sees the host's cores).
+     */
+    decodeWorkers: Math.min(4, Math.max(1, availableParallelism())),
   }),
   storage: Object.freeze({
     /** `storage.max-age`: profiles older than this are deleted. 14 days. */
