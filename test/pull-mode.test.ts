@@ -177,14 +177,21 @@ describe('pull mode: the seed config against a fake Kubernetes API server and re
     // It came through the open watch: no re-list was needed.
     expect(api.requests.filter((r) => r.query.watch === undefined).length).toBe(listsBefore);
 
-    // Let node-app (same process, still scraped) store profiles for one and a half intervals more…
+    // Let node-app (same process, still scraped) store profiles for a further interval plus 2 s, a
+    // window that holds one of node-heap's slots whatever its phase…
     const lastSeen = async (prefix: string): Promise<number> =>
       Math.max(0, ...(await getApps(server.url)).filter((a) => a.name.startsWith(prefix)).map((a) => a.lastSeen ?? 0));
-    await expect.poll(() => lastSeen('node-app.'), { timeout: 3 * INTERVAL_MS, interval: 500 }).toBeGreaterThan(removedAt + 1.5 * INTERVAL_MS);
+    await expect.poll(() => lastSeen('node-app.'), { timeout: 3 * INTERVAL_MS, interval: 500 }).toBeGreaterThan(removedAt + INTERVAL_MS + 2000);
     // …while node-heap got nothing after its removal (a heap scrape takes milliseconds, so one
     // in flight at removal would have ended within a second).
     expect(await lastSeen('node-heap.')).toBeLessThan(removedAt + 1000);
     expect((await getTargets(server.url)).data.droppedTargets.map((t) => t.discoveredLabels.__meta_kubernetes_pod_name)).not.toContain('node-heap-9e8f');
+
+    // A pod created while the watch's history is compacted away (410 Gone) still arrives, by re-listing.
+    const relistsBefore = api.requests.filter((r) => r.query.watch === undefined).length;
+    api.expire(() => api.apply(pod('node-heap-after-410', { app: 'node-heap', port: nodeAdminPort, cpu: false })));
+    await expect.poll(async () => scrapedPaths(await getTargets(server.url), 'node-heap-after-410'), { timeout: INTERVAL_MS }).toEqual(['/debug/pprof/heap']);
+    expect(api.requests.filter((r) => r.query.watch === undefined).length).toBeGreaterThan(relistsBefore);
   });
 
   it('marks a killed target down with the error, leaves the others up, and recovers when it returns', async () => {
@@ -206,14 +213,15 @@ describe('pull mode: the seed config against a fake Kubernetes API server and re
     const html = await page.text();
     expect(html).toContain(`<tr class="health-down">\n<td><a href="http://127.0.0.1:${goPort}/debug/pprof/heap">`);
     expect(html).toContain(`<tr class="health-up">\n<td><a href="http://127.0.0.1:${nodeAdminPort}/debug/pprof/profile?seconds=`);
-    const nodeAppLast = (t: TargetsResponse) => Date.parse(targetsOfPod(t, 'node-app-5c2b')[0]?.lastScrape ?? '');
-    await expect.poll(async () => nodeAppLast(await getTargets(server.url)), { timeout: 2 * INTERVAL_MS, interval: 500 }).toBeGreaterThan(killedAt);
-    expect(podHealth(await getTargets(server.url), 'node-app-5c2b')).toEqual([{ health: 'up', lastError: '' }]);
 
     // The target comes back on the same address.
     go = startGoService(`127.0.0.1:${goPort}`);
     await go.waitFor(/listening on/);
     const backAt = Date.now();
+    // Meanwhile the Node target went on being scraped successfully.
+    const nodeAppLast = (t: TargetsResponse) => Date.parse(targetsOfPod(t, 'node-app-5c2b')[0]?.lastScrape ?? '');
+    await expect.poll(async () => nodeAppLast(await getTargets(server.url)), { timeout: 2 * INTERVAL_MS, interval: 500 }).toBeGreaterThan(killedAt);
+    expect(podHealth(await getTargets(server.url), 'node-app-5c2b')).toEqual([{ health: 'up', lastError: '' }]);
     await expect
       .poll(async () => podHealth(await getTargets(server.url), 'go-app-7d9f'), { timeout: 3 * INTERVAL_MS, interval: 500 })
       .toEqual([{ health: 'up', lastError: '' }, { health: 'up', lastError: '' }]);
