@@ -61,6 +61,8 @@ export interface MergeStats {
   readonly staleRollups: number;
   /** Rollups written by builds. */
   readonly rollupsBuilt: number;
+  /** Buckets whose build failed (e.g. a damaged blob); they stay raw. */
+  readonly failedBuilds: number;
 }
 
 /** Options for {@link ProfileStore.open}. */

@@ -43,6 +43,7 @@ export class RollupBuilder {
         ...(this.#opts.settleMs !== undefined ? { settleMs: this.#opts.settleMs } : {}),
       });
       if (r.built > 0) this.#opts.logger.debug({ built: r.built, more: r.more }, 'rollups built');
+      if (r.error !== undefined) this.#opts.logger.error({ err: r.error }, 'a rollup bucket could not be built; it is read from raw profiles');
       return r;
     } catch (err) {
       // The store closing under a run during shutdown is expected; anything else is worth a log line.

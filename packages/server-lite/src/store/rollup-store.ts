@@ -23,6 +23,8 @@ export interface RollupStats {
   staleRollups: number;
   /** Rollups written. */
   rollupsBuilt: number;
+  /** Buckets whose build failed (e.g. a damaged blob); they are dequeued and read raw. */
+  failedBuilds: number;
 }
 
 /** Options for {@link RollupStore.buildPending}. */
@@ -39,6 +41,8 @@ export interface BuildResult {
   readonly built: number;
   /** True when settled buckets are still queued (the budget ran out). */
   readonly more: boolean;
+  /** The first error of a bucket that could not be built (it was dequeued; queries read it raw). */
+  readonly error?: unknown;
 }
 
 const DEFAULT_SETTLE_MS = 60_000;
@@ -53,7 +57,7 @@ const PENDING_CHUNK = 64;
  * count and total against the profiles' (series, time, total) index and ignores it on mismatch.
  */
 export class RollupStore {
-  readonly stats: RollupStats = { staleRollups: 0, rollupsBuilt: 0 };
+  readonly stats: RollupStats = { staleRollups: 0, rollupsBuilt: 0, failedBuilds: 0 };
   readonly #db: Database.Database;
   readonly #levels: readonly RollupLevel[];
   readonly #sizeByLevel: Map<number, number>;
@@ -139,6 +143,7 @@ export class RollupStore {
     const settleMs = opts.settleMs ?? DEFAULT_SETTLE_MS;
     const deadline = performance.now() + (opts.budgetMs ?? DEFAULT_BUDGET_MS);
     let built = 0;
+    let error: unknown;
     // Finest first: levels are listed coarsest first.
     for (let i = this.#levels.length - 1; i >= 0; i--) {
       const level = this.#levels[i]!;
@@ -146,14 +151,21 @@ export class RollupStore {
       for (;;) {
         const rows = this.#stmts.pendingSettled.all(level.level, nowMs - settleMs - level.sizeMs, PENDING_CHUNK) as [number, number][];
         for (const [bucketStart, seriesId] of rows) {
-          this.#db.transaction(() => this.#buildOne(level, finer, seriesId, bucketStart))();
+          try {
+            this.#db.transaction(() => this.#buildOne(level, finer, seriesId, bucketStart))();
+          } catch (err) {
+            // A bucket that cannot be merged (a damaged blob) must not block the queue behind it.
+            this.#stmts.deletePending.run(level.level, bucketStart, seriesId);
+            this.stats.failedBuilds++;
+            error ??= err;
+          }
           built++;
-          if (performance.now() >= deadline) return { built, more: this.#hasSettled(nowMs, settleMs) };
+          if (performance.now() >= deadline) return { built, more: this.#hasSettled(nowMs, settleMs), ...(error !== undefined ? { error } : {}) };
         }
         if (rows.length < PENDING_CHUNK) break;
       }
     }
-    return { built, more: false };
+    return { built, more: false, ...(error !== undefined ? { error } : {}) };
   }
 
   #hasSettled(nowMs: number, settleMs: number): boolean {
