@@ -128,7 +128,8 @@ export class DecodePool {
         return Promise.reject(
           new LimitError(
             'KPROF_INGEST_BACKPRESSURE',
-            `${this.#queue.length} profiles (${this.#queuedBytes} bytes) are waiting to be decoded by ${this.#slots.length} workers, the queue's limit; retry later`,
+            `${this.#queue.length} profiles (${this.#queuedBytes} bytes) are waiting for ${this.#slots.length} decode workers, at the queue's limit ` +
+              `(${this.#opts.maxQueued} profiles, 64 per ingest.decode-workers, or ${this.#opts.maxQueuedBytes} bytes); retry later`,
             { status: 429 },
           ),
         );
