@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { toBinary } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient, type Interceptor } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
@@ -11,10 +9,10 @@ import { PusherService } from '../src/gen/push/v1/push_pb.js';
 import { QuerierService } from '../src/gen/querier/v1/querier_pb.js';
 import { TimeSeriesAggregationType } from '../src/gen/types/v1/types_pb.js';
 import type { KprofServer } from '../src/server.js';
+import { goPprofRaw, rawStackTotals } from './helpers/pprof-raw.js';
 import { buildGoBurn, collapsedTotals, makeNodeProfile, makeTempDir } from './helpers/profiles.js';
 import { get, ingest, startTestServer } from './helpers/test-server.js';
 
-const run = promisify(execFile);
 const tmp = makeTempDir('kprof-connect-querier-');
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
 const CPU_SAMPLES = 'process_cpu:samples:count:cpu:nanoseconds';
@@ -52,35 +50,9 @@ function sum(values: Iterable<number>): number {
   return n;
 }
 
-// `go tool pprof -raw` of one file, as collapsed totals per root-first stack. Frames are single
-// tokens here (Go function names), so the whitespace split of -raw output is exact.
-async function goPprofRaw(file: string, home: string): Promise<Map<string, number>> {
-  const { stdout } = await run('go', ['tool', 'pprof', '-raw', file], { env: { ...process.env, HOME: home }, maxBuffer: 64 * 1024 * 1024 });
-  const locations = new Map<string, string[]>();
-  const samples: { value: number; locs: string[] }[] = [];
-  let section = '';
-  let last: string[] | undefined;
-  for (const line of stdout.split('\n')) {
-    if (line === 'Samples:' || line === 'Locations' || line === 'Mappings') {
-      section = line;
-      continue;
-    }
-    if (section === 'Samples:') {
-      const m = /^\s*(\d+):\s*([\d\s]*)$/.exec(line);
-      if (m !== null) samples.push({ value: Number(m[1]), locs: m[2]!.trim().split(/\s+/).filter(Boolean) });
-    } else if (section === 'Locations') {
-      const m = /^\s*(\d+): 0x[0-9a-f]+ (?:M=\d+ )?(\S+)/.exec(line);
-      if (m !== null) locations.set(m[1]!, (last = [m[2]!]));
-      else if (last !== undefined && /^\s{10,}\S/.test(line)) last.push(line.trim().split(/\s+/)[0]!);
-    }
-  }
-  const totals = new Map<string, number>();
-  for (const s of samples) {
-    const frames = s.locs.flatMap((id) => [...(locations.get(id) ?? [])]).reverse();
-    const key = frames.join(';');
-    totals.set(key, (totals.get(key) ?? 0) + s.value);
-  }
-  return totals;
+// `go tool pprof -raw` of one file, as totals per root-first stack (the first sample type).
+async function goPprofRawTotals(file: string, home: string): Promise<Map<string, number>> {
+  return rawStackTotals(await goPprofRaw([file], home), 0);
 }
 
 beforeAll(async () => {
@@ -160,7 +132,7 @@ describe('querier.v1 mounted over the store', () => {
     writeFileSync(file, toBinary(ProfileSchema, profile));
     const home = join(tmp.dir, 'home');
     mkdirSync(home, { recursive: true });
-    const fromPprof = await goPprofRaw(file, home);
+    const fromPprof = await goPprofRawTotals(file, home);
     const fromRender = await renderCollapsed('checkout.cpu{env="prod"}');
     expect(fromPprof.size).toBeGreaterThan(0);
     expect(fromPprof).toEqual(fromRender);

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KprofServer } from '../src/server.js';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { goPprofRaw, rawStackTotals } from './helpers/pprof-raw.js';
 import { buildGoBurn, collapsedTotals, makeNodeProfile, makeTempDir, pprofRawTotals } from './helpers/profiles.js';
 import { get, ingest, startTestServer } from './helpers/test-server.js';
 
@@ -82,46 +81,14 @@ describe('merge correctness against go tool pprof -raw', () => {
   });
 });
 
-const run = promisify(execFile);
 const perFile = new Map<string, Promise<Map<string, number>>>();
 
-// `go tool pprof -raw` totals per stack of one file, for sample type `valueIndex`. Location
-// lines are `id: address [M=n] name file:line s=n`; Node function names may contain spaces
-// ("Garbage Collection"), so the name is everything before the last ` file:line s=n`.
+// `go tool pprof -raw` totals per stack of one file, for sample type `valueIndex`, read once per file.
 function rawTotals(file: string, valueIndex: number): Promise<Map<string, number>> {
   const key = `${file}#${valueIndex}`;
   let p = perFile.get(key);
   if (p === undefined) {
-    p = run('go', ['tool', 'pprof', '-raw', file], { maxBuffer: 64 * 1024 * 1024 }).then(({ stdout }) => {
-      const locations = new Map<string, string[]>();
-      const samples: { value: number; locs: string[] }[] = [];
-      let section = '';
-      let last: string[] | undefined;
-      for (const line of stdout.split('\n')) {
-        if (line === 'Samples:' || line === 'Locations' || line === 'Mappings') {
-          section = line;
-          continue;
-        }
-        if (section === 'Samples:') {
-          const m = /^\s*([\d\s]+):\s*([\d\s]*)$/.exec(line);
-          if (m !== null) samples.push({ value: Number(m[1]!.trim().split(/\s+/)[valueIndex]), locs: m[2]!.trim().split(/\s+/).filter(Boolean) });
-        } else if (section === 'Locations') {
-          const head = /^\s*(\d+): 0x[0-9a-f]+ (?:M=\d+ )?(.*) \S*:\d+ s=\d+$/.exec(line);
-          if (head !== null) locations.set(head[1]!, (last = [head[2]!]));
-          else if (last !== undefined && /^\s{10,}\S/.test(line)) last.push(/^\s*(.*) \S*:\d+ s=\d+$/.exec(line)?.[1] ?? line.trim());
-        }
-      }
-      const totals = new Map<string, number>();
-      for (const s of samples) {
-        if (!(s.value > 0)) continue;
-        const frames: string[] = [];
-        // Leaf first in pprof; inlined frames callee first within a location.
-        for (let i = s.locs.length - 1; i >= 0; i--) frames.push(...[...(locations.get(s.locs[i]!) ?? [])].reverse());
-        const stack = frames.join(';');
-        totals.set(stack, (totals.get(stack) ?? 0) + s.value);
-      }
-      return totals;
-    });
+    p = goPprofRaw([file]).then((raw) => rawStackTotals(raw, valueIndex));
     perFile.set(key, p);
   }
   return p;

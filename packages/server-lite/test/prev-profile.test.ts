@@ -1,17 +1,15 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../src/config/defaults.js';
 import { decodePprof } from '../src/ingest/pprof-decoder.js';
 import { applyPrevProfile } from '../src/ingest/prev-profile.js';
 import type { KprofServer } from '../src/server.js';
 import { type GoService, startGoService } from './helpers/go-service.js';
+import { goPprofRaw, rawStackTotals } from './helpers/pprof-raw.js';
 import { collapsedTotals, makeTempDir, pprofRawTotals, rawProfile } from './helpers/profiles.js';
 import { get, startTestServer } from './helpers/test-server.js';
 
-const run = promisify(execFile);
 const tmp = makeTempDir('kprof-prev-profile-');
 // go tool pprof writes ~/pprof; keep it inside the temp dir.
 const PPROF_HOME = join(tmp.dir, 'home');
@@ -46,43 +44,7 @@ afterAll(async () => {
  * first, `;`-joined) for sample type `valueIndex`, keeping stacks whose sum is positive.
  */
 async function pprofBaseTotals(prev: string, cur: string, valueIndex: number): Promise<Map<string, number>> {
-  const { stdout } = await run('go', ['tool', 'pprof', '-raw', '-base', prev, cur], {
-    env: { ...process.env, HOME: PPROF_HOME },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const samples: { values: number[]; locs: string[] }[] = [];
-  const locations = new Map<string, string[]>();
-  let section = '';
-  let lastLoc: string[] | undefined;
-  for (const line of stdout.split('\n')) {
-    if (line === 'Samples:' || line === 'Locations' || line === 'Mappings') {
-      section = line;
-      continue;
-    }
-    if (section === 'Samples:') {
-      const m = /^\s*(-?\d+(?:\s+-?\d+)*):\s*([\d\s]*)$/.exec(line);
-      if (m !== null) samples.push({ values: m[1]!.trim().split(/\s+/).map(Number), locs: m[2]!.trim().split(/\s+/).filter(Boolean) });
-    } else if (section === 'Locations') {
-      const m = /^\s*(\d+): 0x[0-9a-f]+ (?:M=\d+ )?(\S+)/.exec(line);
-      if (m !== null) {
-        lastLoc = [m[2]!];
-        locations.set(m[1]!, lastLoc);
-      } else if (lastLoc !== undefined && /^\s{10,}\S/.test(line)) {
-        lastLoc.push(line.trim().split(/\s+/)[0]!);
-      }
-    }
-  }
-  const sums = new Map<string, number>();
-  for (const s of samples) {
-    const frames: string[] = [];
-    for (let i = s.locs.length - 1; i >= 0; i--) {
-      const loc = locations.get(s.locs[i]!) ?? [];
-      for (let j = loc.length - 1; j >= 0; j--) frames.push(loc[j]!);
-    }
-    const key = frames.join(';');
-    sums.set(key, (sums.get(key) ?? 0) + s.values[valueIndex]!);
-  }
-  return new Map([...sums].filter(([, v]) => v > 0));
+  return rawStackTotals(await goPprofRaw(['-base', prev, cur], PPROF_HOME), valueIndex);
 }
 
 async function ingestMultipart(server: KprofServer, name: string, parts: Record<string, Buffer | string>): Promise<{ status: number; body: { code?: string; message?: string } }> {

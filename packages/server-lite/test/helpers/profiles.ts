@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
+import { goPprofRaw, rawStackTotals } from './pprof-raw.js';
 
 const run = promisify(execFile);
 const FIXTURES = join(__dirname, '..', 'fixtures');
@@ -46,44 +47,7 @@ export function rawProfile(file: string): Buffer {
  */
 export async function pprofRawTotals(files: readonly string[], valueIndex: number): Promise<Map<string, number>> {
   const totals = new Map<string, number>();
-  for (const file of files) {
-    const { stdout } = await run('go', ['tool', 'pprof', '-raw', file], { maxBuffer: 64 * 1024 * 1024 });
-    const lines = stdout.split('\n');
-    const locations = new Map<string, string[]>();
-    const samples: { values: number[]; locs: string[] }[] = [];
-    let section = '';
-    let lastLoc: string[] | undefined;
-    for (const line of lines) {
-      if (line === 'Samples:' || line === 'Locations' || line === 'Mappings') {
-        section = line;
-        continue;
-      }
-      if (section === 'Samples:') {
-        const m = /^\s*([\d\s]+):\s*([\d\s]*)$/.exec(line);
-        if (m === null) continue;
-        samples.push({ values: m[1]!.trim().split(/\s+/).map(Number), locs: m[2]!.trim().split(/\s+/).filter(Boolean) });
-      } else if (section === 'Locations') {
-        const m = /^\s*(\d+): 0x[0-9a-f]+ (?:M=\d+ )?(\S+)/.exec(line);
-        if (m !== null) {
-          // Inlined frames follow on indented lines, callee first like pprof's Line list.
-          lastLoc = [m[2]!];
-          locations.set(m[1]!, lastLoc);
-        } else if (lastLoc !== undefined && /^\s{10,}\S/.test(line)) {
-          lastLoc.push(line.trim().split(/\s+/)[0]!);
-        }
-      }
-    }
-    for (const s of samples) {
-      const frames: string[] = [];
-      for (let i = s.locs.length - 1; i >= 0; i--) {
-        const loc = locations.get(s.locs[i]!) ?? [];
-        for (let j = loc.length - 1; j >= 0; j--) frames.push(loc[j]!);
-      }
-      const key = frames.join(';');
-      const v = s.values[valueIndex]!;
-      if (v > 0) totals.set(key, (totals.get(key) ?? 0) + v);
-    }
-  }
+  for (const file of files) rawStackTotals(await goPprofRaw([file]), valueIndex, totals);
   return totals;
 }
 
