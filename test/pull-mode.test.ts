@@ -1,7 +1,10 @@
-// Issue 6 acceptance: pull mode end to end. The seed's scrape-configs (verbatim, plus the one
-// line that says where the API server is — see support/seed-scrape-config.ts for why) drive
+// Issue 6 acceptance: pull mode end to end. The seed's scrape-configs, byte for byte, drive
 // Kubernetes pod discovery against a fake API server that speaks the real list + watch protocol
-// (resourceVersion, bookmarks, 410 Gone); everything else is real: server-lite as its own process,
+// (resourceVersion, bookmarks, 410 Gone) over HTTPS. As in a pod, server-lite finds the API server
+// through the in-cluster service account: KUBERNETES_SERVICE_HOST/PORT, and the token and CA files,
+// which KPROF_K8S_SERVICE_ACCOUNT_DIR points at a temp dir instead of /var/run/secrets/…;
+// the CA is the committed test CA that signed the fake server's certificate (no openssl needed).
+// Everything else is real: server-lite as its own process,
 // examples/go-service (net/http/pprof) and examples/node-service (pprofRouter on its admin port),
 // all on 127.0.0.1. The pods' IPs are 127.0.0.1 and their pyroscope.io/port annotations are the
 // real processes' ports.
@@ -9,16 +12,16 @@
 // Timing: the seed sets no scrape-interval, so the default (10 s) applies; CPU profiles are asked
 // for 9 s (fitted inside the interval). Nothing here overrides that.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeKubeApi } from '../packages/server-lite/test/scrape/fake-kube-api.js';
+import { FakeKubeApi, testKubeApiTls } from '../packages/server-lite/test/scrape/fake-kube-api.js';
 import { startLoad } from './support/load.js';
 import { startProcess, type RunningProcess } from './support/processes.js';
 import { startProfileReceiver, type ProfileReceiver } from './support/profile-receiver.js';
 import { getApps, getAppNames, getTargets, renderedFrames, scrapedPaths, targetsOfPod, type TargetsResponse } from './support/scrape-api.js';
-import { seedPyroscopeConfigLines, writeKubeconfig, writeSeedServerConfig } from './support/seed-scrape-config.js';
+import { SEED_FILE, seedPyroscopeConfigLines, writeSeedServerConfig, writeServiceAccount } from './support/seed-scrape-config.js';
 import { startServerLiteProcess, type ServerLiteProcess } from './support/server-lite-process.js';
 
 type Pod = Parameters<FakeKubeApi['apply']>[0];
@@ -27,6 +30,7 @@ const REPO = resolve(__dirname, '..');
 /** The seed leaves scrape-interval unset: Pyroscope OG's (and kprof's) default. */
 const INTERVAL_MS = 10_000;
 const MEMORY_TYPES = /^(inuse|alloc)_(space|objects)$/;
+const SA_TOKEN = 'pull-mode-test-token';
 
 /** A pod as the seed's deployment would create it: the seed's annotations, on 127.0.0.1. */
 function pod(name: string, o: { app: string; port: number; phase?: string; scrape?: boolean; cpu?: boolean; mem?: boolean }): Pod {
@@ -56,7 +60,7 @@ let goPort: number;
 let nodeAdminPort: number;
 let server: ServerLiteProcess;
 let startedAt: number;
-let configText: { seedLines: string[]; added: string };
+let configText: { file: string; seedLines: string[] };
 /** Everything started in beforeAll serves all tests of this file; stopped in afterAll, last first. */
 const stopAtEnd: (() => Promise<unknown>)[] = [];
 
@@ -70,7 +74,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kprof-pull-mode-'));
   goBin = join(dir, 'go-service');
   execFileSync('go', ['build', '-o', goBin, '.'], { cwd: join(REPO, 'examples', 'go-service'), stdio: ['ignore', 'ignore', 'pipe'] });
-  api = await FakeKubeApi.start();
+  const tls = testKubeApiTls();
+  api = await FakeKubeApi.start(tls);
   receiver = await startProfileReceiver();
 
   // Real targets: the Go example burns CPU in main.hashChain by itself (-self-load); the Node
@@ -95,9 +100,15 @@ beforeAll(async () => {
   api.apply(pod('go-pending-1a2b', { app: 'go-pending', port: goPort, phase: 'Pending' }));
   api.apply(pod('go-unannotated-3c4d', { app: 'go-unannotated', port: goPort, scrape: false }));
 
-  const config = writeSeedServerConfig(dir, writeKubeconfig(dir, api.url));
+  const config = writeSeedServerConfig(dir);
   configText = config;
-  server = await startServerLiteProcess(config.file, join(dir, 'data'), {}, { stopWhenTestEnds: false });
+  const serviceAccountDir = writeServiceAccount(dir, { token: SA_TOKEN, ca: tls.ca });
+  server = await startServerLiteProcess(
+    config.file,
+    join(dir, 'data'),
+    { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(api.port), KPROF_K8S_SERVICE_ACCOUNT_DIR: serviceAccountDir },
+    { stopWhenTestEnds: false },
+  );
   startedAt = Date.now();
   const serverProc = server.proc;
   stopAtEnd.push(() => serverProc.stop());
@@ -156,15 +167,27 @@ describe('pull mode: the seed config against a fake Kubernetes API server and re
     // Scrapes have been happening for a while, and never for the Pending or unannotated pods.
     expect(names.filter((n) => /^go-(pending|unannotated)\./.test(n))).toEqual([]);
 
-    // The config was the seed's text plus one line.
-    expect(configText.seedLines).toEqual(seedPyroscopeConfigLines());
-    expect(configText.added).toMatch(/^ +kubeconfig-file: /);
+    // The config file server-lite ran is the seed's pyroscopeConfigs block byte for byte: the seed's
+    // text from after `pyroscopeConfigs:` to the closing fence, less the Helm values' two-space indent.
+    const seedText = readFileSync(SEED_FILE, 'utf8');
+    const blockStart = seedText.indexOf('\npyroscopeConfigs:\n') + '\npyroscopeConfigs:\n'.length;
+    const seedBlock = seedText.slice(blockStart, seedText.indexOf('```', blockStart));
+    const ran = readFileSync(configText.file, 'utf8');
+    expect(ran.replace(/^(?=.)/gm, '  ')).toBe(seedBlock);
+    expect(ran.split('\n').slice(0, -1)).toEqual(seedPyroscopeConfigLines());
+    // In it, the SD config is the bare `- role: pod`: nothing says where the API server is.
+    expect(ran).toMatch(/\n {4}kubernetes-sd-configs:\n {6}- role: pod\n {4}relabel-configs:\n/);
+    // Discovery reached the API server over HTTPS (verified against the service account's ca.crt)
+    // with the service account's token on every request.
+    expect(api.url).toMatch(/^https:\/\/127\.0\.0\.1:/);
+    expect(api.requests.length).toBeGreaterThan(0);
+    expect(api.requests.filter((r) => r.authorization !== `Bearer ${SA_TOKEN}`)).toEqual([]);
     // Discovery used list + watch with bookmarks from the list's resourceVersion.
     const watches = api.requests.filter((r) => r.query.watch === 'true' || r.query.watch === '1');
     expect(watches.length).toBeGreaterThan(0);
     expect(watches[0]?.query.allowWatchBookmarks).toBe('true');
     expect(Number(watches[0]?.query.resourceVersion)).toBeGreaterThan(0);
-    expect(api.requests[0]?.authorization).toBe('Bearer pull-mode-test-token');
+    expect(api.requests[0]?.authorization).toBe(`Bearer ${SA_TOKEN}`);
   });
 
   it('stops scraping a pod deleted in the watch', async () => {

@@ -1,8 +1,8 @@
 // The seed's pull-mode configuration as a server-lite config file: the mapping under the Helm
-// values' `pyroscopeConfigs:` (the seed's scrape-configs, relabel rules and log level), verbatim
-// except for one line that tells its `kubernetes-sd-configs` entry where the API server is.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// values' `pyroscopeConfigs:` (the seed's scrape-configs, relabel rules and log level), verbatim,
+// and the in-cluster service account its `kubernetes-sd-configs` entry relies on.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** The seed post shipped with the task (a Helm values block for Pyroscope inside a Markdown post). */
 export const SEED_FILE = '/work/shared/seeds/000_4e8f4423849ea8b4.txt';
@@ -25,48 +25,28 @@ export function seedPyroscopeConfigLines(seedFile = SEED_FILE): string[] {
 }
 
 /**
- * Writes `<dir>/kprof.yml`: the seed's mapping with one line added under `- role: pod`,
- * `kubeconfig-file: <kubeconfig>`. Why: the seed relies on the in-cluster service account
- * (`KUBERNETES_SERVICE_HOST` plus token and CA files under /var/run/secrets), which a test
- * machine does not have; kubeconfig-file is the option the seed leaves open for exactly that.
- * Returns the file path, the seed lines and the added line.
+ * Writes `<dir>/kprof.yml`: the seed's mapping exactly as the seed has it (dedented out of the
+ * Helm values, nothing added). Its `kubernetes-sd-configs` entry is just `- role: pod`, so
+ * discovery uses the in-cluster service account; see {@link writeServiceAccount}.
+ * Returns the file path and the seed lines written.
  */
-export function writeSeedServerConfig(dir: string, kubeconfig: string): { file: string; seedLines: string[]; added: string } {
+export function writeSeedServerConfig(dir: string): { file: string; seedLines: string[] } {
   const seedLines = seedPyroscopeConfigLines();
-  const roleLine = seedLines.findIndex((l) => /^\s*- role: pod$/.test(l));
-  if (roleLine < 0) throw new Error('the seed has no "- role: pod" line under kubernetes-sd-configs');
-  const indent = ' '.repeat((seedLines[roleLine]?.indexOf('-') ?? 0) + 2);
-  const added = `${indent}kubeconfig-file: ${JSON.stringify(resolve(kubeconfig))}`;
-  const lines = [...seedLines.slice(0, roleLine + 1), added, ...seedLines.slice(roleLine + 1)];
   const file = join(dir, 'kprof.yml');
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  return { file, seedLines, added };
+  writeFileSync(file, `${seedLines.join('\n')}\n`);
+  return { file, seedLines };
 }
 
-/** Writes a kubeconfig for a plain-HTTP API server at `apiUrl` with a bearer token; returns its path. */
-export function writeKubeconfig(dir: string, apiUrl: string, token = 'pull-mode-test-token'): string {
-  const file = join(dir, 'kubeconfig.yaml');
-  writeFileSync(
-    file,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- name: fake',
-      '  cluster:',
-      `    server: ${apiUrl}`,
-      // client-node refuses plain http unless TLS verification is off.
-      '    insecure-skip-tls-verify: true',
-      'users:',
-      '- name: scraper',
-      '  user:',
-      `    token: ${token}`,
-      'contexts:',
-      '- name: fake',
-      '  context: {cluster: fake, user: scraper}',
-      'current-context: fake',
-      '',
-    ].join('\n'),
-  );
-  return file;
+/**
+ * Writes a service-account directory as Kubernetes mounts it in a pod (`token`, `ca.crt`,
+ * `namespace`) under `<dir>/serviceaccount` and returns its path, for server-lite's
+ * `KPROF_K8S_SERVICE_ACCOUNT_DIR`.
+ */
+export function writeServiceAccount(dir: string, o: { token: string; ca: string; namespace?: string }): string {
+  const sa = join(dir, 'serviceaccount');
+  mkdirSync(sa, { recursive: true });
+  writeFileSync(join(sa, 'token'), o.token);
+  writeFileSync(join(sa, 'ca.crt'), o.ca);
+  writeFileSync(join(sa, 'namespace'), o.namespace ?? 'default');
+  return sa;
 }

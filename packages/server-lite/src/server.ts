@@ -103,6 +103,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       limits: config.ingest,
       now,
       logger: logger.child({ component: 'scrape' }),
+      ...(config.kubernetesServiceAccountDir !== undefined ? { kubernetes: { serviceAccountDir: config.kubernetesServiceAccountDir } } : {}),
       observer: {
         scraped: (job, result, ms) => {
           metrics.scrape.scrapes.inc({ job, result });

@@ -49,6 +49,12 @@ export interface ServerConfig {
   readonly auth: AuthSettings;
   /** Pyroscope OG `scrape-configs`, parsed and kept for pull mode. */
   readonly scrapeConfigs: readonly ScrapeConfig[];
+  /**
+   * Directory of the in-cluster service account (`token`, `ca.crt`, `namespace`) used by
+   * `kubernetes-sd-configs` without `api-server`/`kubeconfig-file`: `KPROF_K8S_SERVICE_ACCOUNT_DIR`
+   * (absolute), else `undefined` = `/var/run/secrets/kubernetes.io/serviceaccount`.
+   */
+  readonly kubernetesServiceAccountDir: string | undefined;
 }
 
 /** Command-line flags; each wins over its environment variable, which wins over the file. */
@@ -138,6 +144,7 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd = 
   }
 
   const scrape = parseScrapeConfigs(get('scrape-configs'), 'scrape-configs');
+  const serviceAccountDir = nonEmpty(env.KPROF_K8S_SERVICE_ACCOUNT_DIR);
   for (const e of scrape.errors) problems.errors.push(e);
 
   if (problems.errors.length > 0) {
@@ -165,6 +172,7 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd = 
     query: Object.freeze(query),
     auth: Object.freeze({ ingestTokens: Object.freeze(auth.ingestTokens), queryTokens: Object.freeze(auth.queryTokens) }),
     scrapeConfigs: Object.freeze(scrape.configs),
+    kubernetesServiceAccountDir: serviceAccountDir === undefined ? undefined : resolvePath(cwd, serviceAccountDir),
   });
 }
 

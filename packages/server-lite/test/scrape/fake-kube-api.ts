@@ -1,8 +1,24 @@
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
+
+/** Committed test-only TLS material (see fixtures/kube-api-tls/README.md). */
+const TLS_FIXTURES = join(__dirname, 'fixtures', 'kube-api-tls');
+
+/**
+ * The fake API server's test-only TLS material: `key` and `cert` (for `IP:127.0.0.1`, valid
+ * 2000–2100) to pass to {@link FakeKubeApi.start}, and `ca` (PEM), the CA that signed `cert`, to
+ * give clients (e.g. as the service account's `ca.crt`). Read from committed files, so tests
+ * need no `openssl`.
+ */
+export function testKubeApiTls(): { key: string; cert: string; ca: string } {
+  const read = (name: string): string => readFileSync(join(TLS_FIXTURES, name), 'utf8');
+  return { key: read('server.key'), cert: read('server.crt'), ca: read('ca.crt') };
+}
 
 /**
  * A fake Kubernetes API server on loopback that speaks the real pod list/watch protocol:
@@ -36,7 +52,10 @@ export class FakeKubeApi {
     });
   }
 
-  /** Starts on 127.0.0.1, port 0; with `tls` (PEM key and certificate) it serves HTTPS. */
+  /**
+   * Starts on 127.0.0.1, port 0, serving plain HTTP; with `tls` (PEM key and certificate, e.g.
+   * from {@link testKubeApiTls}) it serves HTTPS instead, as a real API server does.
+   */
   static async start(tls?: { key: string; cert: string }): Promise<FakeKubeApi> {
     const api = new FakeKubeApi(tls);
     api.server.listen(0, '127.0.0.1');

@@ -1,13 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parse } from 'yaml';
+import { resolveConfig } from '../../src/config/resolve-config.js';
 import { parseScrapeConfigs, type KubernetesSdConfig } from '../../src/scrape/config-schema.js';
 import { loadKubeConfig } from '../../src/scrape/discovery/kube-config.js';
 import { KubernetesPodDiscovery } from '../../src/scrape/discovery/kubernetes.js';
-import { FakeKubeApi } from './fake-kube-api.js';
+import { FakeKubeApi, testKubeApiTls } from './fake-kube-api.js';
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'kprof-kc-'));
@@ -21,8 +21,20 @@ function sdConfig(yaml: string): KubernetesSdConfig {
   return configs[0]?.kubernetesSdConfigs[0] as KubernetesSdConfig;
 }
 
-async function discoverOnce(api: FakeKubeApi, config: KubernetesSdConfig, inClusterPathPrefix?: string): Promise<string[]> {
-  const discovery = new KubernetesPodDiscovery({ config, onUpdate: () => {}, backoffInitialMs: 10, backoffMaxMs: 50, ...(inClusterPathPrefix ? { inClusterPathPrefix } : {}) });
+/** Sets environment variables for the current test only. */
+function setEnv(vars: Record<string, string>): void {
+  for (const [k, v] of Object.entries(vars)) {
+    const saved = process.env[k];
+    process.env[k] = v;
+    onTestFinished(() => {
+      if (saved === undefined) delete process.env[k];
+      else process.env[k] = saved;
+    });
+  }
+}
+
+async function discoverOnce(config: KubernetesSdConfig, serviceAccountDir?: string): Promise<string[]> {
+  const discovery = new KubernetesPodDiscovery({ config, onUpdate: () => {}, backoffInitialMs: 10, backoffMaxMs: 50, ...(serviceAccountDir !== undefined ? { serviceAccountDir } : {}) });
   onTestFinished(() => discovery.close());
   discovery.start();
   await discovery.whenSynced();
@@ -43,7 +55,7 @@ describe('loadKubeConfig + discovery connection modes', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'token'), 'file-token\n');
     const sd = sdConfig(`- job-name: j\n  kubernetes-sd-configs: [{role: pod, api-server: "${api.url}", bearer-token-file: "${join(dir, 'token')}"}]`);
-    expect(await discoverOnce(api, sd)).toEqual(['pod/default/p']);
+    expect(await discoverOnce(sd)).toEqual(['pod/default/p']);
     expect(api.requests[0]?.authorization).toBe('Bearer file-token');
   });
 
@@ -56,38 +68,74 @@ describe('loadKubeConfig + discovery connection modes', () => {
     const api = await FakeKubeApi.start();
     onTestFinished(() => api.close());
     const sd = sdConfig(`- job-name: j\n  kubernetes-sd-configs: [{role: pod, api-server: "${api.url}", basic-auth: {username: u, password: pw}}]`);
-    await discoverOnce(api, sd);
+    await discoverOnce(sd);
     expect(api.requests[0]?.authorization).toBe(`Basic ${Buffer.from('u:pw').toString('base64')}`);
   });
 
-  it('in-cluster: service-account token and CA over HTTPS from KUBERNETES_SERVICE_HOST/PORT', async () => {
-    const dir = tempDir();
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=kube-apiserver',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
-    const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-    const api = await FakeKubeApi.start({ key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert });
+  it('in-cluster: service-account token and CA over HTTPS from KUBERNETES_SERVICE_HOST/PORT and serviceAccountDir', async () => {
+    const tls = testKubeApiTls();
+    const api = await FakeKubeApi.start(tls);
     onTestFinished(() => api.close());
     api.apply(POD);
-    const saDir = join(dir, 'var/run/secrets/kubernetes.io/serviceaccount');
-    mkdirSync(saDir, { recursive: true });
+    const saDir = join(tempDir(), 'sa');
+    mkdirSync(saDir);
     writeFileSync(join(saDir, 'token'), 'sa-token');
-    writeFileSync(join(saDir, 'ca.crt'), cert);
+    writeFileSync(join(saDir, 'ca.crt'), tls.ca);
     writeFileSync(join(saDir, 'namespace'), 'default');
-    const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
-    process.env.KUBERNETES_SERVICE_HOST = '127.0.0.1';
-    process.env.KUBERNETES_SERVICE_PORT = String(api.port);
-    onTestFinished(() => {
-      for (const [k, v] of [['KUBERNETES_SERVICE_HOST', saved.host], ['KUBERNETES_SERVICE_PORT', saved.port]] as const) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-    });
+    setEnv({ KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(api.port) });
     // The seed's SD config as written: `role: pod` and nothing else.
     const sd = sdConfig('- job-name: j\n  kubernetes-sd-configs: [{role: pod}]');
-    expect(await discoverOnce(api, sd, dir)).toEqual(['pod/default/p']);
+    const kc = await loadKubeConfig(sd, { serviceAccountDir: saDir });
+    expect(kc.getCurrentCluster()).toMatchObject({ server: `https://127.0.0.1:${api.port}`, caFile: join(saDir, 'ca.crt'), skipTLSVerify: false });
+    expect(kc.getContextObject(kc.getCurrentContext())?.namespace).toBe('default');
+    expect(await discoverOnce(sd, saDir)).toEqual(['pod/default/p']);
+    expect(api.url).toMatch(/^https:/);
     expect(api.requests[0]?.authorization).toBe('Bearer sa-token');
+  });
+
+  it('in-cluster: a CA that did not sign the server certificate is refused', async () => {
+    const tls = testKubeApiTls();
+    const api = await FakeKubeApi.start(tls);
+    onTestFinished(() => api.close());
+    const saDir = tempDir();
+    writeFileSync(join(saDir, 'token'), 'sa-token');
+    // The server certificate as its own "CA": not a CA, and not the issuer of itself.
+    writeFileSync(join(saDir, 'ca.crt'), tls.cert);
+    setEnv({ KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(api.port) });
+    const warnings: unknown[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (obj: unknown) => warnings.push(obj) };
+    const sd = sdConfig('- job-name: j\n  kubernetes-sd-configs: [{role: pod}]');
+    const discovery = new KubernetesPodDiscovery({ config: sd, onUpdate: () => {}, backoffInitialMs: 5, backoffMaxMs: 10, serviceAccountDir: saDir, logger: logger as never });
+    onTestFinished(() => discovery.close());
+    discovery.start();
+    await expect.poll(() => discovery.stats.failures).toBeGreaterThanOrEqual(1);
+    expect(discovery.stats.lists).toBe(0);
+    expect(JSON.stringify(warnings)).toMatch(/certificate|issuer/i);
+    // The TLS handshake failed, so no request reached the handler.
+    expect(api.requests).toEqual([]);
+  });
+
+  it('in-cluster: missing service-account files name the file and KPROF_K8S_SERVICE_ACCOUNT_DIR', async () => {
+    const saDir = tempDir();
+    writeFileSync(join(saDir, 'ca.crt'), testKubeApiTls().ca);
+    setEnv({ KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: '6443' });
+    const sd = sdConfig('- job-name: j\n  kubernetes-sd-configs: [{role: pod}]');
+    await expect(loadKubeConfig(sd, { serviceAccountDir: saDir })).rejects.toMatchObject({
+      code: 'KPROF_SCRAPE_K8S_CREDENTIALS',
+      message: expect.stringMatching(new RegExp(`cannot read ${join(saDir, 'token')}: .*KPROF_K8S_SERVICE_ACCOUNT_DIR`)),
+    });
+    // Without the option the real in-pod path is used (absent on a test machine).
+    await expect(loadKubeConfig(sd)).rejects.toMatchObject({
+      code: 'KPROF_SCRAPE_K8S_CREDENTIALS',
+      message: expect.stringContaining('/var/run/secrets/kubernetes.io/serviceaccount/token'),
+    });
+  });
+
+  it('KPROF_K8S_SERVICE_ACCOUNT_DIR reaches the server config, resolved against the working directory', () => {
+    const cwd = tempDir();
+    expect(resolveConfig({}, { KPROF_K8S_SERVICE_ACCOUNT_DIR: 'sa' }, cwd).kubernetesServiceAccountDir).toBe(join(cwd, 'sa'));
+    expect(resolveConfig({}, { KPROF_K8S_SERVICE_ACCOUNT_DIR: '' }, cwd).kubernetesServiceAccountDir).toBeUndefined();
+    expect(resolveConfig({}, {}, cwd).kubernetesServiceAccountDir).toBeUndefined();
   });
 
   it('in-cluster without KUBERNETES_SERVICE_HOST explains what to set', async () => {

@@ -3,7 +3,7 @@ import type { KubeConfig, V1Pod, V1PodList } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { KubernetesSdConfig } from '../config-schema.js';
 import type { TargetGroup } from '../target-group.js';
-import { loadKubeConfig } from './kube-config.js';
+import { DEFAULT_SERVICE_ACCOUNT_DIR, loadKubeConfig } from './kube-config.js';
 import { podSource, podTargetGroup } from './pod-target-group.js';
 
 /** The logger methods discovery uses (pino-compatible). */
@@ -31,8 +31,8 @@ export interface KubernetesPodDiscoveryOptions {
    * client-go's reflector, so many watchers do not reconnect at once.
    */
   readonly watchTimeoutSeconds?: number;
-  /** See {@link loadKubeConfig}. Default `''`. */
-  readonly inClusterPathPrefix?: string;
+  /** In-cluster service-account directory; see {@link loadKubeConfig}. Default `/var/run/secrets/kubernetes.io/serviceaccount`. */
+  readonly serviceAccountDir?: string;
 }
 
 /** Counters for observability and tests. */
@@ -79,7 +79,7 @@ export class KubernetesPodDiscovery {
       backoffMaxMs: 30_000,
       listTimeoutMs: 30_000,
       pageSize: 500,
-      inClusterPathPrefix: '',
+      serviceAccountDir: DEFAULT_SERVICE_ACCOUNT_DIR,
       ...options,
     };
   }
@@ -128,7 +128,7 @@ export class KubernetesPodDiscovery {
     let failuresInARow = 0;
     while (!this.closer.signal.aborted) {
       try {
-        const kc = await (this.kubeConfig ??= loadKubeConfig(this.opts.config, { inClusterPathPrefix: this.opts.inClusterPathPrefix }).catch((err: unknown) => {
+        const kc = await (this.kubeConfig ??= loadKubeConfig(this.opts.config, { serviceAccountDir: this.opts.serviceAccountDir }).catch((err: unknown) => {
           this.kubeConfig = undefined;
           throw err;
         }));
