@@ -5,9 +5,11 @@
 // data dir: first every distinct profile once (every stack is new: the worst case), then the
 // corpus cycled at 10 s slots for 4 h (a steady service), rollups built, clean shutdown; the
 // database file is measured and broken down by table with SQLite's dbstat.
-// Flags: --quick (1 h, 4 distinct profiles), --corpus-size N (default 12), --hours H (default 4).
+// Flags: --quick (1 h, 4 distinct profiles), --corpus-size N (default 12), --hours H (default 4),
+// --corpus-dir DIR (reuse the corpus captured there, or capture into it: compares two builds on
+// the same profiles), --keep-db DIR (copy each language's kprof.db there for inspection).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,11 +29,27 @@ const STEP_S = 10;
 const SLOTS = (HOURS * 3600) / STEP_S;
 const log = (m) => process.stderr.write(`[server-storage] ${m}\n`);
 
+const option = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const corpusDir = option('--corpus-dir');
+const keepDb = option('--keep-db');
+
 const work = mkdtempSync(join(tmpdir(), 'kprof-bench-storage-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 const t0 = Date.now();
-log(`capturing ${CORPUS} Node + ${CORPUS} Go profiles of ${STEP_S} s under changing load…`);
-const corpus = await captureCorpus({ dir: work, nodeCount: CORPUS, goCount: CORPUS, intervalS: STEP_S, log });
+const saved = (kind) => Array.from({ length: CORPUS }, (_, i) => join(corpusDir ?? work, `${kind}-${i}.pb.gz`));
+let corpus;
+if (corpusDir && [...saved('node'), ...saved('go')].every((f) => existsSync(f))) {
+  log(`reusing the corpus in ${corpusDir}`);
+  const load = (kind) => saved(kind).map((file) => ({ file, bytes: statSync(file).size }));
+  corpus = { node: load('node'), go: load('go') };
+} else {
+  if (corpusDir) mkdirSync(corpusDir, { recursive: true });
+  log(`capturing ${CORPUS} Node + ${CORPUS} Go profiles of ${STEP_S} s under changing load…`);
+  corpus = await captureCorpus({ dir: corpusDir ?? work, nodeCount: CORPUS, goCount: CORPUS, intervalS: STEP_S, log });
+}
 
 function measure(dataDir) {
   const file = join(dataDir, 'kprof.db');
@@ -75,6 +93,10 @@ for (const kind of ['node', 'go']) {
   await waitForRollups(dataDir);
   await server.stop();
   const all = measure(dataDir);
+  if (keepDb) {
+    mkdirSync(keepDb, { recursive: true });
+    copyFileSync(join(dataDir, 'kprof.db'), join(keepDb, `${kind}.db`));
+  }
   let input = 0;
   for (let k = 0; k < SLOTS; k++) input += bodies[k % CORPUS].length;
   const row = {

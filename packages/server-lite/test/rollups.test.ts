@@ -183,6 +183,44 @@ describe('rollups', () => {
     expect(rolled.points.map((p) => p.total)).toEqual(raw.points.map((p) => p.total));
   });
 
+  it('upgrades a version-2 database: its plain blobs and new scaled blobs merge and roll up exactly', () => {
+    const dir = join(tmp.dir, 'v2');
+    ProfileStore.open(dir).close();
+    const db = new Database(join(dir, DB_FILE_NAME));
+    db.pragma('user_version = 2');
+    db.prepare('INSERT INTO names (id, name) VALUES (1, ?), (2, ?)').run('main', 'a');
+    db.prepare('INSERT INTO stacks (id, parent, name_id) VALUES (1, 0, 1), (2, 1, 2)').run();
+    db.prepare("INSERT INTO series (id, name, labels, spy_name, sample_rate, units, aggregation) VALUES (1, 'old.wall', '{}', 'nodespy', 100, 'nanoseconds', 'sum')").run();
+    // A v2 blob as written before scaling: stack 1 = 2 periods, stack 2 (delta 1) = 3 periods, plain varints.
+    const period = 10_971_000;
+    const varint = (v: number): number[] => (v < 0x80 ? [v] : [(v % 128) | 0x80, ...varint(Math.floor(v / 128))]);
+    const legacy = Buffer.from([...varint(1), ...varint(2 * period), ...varint(1), ...varint(3 * period)]);
+    db.prepare('INSERT INTO profiles (series_id, start_ms, end_ms, total, samples) VALUES (1, ?, ?, ?, ?)').run(T0 * 1000, (T0 + 10) * 1000, 5 * period, legacy);
+    db.close();
+
+    const store = ProfileStore.open(dir);
+    onTestFinished(() => store.close());
+    const check = new Database(join(dir, DB_FILE_NAME), { readonly: true });
+    onTestFinished(() => {
+      check.close();
+    });
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    // A profile written now, into the same 10-minute bucket, gets the scaled form.
+    const scaled = encodeSamples([1, 2], [400 * period, 100 * period]);
+    expect([scaled[0], scaled[1]]).toEqual([0x80, 0x00]);
+    expect(scaled.length).toBeLessThan([...varint(1), ...varint(400 * period), ...varint(1), ...varint(100 * period)].length);
+    const writer = new Database(join(dir, DB_FILE_NAME));
+    writer.prepare('INSERT INTO profiles (series_id, start_ms, end_ms, total, samples) VALUES (1, ?, ?, ?, ?)').run((T0 + 60) * 1000, (T0 + 70) * 1000, 500 * period, scaled);
+    writer.close();
+    const want = { main: 402 * period, a: 103 * period };
+    const raw = store.mergeStacks([1], T0 * 1000, (T0 + HOUR) * 1000, 1000);
+    expect({ main: mergedValue(raw.values, 1), a: mergedValue(raw.values, 2) }).toEqual(want);
+    store.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 });
+    const rolled = store.mergeStacks([1], T0 * 1000, (T0 + HOUR) * 1000, 1000);
+    expect(rolled.rollupBlobs).toBeGreaterThan(0);
+    expect({ main: mergedValue(rolled.values, 1), a: mergedValue(rolled.values, 2) }).toEqual(want);
+  });
+
   it('dequeues a bucket that cannot be built (damaged blob) and builds the rest', () => {
     const dir = join(tmp.dir, 'damaged');
     ProfileStore.open(dir).close();

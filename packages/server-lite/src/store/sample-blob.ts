@@ -1,28 +1,53 @@
 import { KprofError } from '../errors.js';
 
+// A blob that starts with these two bytes carries a value scale: 0x80 0x00 is a non-minimal
+// varint of 0, which the pair encoding below never writes (its varints are minimal), so blobs
+// written before scaling existed still decode unchanged.
+const SCALED_0 = 0x80;
+const SCALED_1 = 0x00;
+
 /**
  * The compact per-profile sample encoding: `(stack_id, value)` pairs sorted by stack id, as
  * unsigned LEB128 varints — the stack id as a delta from the previous one, then the value.
- * Values are positive integers up to 2^53-1.
+ * Values are non-negative integers up to 2^53-1.
+ *
+ * When every value is a multiple of a common factor (wall time = samples × sampling period, in
+ * nanoseconds), the blob is `0x80 0x00`, the factor as a varint, then the pairs with each value
+ * divided by it: `wall` values shrink from 4-byte to 1-byte varints. Exact: only whole divisors.
+ * The scaled form is used only when it is shorter.
  */
 export function encodeSamples(stackIds: readonly number[], values: readonly number[]): Buffer {
-  const out = Buffer.allocUnsafe(stackIds.length * 16);
-  let pos = 0;
-  let prev = 0;
-  for (let i = 0; i < stackIds.length; i++) {
-    const id = stackIds[i]!;
-    pos = writeVarint(out, pos, id - prev);
-    pos = writeVarint(out, pos, values[i]!);
-    prev = id;
-  }
-  return Buffer.from(out.subarray(0, pos));
+  let scale = 0;
+  for (let i = 0; i < values.length && scale !== 1; i++) scale = gcd(scale, values[i]!);
+  const plain = encodePairs(stackIds, values, 1, 0);
+  if (scale < 2) return plain;
+  const scaled = encodePairs(stackIds, values, scale, 2 + varintLength(scale));
+  if (scaled.length >= plain.length) return plain;
+  scaled[0] = SCALED_0;
+  scaled[1] = SCALED_1;
+  writeVarint(scaled, 2, scale);
+  return scaled;
 }
 
 /** Calls `each(stackId, value)` for every pair in a blob made by {@link encodeSamples}. */
 export function decodeSamples(blob: Uint8Array, each: (stackId: number, value: number) => void): void {
   let pos = 0;
   let id = 0;
+  let scale = 1;
   const end = blob.length;
+  if (end >= 2 && blob[0] === SCALED_0 && blob[1] === SCALED_1) {
+    pos = 2;
+    let b = 0x80;
+    let mul = 1;
+    scale = 0;
+    while (b >= 0x80) {
+      if (pos >= end) throw corrupt();
+      b = blob[pos++]!;
+      scale += (b & 0x7f) * mul;
+      mul *= 128;
+    }
+    if (scale < 2) throw corrupt();
+  }
   while (pos < end) {
     // Inline varint reads: this loop is the hot path of every query.
     let b = blob[pos++]!;
@@ -45,8 +70,40 @@ export function decodeSamples(blob: Uint8Array, each: (stackId: number, value: n
       mul *= 128;
     }
     id += delta;
-    each(id, value);
+    each(id, value * scale);
   }
+}
+
+function encodePairs(stackIds: readonly number[], values: readonly number[], scale: number, headerBytes: number): Buffer {
+  const out = Buffer.allocUnsafe(headerBytes + stackIds.length * 16);
+  let pos = headerBytes;
+  let prev = 0;
+  for (let i = 0; i < stackIds.length; i++) {
+    const id = stackIds[i]!;
+    pos = writeVarint(out, pos, id - prev);
+    pos = writeVarint(out, pos, values[i]! / scale);
+    prev = id;
+  }
+  return Buffer.from(out.subarray(0, pos));
+}
+
+// Greatest common divisor of non-negative integers below 2^53 (exact in doubles); gcd(0, v) = v.
+function gcd(a: number, b: number): number {
+  while (b !== 0) {
+    const t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+function varintLength(v: number): number {
+  let n = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
 }
 
 function writeVarint(out: Buffer, pos: number, v: number): number {

@@ -3,7 +3,7 @@ import { KprofError } from '../errors.js';
 import { ROLLUP_LEVELS } from './rollup-levels.js';
 
 /** Version of the on-disk schema (SQLite `user_version`). Bump with a migration step. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** The version-1 schema, kept as the first migration step (and for upgrade tests). */
 export const V1_SCHEMA = `
@@ -102,6 +102,9 @@ export function migrate(db: Database.Database): void {
     if (version < 1) db.exec(V1_SCHEMA);
     // A v1 database upgrades in place: its existing profiles are queued for rollups.
     if (version < 2) db.exec(v2());
+    // v3: sample blobs may carry a value scale (see sample-blob.ts). Nothing on disk changes and
+    // v1/v2 blobs decode unchanged, but a v2 kprof-server would misread a scaled blob: the version
+    // bump alone makes it refuse the database (KPROF_STORE_SCHEMA_TOO_NEW) instead.
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
 }
