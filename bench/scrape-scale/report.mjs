@@ -25,7 +25,8 @@ export function renderMarkdown(r) {
     `Expected scrapes per profile in the window: ${r.expectedScrapesPerProfile.toFixed(0)}; the targets saw cpu ${r.targetsSaw.cpu}, heap ${r.targetsSaw.heap} requests (${r.targetsSaw.aborted} aborted by the client, ${r.targetsSaw.notFound} 404).`,
     `Seen from the targets: ${r.targetsSaw.missedSlots} missed slots (gap ≥ 1.5 intervals) and ${r.targetsSaw.late} late requests (gap > interval + 10 %, min 1 s) between consecutive requests of one target and profile; longest gap ${(r.targetsSaw.maxGapMs / 1000).toFixed(2)} s.`,
     `server-lite counted ${m.successes} successful and ${m.failures} failed scrapes (kprof_scrape_total) against ${(2 * r.expectedScrapesPerProfile).toFixed(0)} slots.`,
-    `Missed or late scrapes (server-lite counters ${m.missedSeries.length ? m.missedSeries.join(', ') : '— none exported'}): **${m.missedSeries.length ? m.missedOrLate : 'n/a'}**.`,
+    // kprof_scrape_missed_total{job,reason} gets a series on its first increment: no series means none counted.
+    `Missed scrapes (server-lite's kprof_scrape_missed_total${m.missedSeries.length ? `: ${m.missedSeries.join(', ')}` : ', no series: nothing counted'}): **${m.missedOrLate}**.`,
     `Target health at end: ${JSON.stringify(r.health.byHealth)} of ${r.health.active} active (${JSON.stringify(r.health.byProfile)}); ${r.health.withError} with lastError${r.health.topErrors.length ? `: ${r.health.topErrors.map(([e, n]) => `${n}× ${e}`).join('; ')}` : ''}.`,
     '',
     '<details><summary>kprof_scrape_* over the window</summary>',
