@@ -205,6 +205,8 @@ describe('rollups', () => {
       check.close();
     });
     expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    // v3 drops the (start_ms) index; retention walks the per-series index.
+    expect(check.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'profiles'").pluck().all()).toEqual(['profiles_by_series_time_total']);
     // A profile written now, into the same 10-minute bucket, gets the scaled form.
     const scaled = encodeSamples([1, 2], [400 * period, 100 * period]);
     expect([scaled[0], scaled[1]]).toEqual([0x80, 0x00]);

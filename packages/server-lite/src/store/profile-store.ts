@@ -48,6 +48,9 @@ export function mergedValue(values: MergedValues, stackId: number): number {
   return values instanceof Float64Array ? values[stackId]! : (values.get(stackId) ?? 0);
 }
 
+// Start times read per series and index seek when choosing the oldest profiles to delete.
+const OLDEST_PAGE = 64;
+
 // Tries up to this many nodes are merged into a dense array (32 MiB at the limit).
 const DENSE_MERGE_MAX_STACKS = 4_000_000;
 
@@ -246,16 +249,58 @@ export class ProfileStore {
     return { ...this.#queryBlobs, ...this.#rollups.stats };
   }
 
-  /** Deletes profiles that started before `cutoffMs`, at most `limit` per call; returns how many. */
+  /**
+   * Deletes profiles that started before `cutoffMs`, at most `limit` per call (in one
+   * transaction); returns how many. Walks the per-series (series, time) index series by series:
+   * there is no index on time alone (schema v3 dropped it to save its bytes per profile).
+   */
   deleteOlderThan(cutoffMs: number, limit: number): number {
     this.#checkOpen();
-    return this.#stmts.deleteOlder.run(cutoffMs, limit).changes;
+    return this.#db.transaction(() => {
+      let deleted = 0;
+      for (const seriesId of this.#series.keys()) {
+        if (deleted >= limit) break;
+        deleted += this.#stmts.deleteOlderInSeries.run(seriesId, cutoffMs, limit - deleted).changes;
+      }
+      return deleted;
+    })();
   }
 
-  /** Deletes the `count` oldest profiles; returns how many. */
+  /**
+   * Deletes the `count` oldest profiles across all series (in one transaction); returns how
+   * many. A merge of the series' start times read in pages from the per-series index decides how
+   * many of each series' oldest profiles go: one index seek per series plus about `count` rows.
+   */
   deleteOldest(count: number): number {
     this.#checkOpen();
-    return this.#stmts.deleteOldest.run(count).changes;
+    if (count <= 0) return 0;
+    return this.#db.transaction(() => {
+      const page = Math.min(count, OLDEST_PAGE);
+      const heads: { seriesId: number; times: number[]; pos: number; read: number; done: boolean }[] = [];
+      for (const seriesId of this.#series.keys()) {
+        const times = this.#stmts.oldestTimes.all(seriesId, page, 0) as number[];
+        if (times.length > 0) heads.push({ seriesId, times, pos: 0, read: times.length, done: times.length < page });
+      }
+      const take = new Map<number, number>();
+      for (let n = 0; n < count; n++) {
+        let best: (typeof heads)[number] | undefined;
+        for (const h of heads) {
+          if (h.pos < h.times.length && (best === undefined || h.times[h.pos]! < best.times[best.pos]!)) best = h;
+        }
+        if (best === undefined) break;
+        take.set(best.seriesId, (take.get(best.seriesId) ?? 0) + 1);
+        best.pos++;
+        if (best.pos === best.times.length && !best.done) {
+          best.times = this.#stmts.oldestTimes.all(best.seriesId, page, best.read) as number[];
+          best.pos = 0;
+          best.read += best.times.length;
+          best.done = best.times.length < page;
+        }
+      }
+      let deleted = 0;
+      for (const [seriesId, n] of take) deleted += this.#stmts.deleteOldestInSeries.run(seriesId, n).changes;
+      return deleted;
+    })();
   }
 
   /** Bytes of the database in use (pages minus free pages), and the files' size on disk. */
@@ -445,8 +490,11 @@ function prepare(db: Database.Database) {
       'INSERT INTO series (id, name, labels, spy_name, sample_rate, units, aggregation) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
     insertProfile: db.prepare('INSERT INTO profiles (series_id, start_ms, end_ms, total, samples) VALUES (?, ?, ?, ?, ?)'),
-    deleteOlder: db.prepare('DELETE FROM profiles WHERE id IN (SELECT id FROM profiles WHERE start_ms < ? ORDER BY start_ms LIMIT ?)'),
-    deleteOldest: db.prepare('DELETE FROM profiles WHERE id IN (SELECT id FROM profiles ORDER BY start_ms LIMIT ?)'),
+    deleteOlderInSeries: db.prepare(
+      'DELETE FROM profiles WHERE id IN (SELECT id FROM profiles WHERE series_id = ? AND start_ms < ? ORDER BY start_ms LIMIT ?)',
+    ),
+    oldestTimes: db.prepare('SELECT start_ms FROM profiles WHERE series_id = ? ORDER BY start_ms LIMIT ? OFFSET ?').pluck(),
+    deleteOldestInSeries: db.prepare('DELETE FROM profiles WHERE id IN (SELECT id FROM profiles WHERE series_id = ? ORDER BY start_ms LIMIT ?)'),
     countAll: db.prepare('SELECT count(*) AS n FROM profiles'),
     anyProfileBetween: db.prepare('SELECT 1 FROM profiles WHERE series_id = ? AND start_ms >= ? AND start_ms < ? LIMIT 1'),
     selectTotals: db.prepare('SELECT start_ms, total FROM profiles WHERE series_id = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms'),

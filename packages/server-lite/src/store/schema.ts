@@ -102,9 +102,11 @@ export function migrate(db: Database.Database): void {
     if (version < 1) db.exec(V1_SCHEMA);
     // A v1 database upgrades in place: its existing profiles are queued for rollups.
     if (version < 2) db.exec(v2());
-    // v3: sample blobs may carry a value scale (see sample-blob.ts). Nothing on disk changes and
-    // v1/v2 blobs decode unchanged, but a v2 kprof-server would misread a scaled blob: the version
-    // bump alone makes it refuse the database (KPROF_STORE_SCHEMA_TOO_NEW) instead.
+    // v3: sample blobs may carry a value scale (see sample-blob.ts); v1/v2 blobs decode unchanged,
+    // but a v2 kprof-server would misread a scaled blob, so the bump makes it refuse the database
+    // (KPROF_STORE_SCHEMA_TOO_NEW) instead. The (start_ms) index goes: ~16 bytes per profile row,
+    // and retention walks the per-series (series, time) index instead.
+    if (version < 3) db.exec('DROP INDEX IF EXISTS profiles_by_time;');
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
 }
