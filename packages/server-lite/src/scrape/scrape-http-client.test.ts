@@ -1,29 +1,21 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { heapPprof, startTarget } from '../../test/scrape/pprof-target.js';
 import { type HttpClientConfig, parseScrapeConfigs } from './config-schema.js';
 import { ScrapeHttpClient } from './scrape-http-client.js';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'kprof-scrape-tls-'));
-const files = { ca: join(dir, 'ca.pem'), caKey: join(dir, 'ca.key'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key'), token: join(dir, 'token'), password: join(dir, 'password') };
+// Committed test-only CA and server certificate (127.0.0.1 and target.test): no openssl needed.
+const TLS_FIXTURES = join(__dirname, '..', '..', 'test', 'scrape', 'fixtures', 'scrape-tls');
+const files = { ca: join(TLS_FIXTURES, 'ca.crt'), cert: join(TLS_FIXTURES, 'server.crt'), key: join(TLS_FIXTURES, 'server.key'), token: join(dir, 'token'), password: join(dir, 'password') };
 let httpsPort = 0;
 const seenAuth: (string | undefined)[] = [];
 
-// A CA and a server certificate for 127.0.0.1, made with the openssl CLI.
 beforeAll(async () => {
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', files.caKey, '-out', files.ca, '-days', '1', '-subj', '/CN=kprof test CA']);
-  const csr = join(dir, 'server.csr');
-  const ext = join(dir, 'ext.cnf');
-  writeFileSync(ext, 'subjectAltName=IP:127.0.0.1,DNS:target.test\n');
-  await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', files.key, '-out', csr, '-subj', '/CN=127.0.0.1']);
-  await run('openssl', ['x509', '-req', '-in', csr, '-CA', files.ca, '-CAkey', files.caKey, '-CAcreateserial', '-out', files.cert, '-days', '1', '-extfile', ext]);
   writeFileSync(files.token, 'file-token-abc\n');
   writeFileSync(files.password, 's3cret\n');
   const server = createHttpsServer({ cert: readFileSync(files.cert), key: readFileSync(files.key) }, (req, res) => {
