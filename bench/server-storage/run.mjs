@@ -155,7 +155,7 @@ for (const r of results) {
     '',
     `${r.kind}: ${s.rows} profile rows (${(s.rows / r.profiles).toFixed(1)} series per uploaded profile: sample types × label sets), ` +
       `${((s.profileBytes - s.indexBytes) / s.rows).toFixed(0)} B per row in the table (sample blob ${s.avgBlobBytes.toFixed(0)} B avg) + ` +
-      `${(s.indexBytes / s.rows).toFixed(0)} B per row in its two indexes; marginal ${s.marginalPerProfile.toFixed(0)} B per uploaded profile.`,
+      `${(s.indexBytes / s.rows).toFixed(0)} B per row in its index (schema v3; v2 had a second one on time); marginal ${s.marginalPerProfile.toFixed(0)} B per uploaded profile.`,
   );
 }
 lines.push('', 'DB bytes = kprof.db after a clean shutdown (WAL checkpointed and truncated), page-level breakdown from dbstat. One stored profile is one row per series (sample type × label set).');

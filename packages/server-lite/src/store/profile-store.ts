@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError, LimitError } from '../errors.js';
 import type { IngestProfile, SeriesInput, SeriesMeta } from '../ingest/ingest-profile.js';
+import { countOldestPerSeries } from './oldest-profiles.js';
 import { type BuildOptions, type BuildResult, RollupStore, type SeriesPoints } from './rollup-store.js';
 import { encodeSamples } from './sample-blob.js';
 import { migrate } from './schema.js';
@@ -47,9 +48,6 @@ export type MergedValues = Float64Array | Map<number, number>;
 export function mergedValue(values: MergedValues, stackId: number): number {
   return values instanceof Float64Array ? values[stackId]! : (values.get(stackId) ?? 0);
 }
-
-// Start times read per series and index seek when choosing the oldest profiles to delete.
-const OLDEST_PAGE = 64;
 
 // Tries up to this many nodes are merged into a dense array (32 MiB at the limit).
 const DENSE_MERGE_MAX_STACKS = 4_000_000;
@@ -268,37 +266,15 @@ export class ProfileStore {
 
   /**
    * Deletes the `count` oldest profiles across all series (in one transaction); returns how
-   * many. A merge of the series' start times read in pages from the per-series index decides how
-   * many of each series' oldest profiles go: one index seek per series plus about `count` rows.
+   * many. A merge of the series' start times, read in pages from the per-series index, decides
+   * how many of each series' oldest profiles go (see {@link countOldestPerSeries}).
    */
   deleteOldest(count: number): number {
     this.#checkOpen();
-    if (count <= 0) return 0;
     return this.#db.transaction(() => {
-      const page = Math.min(count, OLDEST_PAGE);
-      const heads: { seriesId: number; times: number[]; pos: number; read: number; done: boolean }[] = [];
-      for (const seriesId of this.#series.keys()) {
-        const times = this.#stmts.oldestTimes.all(seriesId, page, 0) as number[];
-        if (times.length > 0) heads.push({ seriesId, times, pos: 0, read: times.length, done: times.length < page });
-      }
-      const take = new Map<number, number>();
-      for (let n = 0; n < count; n++) {
-        let best: (typeof heads)[number] | undefined;
-        for (const h of heads) {
-          if (h.pos < h.times.length && (best === undefined || h.times[h.pos]! < best.times[best.pos]!)) best = h;
-        }
-        if (best === undefined) break;
-        take.set(best.seriesId, (take.get(best.seriesId) ?? 0) + 1);
-        best.pos++;
-        if (best.pos === best.times.length && !best.done) {
-          best.times = this.#stmts.oldestTimes.all(best.seriesId, page, best.read) as number[];
-          best.pos = 0;
-          best.read += best.times.length;
-          best.done = best.times.length < page;
-        }
-      }
+      const read = (seriesId: number, limit: number, offset: number): number[] => this.#stmts.oldestTimes.all(seriesId, limit, offset) as number[];
       let deleted = 0;
-      for (const [seriesId, n] of take) deleted += this.#stmts.deleteOldestInSeries.run(seriesId, n).changes;
+      for (const [seriesId, n] of countOldestPerSeries(this.#series.keys(), count, read)) deleted += this.#stmts.deleteOldestInSeries.run(seriesId, n).changes;
       return deleted;
     })();
   }
