@@ -2,6 +2,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createRouter } from './api/router.js';
+import { scopeProfile } from './api/tenant-scope.js';
 import { createPushEndpoint } from './connect/push-endpoint.js';
 import { createQuerierEndpoint } from './connect/querier-endpoint.js';
 import type { ServerConfig } from './config/resolve-config.js';
@@ -99,7 +100,8 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   if (config.scrapeConfigs.length > 0) {
     pull = startPullMode({
       configs: config.scrapeConfigs,
-      write: (profile) => batcher.write(profile),
+      // Scraped series belong to auth.scrape-tenant in multi-tenant mode.
+      write: (profile) => batcher.write(scopeProfile(profile, config.auth.multiTenant ? config.auth.scrapeTenant : undefined)),
       limits: config.ingest,
       now,
       logger: logger.child({ component: 'scrape' }),

@@ -11,16 +11,22 @@ import { type MergedSelection, mergeSelection } from './render-route.js';
  * Pyroscope OG's `GET /render-diff`: `leftQuery`/`leftFrom`/`leftUntil`,
  * `rightQuery`/`rightFrom`/`rightUntil`, `max-nodes`/`maxNodes`, `format=json` (the only format).
  * Answers the double flamebearer with `leftTicks`/`rightTicks`; sides with different units or
- * sample rates are refused (`KPROF_QUERY_DIFF_MISMATCH`).
+ * sample rates are refused (`KPROF_QUERY_DIFF_MISMATCH`). Both sides see only `tenant`'s series when it is given.
  */
-export function renderDiff(store: ProfileStore, params: URLSearchParams, limits: Readonly<QueryLimits>, nowMs: number): RenderResult {
+export function renderDiff(
+  store: ProfileStore,
+  params: URLSearchParams,
+  limits: Readonly<QueryLimits>,
+  nowMs: number,
+  tenant?: string,
+): RenderResult {
   const format = (params.get('format') ?? 'json').toLowerCase() || 'json';
   if (format !== 'json') {
     throw new ValidationError('KPROF_QUERY_BAD_FORMAT', `format ${JSON.stringify(format)} is not supported by /render-diff; use json`);
   }
   const maxNodes = parseMaxNodes(params.get('max-nodes') ?? params.get('maxNodes') ?? undefined);
   const side = (s: 'left' | 'right'): MergedSelection =>
-    mergeSelection(store, params.get(`${s}Query`) ?? '', params.get(`${s}From`), params.get(`${s}Until`), limits, nowMs);
+    mergeSelection(store, params.get(`${s}Query`) ?? '', params.get(`${s}From`), params.get(`${s}Until`), limits, nowMs, tenant);
   const left = side('left');
   const right = side('right');
   const response = buildRenderDiffResponse({

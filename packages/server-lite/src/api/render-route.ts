@@ -12,6 +12,7 @@ import { parseTimeRange } from '../query/time-range.js';
 import { type Timeline, buildTimeline } from '../query/timeline.js';
 import { type MergedStacks, type ProfileStore, type StoredSeries, mergedValue } from '../store/profile-store.js';
 import { type Selection, selectSeries } from './series-selector.js';
+import { TENANT_LABEL } from './tenant-scope.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -26,16 +27,22 @@ const FORMATS = new Set(['json', 'pprof', 'collapsed']);
 /**
  * Pyroscope OG's `GET /render`: `query` (or `name`), `from`/`until`, `max-nodes`/`maxNodes`,
  * `format` json (default) | pprof | collapsed, `groupBy`. JSON is OG's shape: flamebearer,
- * metadata, timeline, groups, heatmap, annotations.
+ * metadata, timeline, groups, heatmap, annotations. Only `tenant`'s series when it is given.
  */
-export async function render(store: ProfileStore, params: URLSearchParams, limits: Readonly<QueryLimits>, nowMs: number): Promise<RenderResult> {
+export async function render(
+  store: ProfileStore,
+  params: URLSearchParams,
+  limits: Readonly<QueryLimits>,
+  nowMs: number,
+  tenant?: string,
+): Promise<RenderResult> {
   const format = (params.get('format') ?? 'json').toLowerCase() || 'json';
   if (!FORMATS.has(format)) {
     throw new ValidationError('KPROF_QUERY_BAD_FORMAT', `format ${JSON.stringify(format)} is not supported; use json, pprof or collapsed`);
   }
   const query = params.get('query') ?? params.get('name') ?? '';
   const maxNodes = parseMaxNodes(params.get('max-nodes') ?? params.get('maxNodes') ?? undefined);
-  const { tree, selection, merged, fromMs, untilMs } = mergeSelection(store, query, params.get('from'), params.get('until'), limits, nowMs);
+  const { tree, selection, merged, fromMs, untilMs } = mergeSelection(store, query, params.get('from'), params.get('until'), limits, nowMs, tenant);
   const first: StoredSeries | undefined = selection.series[0];
 
   if (format === 'collapsed') return { body: toCollapsed(tree), contentType: 'text/plain; charset=utf-8' };
@@ -58,7 +65,8 @@ export async function render(store: ProfileStore, params: URLSearchParams, limit
   const groupBy = params.get('groupBy') ?? '';
   const groups: Record<string, Timeline> = {};
   if (groupBy !== '') {
-    const bySeries = new Map(selection.series.map((s) => [s.id, s.labels[groupBy] ?? '']));
+    // The reserved tenant label is never shown, so it groups like an absent label.
+    const bySeries = new Map(selection.series.map((s) => [s.id, groupBy === TENANT_LABEL ? '' : (s.labels[groupBy] ?? '')]));
     const grouped = new Map<string, { timeMs: number; value: number }[]>();
     for (const p of merged.points) {
       const key = bySeries.get(p.seriesId) ?? '';
@@ -97,7 +105,7 @@ export interface MergedSelection {
 
 /**
  * Parses the query and range, selects the series and merges their profiles into one tree.
- * Shared by `/render` and `/render-diff`.
+ * Shared by `/render` and `/render-diff`. Only `tenant`'s series when it is given.
  */
 export function mergeSelection(
   store: ProfileStore,
@@ -106,10 +114,11 @@ export function mergeSelection(
   until: string | null,
   limits: Readonly<QueryLimits>,
   nowMs: number,
+  tenant?: string,
 ): MergedSelection {
   if (query.trim() === '') throw new ValidationError('KPROF_QUERY_MISSING_QUERY', 'query (or name) is required, e.g. query=myapp.cpu{env="prod"}');
   const { fromMs, untilMs } = parseTimeRange(from ?? undefined, until ?? undefined, nowMs, { maxRangeMs: limits.maxRangeMs });
-  const selection = selectSeries(store, query, limits);
+  const selection = selectSeries(store, query, limits, tenant);
   const merged = store.mergeStacks(
     selection.series.map((s) => s.id),
     fromMs,

@@ -15,6 +15,7 @@ import { renderDiff } from './render-diff-route.js';
 import { render } from './render-route.js';
 import { sendBody, sendError, sendJson } from './respond.js';
 import { targetsHtml, targetsJson } from './targets-route.js';
+import { scopeProfile, tenantOf } from './tenant-scope.js';
 
 /** What the routes need. */
 export interface RouterDeps {
@@ -45,11 +46,13 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
     let bodyRead = false;
     try {
       checkBearer(req, config.auth.ingestTokens, 'ingest');
+      const tenant = tenantOf(req, config.auth);
       const { body, receivedBytes } = await readBody(req, config.ingest.maxBodyBytes, config.ingest.maxDecompressedBytes);
       bodyRead = true;
       const request = { query: url.searchParams, contentType: req.headers['content-type'] ?? '', body, receivedBytes };
-      const profile =
+      const parsed =
         deps.decodePool !== undefined ? await deps.decodePool.parse(request, deps.now()) : await parseIngestRequest(request, config.ingest, deps.now());
+      const profile = scopeProfile(parsed, tenant);
       await batcher.write(profile);
       const format = url.searchParams.get('format') || (/^multipart\//i.test(req.headers['content-type'] ?? '') ? 'multipart' : 'folded');
       metrics.profilesIngested.inc({ format });
@@ -67,12 +70,17 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
   };
 
   const query =
-    (route: string, answer: (url: URL) => Promise<{ body: string | Uint8Array; contentType: string }> | unknown): Handler =>
+    (
+      route: string,
+      answer: (url: URL, tenant: string | undefined) => Promise<{ body: string | Uint8Array; contentType: string }> | unknown,
+      scope: 'tenant' | 'server' = 'tenant',
+    ): Handler =>
     async (req, res, url) => {
       const end = metrics.queryDuration.startTimer({ route });
       try {
         checkBearer(req, config.auth.queryTokens, 'query');
-        const result = await answer(url);
+        // Scrape targets are server-wide configuration, the same for every tenant.
+        const result = await answer(url, scope === 'tenant' ? tenantOf(req, config.auth) : undefined);
         if (isBody(result)) sendBody(res, result.body, result.contentType);
         else sendJson(res, result);
       } catch (err) {
@@ -84,13 +92,13 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
 
   const routes = new Map<string, Handler>([
     ['POST /ingest', ingest],
-    ['GET /render', query('/render', (url) => render(store, url.searchParams, config.query, deps.now()))],
-    ['GET /render-diff', query('/render-diff', (url) => renderDiff(store, url.searchParams, config.query, deps.now()))],
-    ['GET /labels', query('/labels', (url) => labelNames(store, url.searchParams, deps.now()))],
-    ['GET /label-values', query('/label-values', (url) => labelValues(store, url.searchParams, deps.now()))],
-    ['GET /api/apps', query('/api/apps', () => listApps(store))],
-    ['GET /api/v1/targets', query('/api/v1/targets', (url) => targetsJson(deps.scrapeTargets?.(), url.searchParams))],
-    ['GET /targets', query('/targets', () => ({ body: targetsHtml(deps.scrapeTargets?.()), contentType: 'text/html; charset=utf-8' }))],
+    ['GET /render', query('/render', (url, tenant) => render(store, url.searchParams, config.query, deps.now(), tenant))],
+    ['GET /render-diff', query('/render-diff', (url, tenant) => renderDiff(store, url.searchParams, config.query, deps.now(), tenant))],
+    ['GET /labels', query('/labels', (url, tenant) => labelNames(store, url.searchParams, deps.now(), tenant))],
+    ['GET /label-values', query('/label-values', (url, tenant) => labelValues(store, url.searchParams, deps.now(), tenant))],
+    ['GET /api/apps', query('/api/apps', (_url, tenant) => listApps(store, tenant))],
+    ['GET /api/v1/targets', query('/api/v1/targets', (url) => targetsJson(deps.scrapeTargets?.(), url.searchParams), 'server')],
+    ['GET /targets', query('/targets', () => ({ body: targetsHtml(deps.scrapeTargets?.()), contentType: 'text/html; charset=utf-8' }), 'server')],
     [
       'GET /healthz',
       async (_req, res) => {

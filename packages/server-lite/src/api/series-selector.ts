@@ -2,6 +2,7 @@ import type { QueryLimits } from '../config/resolve-config.js';
 import { LimitError } from '../errors.js';
 import { matchesAll, parseQuery } from '../query/flameql.js';
 import type { ProfileStore, StoredSeries } from '../store/profile-store.js';
+import { seriesOfTenant } from './tenant-scope.js';
 
 /** Series selected by a Pyroscope OG FlameQL query (`app.cpu{k="v"}`). */
 export interface Selection {
@@ -13,11 +14,13 @@ export interface Selection {
  * Selects the stored series a FlameQL query names: `__name__` equal to the app name and every
  * matcher passing (unanchored RE2, absent labels pass only negative matchers). Throws the
  * query module's `KPROF_QUERY_BAD_SELECTOR`, or `LimitError` `KPROF_QUERY_TOO_MANY_SERIES`.
+ * Only `tenant`'s series are candidates when it is given (multi-tenant mode), so a matcher on
+ * `__tenant__` can narrow the answer but never widen it.
  */
-export function selectSeries(store: ProfileStore, query: string, limits: Readonly<QueryLimits>): Selection {
+export function selectSeries(store: ProfileStore, query: string, limits: Readonly<QueryLimits>, tenant?: string): Selection {
   const parsed = parseQuery(query, { anchored: false });
   const appName = parsed.name ?? '';
-  const series = store.series().filter((s) => s.name === appName && matchesAll(parsed.matchers, s.labels));
+  const series = seriesOfTenant(store.series(), tenant).filter((s) => s.name === appName && matchesAll(parsed.matchers, s.labels));
   if (series.length > limits.maxSeries) {
     throw new LimitError(
       'KPROF_QUERY_TOO_MANY_SERIES',
@@ -29,10 +32,11 @@ export function selectSeries(store: ProfileStore, query: string, limits: Readonl
 
 /**
  * Series matching an optional query for `/labels` and `/label-values`: every series when the
- * query is empty, else as {@link selectSeries}.
+ * query is empty, else as {@link selectSeries}; only `tenant`'s series when it is given.
  */
-export function selectForLabels(store: ProfileStore, query: string | null): StoredSeries[] {
-  if (query === null || query.trim() === '') return store.series();
+export function selectForLabels(store: ProfileStore, query: string | null, tenant?: string): StoredSeries[] {
+  const all = seriesOfTenant(store.series(), tenant);
+  if (query === null || query.trim() === '') return all;
   const parsed = parseQuery(query, { anchored: false, requireName: false });
-  return store.series().filter((s) => (parsed.name === undefined || s.name === parsed.name) && matchesAll(parsed.matchers, s.labels));
+  return all.filter((s) => (parsed.name === undefined || s.name === parsed.name) && matchesAll(parsed.matchers, s.labels));
 }

@@ -5,12 +5,14 @@ import { type ScrapeConfig, parseScrapeConfigs } from '../scrape/config-schema.j
 import {
   ConfigProblems,
   type KeySpec,
+  readBoolean,
   readByteSize,
   readDurationMs,
   readObject,
   readString,
   readStringList,
 } from '../scrape/config-reader.js';
+import { isValidTenantId } from '../api/tenant-scope.js';
 import { DEFAULTS } from './defaults.js';
 import { type ListenAddress, parseListenAddress } from './listen-address.js';
 import { MAX_CONFIG_BYTES, parseYamlSource } from './yaml-lines.js';
@@ -32,6 +34,13 @@ export interface AuthSettings {
   readonly ingestTokens: readonly string[];
   /** Tokens accepted on query routes (`/render`, `/labels`, …). */
   readonly queryTokens: readonly string[];
+  /**
+   * `auth.multi-tenant` (default false): ingest and query requests must name their tenant in
+   * `X-Scope-OrgID`, and each sees only its own series. Off, the header is ignored.
+   */
+  readonly multiTenant: boolean;
+  /** `auth.scrape-tenant` (default `anonymous`): the tenant of pull-mode series while multi-tenant is on. */
+  readonly scrapeTenant: string;
 }
 
 /** The validated, frozen server configuration. Inner code never re-checks it. */
@@ -84,7 +93,7 @@ const NOT_SUPPORTED_TOP: Readonly<Record<string, string>> = {
 const INGEST_KEYS = keysOf(DEFAULTS.ingest);
 const STORAGE_KEYS = keysOf(DEFAULTS.storage);
 const QUERY_KEYS = keysOf(DEFAULTS.query);
-const AUTH_KEYS: readonly KeySpec[] = [{ name: 'ingest-tokens' }, { name: 'query-tokens' }];
+const AUTH_KEYS: readonly KeySpec[] = [{ name: 'ingest-tokens' }, { name: 'query-tokens' }, { name: 'multi-tenant' }, { name: 'scrape-tenant' }];
 
 /**
  * Builds the server configuration: defaults, then the YAML file (`flags.config` or
@@ -136,11 +145,19 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd = 
   const query = readSection('query', get('query'), DEFAULTS.query, QUERY_KEYS, problems, readQueryValue);
 
   const authRaw = get('auth');
-  const auth = { ingestTokens: [] as string[], queryTokens: [] as string[] };
+  const auth = { ingestTokens: [] as string[], queryTokens: [] as string[], multiTenant: false, scrapeTenant: 'anonymous' };
   if (authRaw !== undefined && authRaw !== null) {
     const a = readObject(authRaw, 'auth', problems, AUTH_KEYS);
     auth.ingestTokens = readTokens(a?.get('ingest-tokens'), 'auth.ingest-tokens', problems);
     auth.queryTokens = readTokens(a?.get('query-tokens'), 'auth.query-tokens', problems);
+    const multiTenant = a?.get('multi-tenant');
+    if (multiTenant !== undefined) auth.multiTenant = readBoolean(multiTenant, 'auth.multi-tenant', problems) ?? false;
+    const scrapeTenant = a?.get('scrape-tenant');
+    if (scrapeTenant !== undefined) {
+      const t = readString(scrapeTenant, 'auth.scrape-tenant', problems);
+      if (t !== undefined && isValidTenantId(t)) auth.scrapeTenant = t;
+      else if (t !== undefined) problems.add('auth.scrape-tenant', `${JSON.stringify(t)} is not a valid tenant ID (1–150 of A-Z a-z 0-9 ! - _ . * ' ( ), not "." or "..")`);
+    }
   }
 
   const scrape = parseScrapeConfigs(get('scrape-configs'), 'scrape-configs');
@@ -170,7 +187,7 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd = 
     ingest: Object.freeze(ingest),
     storage: Object.freeze(storage),
     query: Object.freeze(query),
-    auth: Object.freeze({ ingestTokens: Object.freeze(auth.ingestTokens), queryTokens: Object.freeze(auth.queryTokens) }),
+    auth: Object.freeze({ ...auth, ingestTokens: Object.freeze(auth.ingestTokens), queryTokens: Object.freeze(auth.queryTokens) }),
     scrapeConfigs: Object.freeze(scrape.configs),
     kubernetesServiceAccountDir: serviceAccountDir === undefined ? undefined : resolvePath(cwd, serviceAccountDir),
   });

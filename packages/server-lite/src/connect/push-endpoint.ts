@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { checkBearer } from '../api/auth.js';
+import { TENANT_LABEL, scopeProfile, tenantOf } from '../api/tenant-scope.js';
 import type { ServerConfig } from '../config/resolve-config.js';
 import type { DecodePool } from '../ingest/decode-pool.js';
 import type { IngestProfile } from '../ingest/ingest-profile.js';
@@ -42,6 +43,9 @@ export const PUSH_DELTA_MAX_KEYS = 1000;
  * of `alloc_*` (see {@link pushedProfileToIngest}); baselines are kept for the
  * {@link PUSH_DELTA_MAX_KEYS} most recently pushed series.
  *
+ * With `auth.multi-tenant` on, `X-Scope-OrgID` is required (`unauthenticated` without it,
+ * `invalid_argument` when invalid) and every series is stored with the tenant's `__tenant__` label.
+ *
  * Limits from `ingest.*`: request body `max-decompressed-bytes` (as sent and after gunzip), each
  * raw profile `max-body-bytes`, labels per series `max-labels`, label name / value lengths.
  */
@@ -52,46 +56,53 @@ export function createPushEndpoint(deps: PushEndpointDeps): ConnectUnaryHandler 
   // One baseline per pushed `memory` series (a few MB for a large Go heap profile), so fewer
   // keys than the scraper's default.
   const deltas = createDeltaTracker({ maxKeys: PUSH_DELTA_MAX_KEYS });
-  const handler = createPushHandler(
-    {
-      async ingest(series) {
-        const started = performance.now();
-        const nowMs = deps.now();
-        // Stateless conversions run on the decode workers at once; delta'd ones on this thread in order.
-        const converted: Promise<IngestProfile>[] = [];
-        for (const s of series) {
-          for (const raw of s.profiles) {
-            if (deps.decodePool !== undefined && !needsServerDelta(s.labels)) {
-              const p = deps.decodePool.parsePush(raw, s.labels, nowMs);
-              // Handled by Promise.all below; this keeps a rejection during a later await from counting as unhandled.
-              p.catch(() => undefined);
-              converted.push(p);
-            } else converted.push(Promise.resolve(await pushedProfileToIngest(raw, s.labels, { limits, nowMs, deltas })));
+  const handlerFor = (tenant: string | undefined): ConnectUnaryHandler =>
+    createPushHandler(
+      {
+        async ingest(pushed) {
+          // The tenant label keys the delta baselines per tenant; conversion drops `__` labels, scopeProfile sets it.
+          const series = tenant === undefined ? pushed : pushed.map((s) => ({ ...s, labels: { ...s.labels, [TENANT_LABEL]: tenant } }));
+          const started = performance.now();
+          const nowMs = deps.now();
+          // Stateless conversions run on the decode workers at once; delta'd ones on this thread in order.
+          const converted: Promise<IngestProfile>[] = [];
+          for (const s of series) {
+            for (const raw of s.profiles) {
+              if (deps.decodePool !== undefined && !needsServerDelta(s.labels)) {
+                const p = deps.decodePool.parsePush(raw, s.labels, nowMs);
+                // Handled by Promise.all below; this keeps a rejection during a later await from counting as unhandled.
+                p.catch(() => undefined);
+                converted.push(p);
+              } else converted.push(Promise.resolve(await pushedProfileToIngest(raw, s.labels, { limits, nowMs, deltas })));
+            }
           }
-        }
-        const profiles = await Promise.all(converted);
-        await Promise.all(profiles.map((p) => batcher.write(p)));
-        metrics.profilesIngested.inc({ format: 'push' }, profiles.length);
-        metrics.bytesIngested.inc(profiles.reduce((n, p) => n + p.receivedBytes, 0));
-        log.debug({ series: series.length, profiles: profiles.length, ms: Math.round(performance.now() - started) }, 'ingested push');
+          const profiles = (await Promise.all(converted)).map((p) => scopeProfile(p, tenant));
+          await Promise.all(profiles.map((p) => batcher.write(p)));
+          metrics.profilesIngested.inc({ format: 'push' }, profiles.length);
+          metrics.bytesIngested.inc(profiles.reduce((n, p) => n + p.receivedBytes, 0));
+          log.debug({ series: series.length, profiles: profiles.length, ms: Math.round(performance.now() - started) }, 'ingested push');
+        },
       },
-    },
-    {
-      limits: {
-        maxLabelsPerSeries: limits.maxLabels,
-        maxLabelNameBytes: limits.maxLabelNameLength,
-        maxLabelValueBytes: limits.maxLabelValueLength,
-        maxProfileBytes: limits.maxBodyBytes,
+      {
+        limits: {
+          maxLabelsPerSeries: limits.maxLabels,
+          maxLabelNameBytes: limits.maxLabelNameLength,
+          maxLabelValueBytes: limits.maxLabelValueLength,
+          maxProfileBytes: limits.maxBodyBytes,
+        },
+        maxRequestBytes: limits.maxDecompressedBytes,
+        logger: log,
+        onErrorResponse: (status, code) => metrics.rejected.inc({ reason: code ?? `CONNECT_HTTP_${status}` }),
       },
-      maxRequestBytes: limits.maxDecompressedBytes,
-      logger: log,
-      onErrorResponse: (status, code) => metrics.rejected.inc({ reason: code ?? `CONNECT_HTTP_${status}` }),
-    },
-  );
+    );
+  const shared = handlerFor(undefined);
   return async (req: IncomingMessage, res: ServerResponse) => {
     if (!(req.url ?? '').startsWith(PREFIX)) return false;
+    let handler = shared;
     try {
       checkBearer(req, config.auth.ingestTokens, 'ingest');
+      // One handler per request in multi-tenant mode binds the writes to the caller's tenant.
+      if (config.auth.multiTenant) handler = handlerFor(tenantOf(req, config.auth));
     } catch (err) {
       sendConnectError(res, err, log);
       metrics.rejected.inc({ reason: (err as { code: string }).code });

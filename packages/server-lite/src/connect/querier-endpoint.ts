@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { checkBearer } from '../api/auth.js';
+import { tenantOf } from '../api/tenant-scope.js';
 import type { ServerConfig } from '../config/resolve-config.js';
 import { QuerierService } from '../gen/querier/v1/querier_pb.js';
 import type { ServerMetrics } from '../observability/metrics.js';
@@ -25,26 +26,33 @@ const PREFIX = `/${QuerierService.typeName}/`;
 /**
  * `POST /querier.v1.QuerierService/<Method>`, mounted over the store: bearer auth
  * (`auth.query-tokens`, refused as Connect `unauthenticated`), then the querier handler with a
- * {@link StoreQuerierBackend}. The range limit is `query.max-range`; series and profile counts
+ * {@link StoreQuerierBackend}; with `auth.multi-tenant` on, the `X-Scope-OrgID` tenant is required
+ * (`unauthenticated` without it, `invalid_argument` when invalid) and the backend sees only that
+ * tenant's series. The range limit is `query.max-range`; series and profile counts
  * are bounded by `query.max-series` / `query.max-profiles`. Latency is observed in
  * `kprof_query_duration_seconds{route="/querier.v1.QuerierService/<Method>"}`.
  */
 export function createQuerierEndpoint(deps: QuerierEndpointDeps): ConnectUnaryHandler {
   const { config, metrics } = deps;
   const log = deps.logger.child({ component: 'querier' });
-  const handler = createQuerierHandler(new StoreQuerierBackend(deps.store, { limits: config.query }), {
-    limits: { maxRangeMs: config.query.maxRangeMs },
-    nowMs: deps.now,
-    logger: log,
-  });
+  const handlerFor = (tenant: string | undefined): ConnectUnaryHandler =>
+    createQuerierHandler(new StoreQuerierBackend(deps.store, { limits: config.query, ...(tenant !== undefined ? { tenant } : {}) }), {
+      limits: { maxRangeMs: config.query.maxRangeMs },
+      nowMs: deps.now,
+      logger: log,
+    });
+  const shared = handlerFor(undefined);
   const methods = new Set(QuerierService.methods.map((m) => `${PREFIX}${m.name}`));
   return async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '').split('?', 1)[0] ?? '';
     if (!path.startsWith(PREFIX)) return false;
     // Unknown method names share one label value, so clients cannot grow the metric's series.
     const end = metrics.queryDuration.startTimer({ route: methods.has(path) ? path : `${PREFIX}unknown` });
+    let handler = shared;
     try {
       checkBearer(req, config.auth.queryTokens, 'query');
+      // One handler per request in multi-tenant mode binds the backend to the caller's tenant.
+      if (config.auth.multiTenant) handler = handlerFor(tenantOf(req, config.auth));
     } catch (err) {
       sendConnectError(res, err, log);
       end();

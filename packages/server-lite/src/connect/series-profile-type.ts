@@ -1,3 +1,4 @@
+import { TENANT_LABEL } from '../api/tenant-scope.js';
 import type { StoredSeries } from '../store/profile-store.js';
 import type { ProfileTypeInfo } from './querier-backend.js';
 
@@ -92,11 +93,13 @@ export function profileTypeOfSeries(series: Pick<StoredSeries, 'name' | 'labels'
 /**
  * The labels Grafana sees for a stored series: the stored labels plus `service_name` (the app
  * part of the series name), `__name__` (the profile name, e.g. `process_cpu`) and
- * `__profile_type__` (the full type ID), as Grafana Pyroscope's series carry them.
+ * `__profile_type__` (the full type ID), as Grafana Pyroscope's series carry them. The reserved
+ * `__tenant__` label is left out: it is never shown, and matchers on it see it absent.
  */
 export function grafanaLabelsOfSeries(series: Pick<StoredSeries, 'name' | 'labels' | 'meta'>, type: ProfileTypeInfo): Record<string, string> {
+  const { [TENANT_LABEL]: _tenant, ...labels } = series.labels;
   return {
-    ...series.labels,
+    ...labels,
     service_name: splitSeriesName(series.name).app,
     __name__: type.name,
     [PROFILE_TYPE_LABEL]: type.id,

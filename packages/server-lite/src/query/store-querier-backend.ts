@@ -1,3 +1,4 @@
+import { seriesOfTenant } from '../api/tenant-scope.js';
 import type { QueryLimits } from '../config/resolve-config.js';
 import type {
   FlameGraphData,
@@ -35,6 +36,8 @@ interface Selector {
 export interface StoreQuerierBackendOptions {
   /** `query.max-series` and `query.max-profiles` bound every profile query. */
   readonly limits: Readonly<Pick<QueryLimits, 'maxSeries' | 'maxProfiles'>>;
+  /** Multi-tenant mode: only series stored for this tenant are seen. Default: every series. */
+  readonly tenant?: string;
 }
 
 /**
@@ -49,10 +52,12 @@ export interface StoreQuerierBackendOptions {
 export class StoreQuerierBackend implements QuerierBackend {
   readonly #store: ProfileStore;
   readonly #limits: StoreQuerierBackendOptions['limits'];
+  readonly #tenant: string | undefined;
 
   constructor(store: ProfileStore, options: StoreQuerierBackendOptions) {
     this.#store = store;
     this.#limits = options.limits;
+    this.#tenant = options.tenant;
   }
 
   async profileTypes(range: TimeRangeMs): Promise<ProfileTypeInfo[]> {
@@ -160,7 +165,7 @@ export class StoreQuerierBackend implements QuerierBackend {
   }
 
   #views(): SeriesView[] {
-    return this.#store.series().map((series) => {
+    return seriesOfTenant(this.#store.series(), this.#tenant).map((series) => {
       const type = profileTypeOfSeries(series);
       return { series, type, labels: grafanaLabelsOfSeries(series, type) };
     });

@@ -38,7 +38,7 @@ describe('resolveConfig', () => {
     expect(config.listen).toEqual({ host: undefined, port: 4040 });
     expect(config.dataDir).toBe(join(tmp.dir, 'data'));
     expect(config.ingest).toEqual(DEFAULTS.ingest);
-    expect(config.auth).toEqual({ ingestTokens: [], queryTokens: [] });
+    expect(config.auth).toEqual({ ingestTokens: [], queryTokens: [], multiTenant: false, scrapeTenant: 'anonymous' });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -57,7 +57,7 @@ describe('resolveConfig', () => {
 
   it('reads kprof sections with units', () => {
     const config = resolveConfig(
-      { config: file('units.yml', 'storage:\n  max-age: 7d\n  max-size-bytes: 2GiB\nquery:\n  max-range: 48h\ningest:\n  max-body-bytes: 512KiB\nauth:\n  ingest-tokens: [abcdefghijklmnop0123]\n') },
+      { config: file('units.yml', 'storage:\n  max-age: 7d\n  max-size-bytes: 2GiB\nquery:\n  max-range: 48h\ningest:\n  max-body-bytes: 512KiB\nauth:\n  ingest-tokens: [abcdefghijklmnop0123]\n  multi-tenant: true\n  scrape-tenant: ops\n') },
       {},
       tmp.dir,
     );
@@ -66,6 +66,7 @@ describe('resolveConfig', () => {
     expect(config.query.maxRangeMs).toBe(48 * 3_600_000);
     expect(config.ingest.maxBodyBytes).toBe(512 * 1024);
     expect(config.auth.ingestTokens).toEqual(['abcdefghijklmnop0123']);
+    expect(config.auth).toMatchObject({ multiTenant: true, scrapeTenant: 'ops' });
   });
 
   it.each([
@@ -76,6 +77,8 @@ describe('resolveConfig', () => {
     { name: 'bad listen', yaml: 'listen: localhost\n', want: /bad\.yml:1: listen: cannot read listen address "localhost"/ },
     { name: 'bad log level', yaml: 'log-level: loud\n', want: /log-level: unknown level "loud"; use one of fatal, error/ },
     { name: 'short token', yaml: 'auth:\n  query-tokens: [abc]\n', want: /bad\.yml:2: auth\.query-tokens\[0\]: a token must be at least 16 characters/ },
+    { name: 'bad multi-tenant', yaml: 'auth:\n  multi-tenant: yes please\n', want: /bad\.yml:2: auth\.multi-tenant: expected true or false/ },
+    { name: 'bad scrape tenant', yaml: 'auth:\n  scrape-tenant: ".."\n', want: /bad\.yml:2: auth\.scrape-tenant: "\.\." is not a valid tenant ID/ },
     { name: 'YAML syntax', yaml: 'listen: [\n', want: /YAML errors:\n\s+\S+bad\.yml:\d+:\d+:/ },
     { name: 'Helm values', yaml: 'pyroscopeConfigs:\n  log-level: debug\n', want: /pyroscopeConfigs: this looks like Helm values/ },
   ])('$name → names the key and line', ({ yaml, want }) => {
