@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors.js';
 import type { DecodedPprof, DecodedSample, ValueTypeText } from './pprof-decoder.js';
 import type { SampleTypeConfig } from './sample-type-names.js';
@@ -181,10 +182,9 @@ export const DEFAULT_DELTA_TRACKER_MAX_KEYS = 10_000;
 
 /**
  * A {@link DeltaTracker} holding one {@link CumulativeBaseline} per key, so memory is bounded by
- * `maxKeys` × one baseline. A baseline keeps one exact key string (the stack's frame names) and
- * one small Float64Array per distinct stack + labels key: measured about 2.1 KB per stack of 30
- * frames with ~50-character names, so ~4.3 MB for a profile of 2,000 such stacks. The
- * decoder's `ingest.max-samples` and `ingest.max-decompressed-bytes` bound one baseline.
+ * `maxKeys` × one baseline. A baseline keeps, per distinct stack + labels key, a 28-character
+ * SHA-1 digest (whatever the stack's depth and name lengths) and one small Float64Array; the
+ * decoder's `ingest.max-samples` bounds the number of keys of one baseline.
  * Profiles whose types have no cumulative entry keep no baseline and pass through unchanged.
  */
 export function createDeltaTracker(options: DeltaTrackerOptions = {}): DeltaTracker {
@@ -219,24 +219,29 @@ export function createDeltaTracker(options: DeltaTrackerOptions = {}): DeltaTrac
   };
 }
 
-// Builds the key of a sample: resolved frames per location (cached) and sorted string labels.
+// Builds the key of a sample: a SHA-1 over its locations' frames (each location hashed once) and
+// its sorted string labels. A digest, not the frames themselves: a stack can hold a thousand names
+// of up to ingest.max-string-bytes each, and a baseline keeps one key per distinct stack, so
+// joined names cost gigabytes for a few-KB gzipped request.
 function sampleKeyer(profile: DecodedPprof): (s: DecodedSample) => string {
-  const locKeys = new Array<string | undefined>(profile.locationFrames.length);
+  const locKeys = new Array<Buffer | undefined>(profile.locationFrames.length);
   return (s) => {
-    let key = '';
+    const h = createHash('sha1').update(`${s.locations.length}:`);
     for (const loc of s.locations) {
       let k = locKeys[loc];
       if (k === undefined) {
-        k = profile.locationFrames[loc]!.join('\u0001');
+        const hl = createHash('sha1');
+        for (const frame of profile.locationFrames[loc]!) hl.update(frame).update('\u0001');
+        k = hl.digest();
         locKeys[loc] = k;
       }
-      key += k + '\u0002';
+      h.update(k);
     }
     if (s.labels !== undefined && s.labels.length > 0) {
       const sorted = s.labels.length === 1 ? s.labels : [...s.labels].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-      key += '\u0000' + JSON.stringify(sorted);
+      h.update(JSON.stringify(sorted));
     }
-    return key;
+    return h.digest('base64');
   };
 }
 
