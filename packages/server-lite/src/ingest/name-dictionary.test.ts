@@ -25,6 +25,17 @@ describe('name dictionary', () => {
     expect(dec.decode(enc.encode(['e', 'c']))).toEqual(['e', 'c']);
   });
 
+  it('starts over past its character budget too (long names cannot pile up)', () => {
+    const enc = new NameEncoder(1_000, 10);
+    const dec = new NameDecoder();
+    const long = 'x'.repeat(6);
+    expect(enc.encode([long, 'a']).reset).toBe(false);
+    const next = enc.encode([`${long}y`]);
+    expect(next.reset).toBe(true);
+    expect(next.added).toEqual([`${long}y`]);
+    expect(dec.decode(next)).toEqual([`${long}y`]);
+  });
+
   it('refuses ids its side never received', () => {
     const dec = new NameDecoder();
     expect(() => dec.decode({ refs: Int32Array.of(5), added: [], reset: false })).toThrow(/name id 5/);

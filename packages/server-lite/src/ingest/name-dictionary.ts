@@ -1,6 +1,13 @@
 /** Names a dictionary holds before it starts over (bounds its memory on both threads). */
 export const MAX_DICTIONARY_NAMES = 250_000;
 
+/**
+ * Characters a dictionary holds before it starts over: names may be up to
+ * ingest.max-string-bytes long, so a count alone would let a few hundred long names per request
+ * pin gigabytes on the main thread.
+ */
+export const MAX_DICTIONARY_CHARS = 32 * 1024 * 1024;
+
 /** A profile's names as sent from a decode worker: ids into the worker's dictionary. */
 export interface EncodedNames {
   /** Dictionary id of each of the profile's names, in the profile's order. */
@@ -19,15 +26,21 @@ export interface EncodedNames {
 export class NameEncoder {
   readonly #ids = new Map<string, number>();
   readonly #max: number;
+  readonly #maxChars: number;
+  #chars = 0;
 
-  constructor(maxNames = MAX_DICTIONARY_NAMES) {
+  constructor(maxNames = MAX_DICTIONARY_NAMES, maxChars = MAX_DICTIONARY_CHARS) {
     this.#max = maxNames;
+    this.#maxChars = maxChars;
   }
 
   encode(names: readonly string[]): EncodedNames {
     let reset = false;
-    if (this.#ids.size + names.length > this.#max) {
+    let chars = 0;
+    for (const name of names) chars += name.length;
+    if (this.#ids.size + names.length > this.#max || this.#chars + chars > this.#maxChars) {
       this.#ids.clear();
+      this.#chars = 0;
       reset = true;
     }
     const refs = new Int32Array(names.length);
@@ -38,6 +51,7 @@ export class NameEncoder {
       if (id === undefined) {
         id = this.#ids.size;
         this.#ids.set(name, id);
+        this.#chars += name.length;
         added.push(name);
       }
       refs[i] = id;
