@@ -68,6 +68,7 @@ describe('resolveTargetGroup', () => {
     { name: 'no application name', yaml: '', labels: { __address__: 'a:1' }, reason: 'no __name__ (application name) after relabeling' },
     { name: 'no address', yaml: 'relabel-configs: [{action: labeldrop, regex: __address__}]', labels: { __address__: 'a:1', __name__: 'app' }, reason: 'no __address__ after relabeling' },
     { name: 'address with a path', yaml: 'relabel-configs: [{target-label: __address__, replacement: "a:1/x"}]', labels: { __address__: 'a:1', __name__: 'app' }, reason: '"a:1/x" is not a valid host:port' },
+    { name: 'port out of range (a pod annotation typo)', yaml: '', labels: { __address__: '10.0.0.2:100000', __name__: 'app' }, reason: '"10.0.0.2:100000" is not a valid host:port' },
     { name: 'bad scheme', yaml: 'relabel-configs: [{target-label: __scheme__, replacement: ftp}]', labels: { __address__: 'a', __name__: 'app' }, reason: 'invalid scheme "ftp"' },
     { name: 'bad interval', yaml: 'relabel-configs: [{target-label: __scrape_interval__, replacement: often}]', labels: { __address__: 'a:1', __name__: 'app' }, reason: 'invalid __scrape_interval__ "often"' },
     { name: 'labelmap makes an invalid name', yaml: 'relabel-configs: [{action: labelmap, regex: "x_(.*)"}]', labels: { __address__: 'a:1', __name__: 'app', x_0day: 'v' }, reason: 'invalid label name "0day" after relabeling' },

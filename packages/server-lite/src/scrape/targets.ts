@@ -103,8 +103,8 @@ function resolveTarget(discovered: Labels, config: ScrapeConfig): { targets: Scr
     else return { reason: `invalid scheme ${JSON.stringify(scheme)}; use http or https` };
     lb.set('__address__', address);
   }
-  if (address.includes('/')) return { reason: `${JSON.stringify(address)} is not a valid host:port` };
   if (scheme !== 'http' && scheme !== 'https') return { reason: `invalid scheme ${JSON.stringify(scheme)}; use http or https` };
+  if (address.includes('/') || !URL.canParse(`${scheme}://${address}/`)) return { reason: `${JSON.stringify(address)} is not a valid host:port` };
 
   const intervalText = lb.get('__scrape_interval__') ?? '';
   const intervalMs = parseGoDuration(intervalText);
