@@ -13,8 +13,9 @@ const tmp = makeTempDir('kprof-decode-pool-');
 let goGz: Buffer;
 
 // A stand-in worker speaking the pool's protocol, to make a worker die or hang on demand:
-// body "exit" exits the thread, "throw" throws outside any handler, "hang" never answers,
-// anything else is answered with a ValidationError naming the thread that handled it.
+// body "exit" exits the thread, "throw" throws outside any handler, "hang" never answers, "oom"
+// allocates until the worker's heap limit; anything else is answered with a ValidationError
+// naming the thread that handled it.
 const FAKE_WORKER = `
 const { parentPort, threadId } = require('node:worker_threads');
 parentPort.on('message', (t) => {
@@ -22,6 +23,7 @@ parentPort.on('message', (t) => {
   if (text === 'exit') process.exit(7);
   if (text === 'throw') return void setImmediate(() => { throw new Error('worker blew up'); });
   if (text === 'hang') return;
+  if (text === 'oom') { const keep = []; for (;;) keep.push(new Array(1e6).fill(keep.length)); }
   parentPort.postMessage({ id: t.id, error: { name: 'ValidationError', code: 'KPROF_TEST_ECHO', message: 'thread ' + threadId + ': ' + text, status: 400 } });
 });
 `;
@@ -116,6 +118,14 @@ describe('DecodePool failures and limits', () => {
     expect((next as Error).message).toMatch(/: hello$/);
     expect(p.threadIds[0]).not.toBe(before);
     expect((next as Error).message).toBe(`thread ${p.threadIds[0]}: hello`);
+  });
+
+  it('a worker that runs out of its heap limit fails only its request; the process and the pool carry on', async () => {
+    const p = pool({ workers: 1, workerScript: fakeWorker, maxWorkerHeapMb: 32 });
+    const err = await p.parse(request('oom'), NOW).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'KPROF_INGEST_WORKER_FAILED', status: 500 });
+    const next = await p.parse(request('after'), NOW).catch((e: unknown) => e);
+    expect(next).toMatchObject({ code: 'KPROF_TEST_ECHO' });
   });
 
   it('requests queued behind a dying worker still run on its replacement', async () => {

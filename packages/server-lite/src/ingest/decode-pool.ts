@@ -26,6 +26,11 @@ export interface DecodePoolOptions {
   readonly maxQueued?: number;
   /** Bytes of waiting bodies before {@link DecodePool.parse} answers 429. Default 256 MiB. */
   readonly maxQueuedBytes?: number;
+  /**
+   * Old-generation heap of each worker, MiB. Default 1024: a worker that runs out dies alone
+   * (its request gets `KPROF_INGEST_WORKER_FAILED`) instead of taking the process's memory.
+   */
+  readonly maxWorkerHeapMb?: number;
   readonly logger?: DecodePoolLogger;
   /** Worker entry file. Default: `decode-worker` beside this module. Tests pass their own. */
   readonly workerScript?: string;
@@ -78,6 +83,7 @@ export class DecodePool {
       workers,
       maxQueued: options.maxQueued ?? 64 * workers,
       maxQueuedBytes: options.maxQueuedBytes ?? 256 * 1024 * 1024,
+      maxWorkerHeapMb: options.maxWorkerHeapMb ?? 1024,
       logger: options.logger,
     };
     this.#entry = options.workerScript !== undefined ? { filename: options.workerScript, eval: false } : defaultEntry();
@@ -163,7 +169,11 @@ export class DecodePool {
 
   #spawn(failures: number): Slot {
     const data: DecodeWorkerData = { limits: this.#opts.limits };
-    const worker = new Worker(this.#entry.filename, { eval: this.#entry.eval, workerData: data });
+    const worker = new Worker(this.#entry.filename, {
+      eval: this.#entry.eval,
+      workerData: data,
+      resourceLimits: { maxOldGenerationSizeMb: this.#opts.maxWorkerHeapMb },
+    });
     let exited!: () => void;
     const slot: Slot = { worker, job: undefined, alive: true, failures, names: new NameDecoder(), exited: new Promise<void>((r) => (exited = r)) };
     worker.on('message', (reply: WorkerReply) => this.#onReply(slot, reply));
