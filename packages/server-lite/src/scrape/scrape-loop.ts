@@ -122,8 +122,9 @@ export class ScrapeLoop {
     const now = this.deps.now();
     const interval = this.target.intervalMs;
     // Timers run on a monotonic clock and may fire a millisecond before the wall clock reaches
-    // the slot; counting from the slot just served keeps it from being served twice.
-    const from = previousSlot !== undefined && previousSlot > now ? previousSlot : now;
+    // the slot; counting from the slot just served keeps it from being served twice. Only when
+    // it is a little ahead: after the wall clock steps back, counting from it would stall the loop.
+    const from = previousSlot !== undefined && previousSlot > now && previousSlot - now <= lateStartMs(interval) ? previousSlot : now;
     const slot = from - mod(from - this.offsetMs, interval) + interval;
     this.timer = setTimeout(() => this.tick(slot), Math.max(0, slot - now));
     // Loops never keep the process alive on their own; the HTTP server does.
@@ -142,9 +143,11 @@ export class ScrapeLoop {
       this.deps.observer?.missed(this.target.job, 'overlap');
       return;
     }
-    this.inFlight = this.run(slot).finally(() => {
-      this.inFlight = undefined;
-    });
+    this.inFlight = this.run(slot)
+      .catch((err: unknown) => this.deps.logger?.error({ err, url: this.target.url }, 'scrape loop failed'))
+      .finally(() => {
+        this.inFlight = undefined;
+      });
   }
 
   private async run(slot: number): Promise<void> {
@@ -178,8 +181,16 @@ export class ScrapeLoop {
       const windowEnd = fitted.seconds !== undefined ? startMs + fitted.seconds * 1000 : startMs;
       const profile = await scrapedToProfile({ body, target, startMs: windowStart, endMs: windowEnd, maxBytes: deps.bodySizeLimitBytes }, deps.limits, this.delta);
       if (this.stopped) return;
-      if (profile.series.length > 0) await deps.write(profile);
+      // The delta baseline has moved to this scrape either way, so the next window starts here.
       this.lastSuccessMs = startMs;
+      if (profile.series.length > 0) {
+        try {
+          await deps.write(profile);
+        } catch (err) {
+          if (!this.stopped) this.storeFailed(err, startMs, performance.now() - started);
+          return;
+        }
+      }
       this.succeeded(startMs, performance.now() - started);
     } catch (err) {
       if (this.stopped) return;
@@ -192,6 +203,17 @@ export class ScrapeLoop {
     this.state = { health: 'up', lastScrapeMs: startMs, lastDurationMs: durationMs, lastError: '', lastErrorCode: undefined, consecutiveFailures: 0 };
     this.skipSlots = 0;
     this.deps.observer?.scraped(this.target.job, 'success', durationMs);
+  }
+
+  // The target answered well but the store refused the profile (e.g. its write queue is full): the
+  // target stays up and keeps its schedule (no backoff); the error shows on /targets.
+  private storeFailed(err: unknown, startMs: number, durationMs: number): void {
+    const code = errorCode(err);
+    const message = `scraped, but storing the profile failed: ${err instanceof Error ? err.message : String(err)}`;
+    this.deps.logger?.warn({ url: this.target.url, job: this.target.job, code, err: message }, 'storing a scraped profile failed');
+    this.state = { health: 'up', lastScrapeMs: startMs, lastDurationMs: durationMs, lastError: message, lastErrorCode: code, consecutiveFailures: 0 };
+    this.skipSlots = 0;
+    this.deps.observer?.scraped(this.target.job, code, durationMs);
   }
 
   private failed(err: unknown, startMs: number, durationMs: number): void {
