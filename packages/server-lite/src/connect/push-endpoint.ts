@@ -77,7 +77,8 @@ export function createPushEndpoint(deps: PushEndpointDeps): ConnectUnaryHandler 
             }
           }
           const profiles = (await Promise.all(converted)).map((p) => scopeProfile(p, tenant));
-          await Promise.all(profiles.map((p) => batcher.write(p)));
+          // One unit: all accepted or none (a 429 stores nothing a retry would duplicate).
+          await batcher.writeAll(profiles);
           metrics.profilesIngested.inc({ format: 'push' }, profiles.length);
           metrics.bytesIngested.inc(profiles.reduce((n, p) => n + p.receivedBytes, 0));
           log.debug({ series: series.length, profiles: profiles.length, ms: Math.round(performance.now() - started) }, 'ingested push');

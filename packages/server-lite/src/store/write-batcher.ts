@@ -51,32 +51,44 @@ export class WriteBatcher {
    * (429) when `maxPending` profiles wait, and `UnavailableError` `KPROF_SHUTTING_DOWN` after close.
    */
   write(profile: IngestProfile): Promise<void> {
+    return this.writeAll([profile]);
+  }
+
+  /**
+   * Queues `profiles` as one unit (a push of several): all are accepted or none (one capacity
+   * check, same errors as {@link write}), and when they fit in one batch (`maxProfiles`) they
+   * commit in one transaction, so a refused or failed request stores nothing a retry would
+   * duplicate. Resolves once all committed.
+   */
+  writeAll(profiles: readonly IngestProfile[]): Promise<void> {
     if (this.#closed) return Promise.reject(new UnavailableError('KPROF_SHUTTING_DOWN', 'the server is shutting down; retry against another instance or later'));
-    if (this.#queue.length >= this.#opts.maxPending) {
+    if (this.#queue.length + profiles.length > this.#opts.maxPending) {
       return Promise.reject(
         new LimitError(
           'KPROF_INGEST_BACKPRESSURE',
-          `${this.#queue.length} profiles are waiting to be written, storage.max-pending-profiles (${this.#opts.maxPending}); retry later`,
+          `${this.#queue.length} profiles are waiting to be written and this request adds ${profiles.length}, over storage.max-pending-profiles (${this.#opts.maxPending}); retry later`,
           { status: 429 },
         ),
       );
     }
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ profile, resolve, reject });
-      if (this.#queue.length >= this.#opts.maxProfiles) this.#flush();
-      else if (this.#timer === undefined) {
-        this.#timer = setTimeout(() => this.#flush(), this.#opts.maxDelayMs);
-        this.#timer.unref();
-      }
-    });
+    // Commit what waits first if the group would not fit beside it in one batch.
+    if (this.#queue.length > 0 && this.#queue.length + profiles.length > this.#opts.maxProfiles) this.#flushAll();
+    const committed = profiles.map((profile) => new Promise<void>((resolve, reject) => this.#queue.push({ profile, resolve, reject })));
+    while (this.#queue.length >= this.#opts.maxProfiles) this.#flush();
+    this.#schedule();
+    return Promise.all(committed).then(() => undefined);
   }
 
   /** Commits what is queued and refuses further writes. Idempotent. */
   close(): void {
     this.#closed = true;
-    while (this.#queue.length > 0) this.#flush();
+    this.#flushAll();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+  }
+
+  #flushAll(): void {
+    while (this.#queue.length > 0) this.#flush();
   }
 
   #flush(): void {
