@@ -159,6 +159,16 @@ describe('push.v1 mounted in server-lite', () => {
       return collapsedTotals(res.text).get('main.main;main.alloc');
     };
     expect(await total('cumulative.alloc_space')).toBe(600);
+    // A push that fails after its memory series was delta-ed (a later series is not pprof) leaves
+    // the baseline where it was: the client's retry of the same profile stores its real growth.
+    await pushClient(server).push({
+      series: [{ labels: labels({ __name__: 'memory', service_name: 'retried' }), samples: [{ rawProfile: heapProfile([10, 1000, 1, 100], t0) }] }],
+    });
+    const third = { labels: labels({ __name__: 'memory', service_name: 'retried' }), samples: [{ rawProfile: heapProfile([14, 1400, 2, 200], t0 + 10_000) }] };
+    const bad = { labels: labels({ __name__: 'process_cpu', service_name: 'retried' }), samples: [{ rawProfile: Buffer.from('not a profile') }] };
+    expect((await connectError(pushClient(server).push({ series: [third, bad] }))).code).toBe(Code.InvalidArgument);
+    await pushClient(server).push({ series: [third] });
+    expect(await total('retried.alloc_space')).toBe(400);
     expect(await total('cumulative.alloc_objects')).toBe(5);
     expect(await total('deltas.alloc_space')).toBe(2600);
     // In-use values are never delta-ed (stored per profile; /render averages them: (100 + 200) / 2).

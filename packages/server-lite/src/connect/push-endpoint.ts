@@ -5,7 +5,7 @@ import { TENANT_LABEL, scopeProfile, tenantOf } from '../api/tenant-scope.js';
 import type { ServerConfig } from '../config/resolve-config.js';
 import type { DecodePool } from '../ingest/decode-pool.js';
 import type { IngestProfile } from '../ingest/ingest-profile.js';
-import { createDeltaTracker } from '../ingest/pprof-delta.js';
+import { type DeltaTracker, createDeltaTracker } from '../ingest/pprof-delta.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import type { WriteBatcher } from '../store/write-batcher.js';
 import { sendConnectError } from './connect-error.js';
@@ -66,19 +66,39 @@ export function createPushEndpoint(deps: PushEndpointDeps): ConnectUnaryHandler 
           const nowMs = deps.now();
           // Stateless conversions run on the decode workers at once; delta'd ones on this thread in order.
           const converted: Promise<IngestProfile>[] = [];
-          for (const s of series) {
-            for (const raw of s.profiles) {
-              if (deps.decodePool !== undefined && !needsServerDelta(s.labels)) {
-                const p = deps.decodePool.parsePush(raw, s.labels, nowMs);
-                // Handled by Promise.all below; this keeps a rejection during a later await from counting as unhandled.
-                p.catch(() => undefined);
-                converted.push(p);
-              } else converted.push(Promise.resolve(await pushedProfileToIngest(raw, s.labels, { limits, nowMs, deltas })));
+          // Baselines this request moved: put back if it fails, so the client's retry is not
+          // subtracted from itself (which would store zero growth).
+          const undo: Array<() => void> = [];
+          const requestDeltas: DeltaTracker = {
+            next(key, profile, cumulative) {
+              const result = deltas.next(key, profile, cumulative);
+              undo.push(result.undo);
+              return result;
+            },
+            forget: (key) => deltas.forget(key),
+            get size() {
+              return deltas.size;
+            },
+          };
+          let profiles: IngestProfile[];
+          try {
+            for (const s of series) {
+              for (const raw of s.profiles) {
+                if (deps.decodePool !== undefined && !needsServerDelta(s.labels)) {
+                  const p = deps.decodePool.parsePush(raw, s.labels, nowMs);
+                  // Handled by Promise.all below; this keeps a rejection during a later await from counting as unhandled.
+                  p.catch(() => undefined);
+                  converted.push(p);
+                } else converted.push(Promise.resolve(await pushedProfileToIngest(raw, s.labels, { limits, nowMs, deltas: requestDeltas })));
+              }
             }
+            profiles = (await Promise.all(converted)).map((p) => scopeProfile(p, tenant));
+            // One unit: all accepted or none (a 429 stores nothing a retry would duplicate).
+            await batcher.writeAll(profiles);
+          } catch (err) {
+            for (const u of undo.reverse()) u();
+            throw err;
           }
-          const profiles = (await Promise.all(converted)).map((p) => scopeProfile(p, tenant));
-          // One unit: all accepted or none (a 429 stores nothing a retry would duplicate).
-          await batcher.writeAll(profiles);
           metrics.profilesIngested.inc({ format: 'push' }, profiles.length);
           metrics.bytesIngested.inc(profiles.reduce((n, p) => n + p.receivedBytes, 0));
           log.debug({ series: series.length, profiles: profiles.length, ms: Math.round(performance.now() - started) }, 'ingested push');

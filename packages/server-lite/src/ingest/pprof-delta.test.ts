@@ -161,8 +161,22 @@ describe('createDeltaTracker', () => {
     const tracker = createDeltaTracker();
     const p = heap([['main']], [{ locs: [0], v: [1, 1, 1, 1] }]);
     const none = [false, false, false, false];
-    expect(tracker.next('k', p, none)).toEqual({ profile: p, baseline: false });
+    expect(tracker.next('k', p, none)).toMatchObject({ profile: p, baseline: false });
     expect(tracker.size).toBe(0);
+  });
+
+  it('undo puts the previous baseline back, unless a later call replaced it', () => {
+    const tracker = createDeltaTracker();
+    const at = (v: number) => heap([['main']], [{ locs: [0], v: [v, v, 0, 0] }]);
+    const cumulative = [true, true, false, false];
+    tracker.next('k', at(10), cumulative);
+    const failed = tracker.next('k', at(15), cumulative);
+    failed.undo();
+    expect(tracker.next('k', at(15), cumulative).profile.samples[0]!.values[0]).toBe(5);
+    const stale = tracker.next('k', at(18), cumulative);
+    tracker.next('k', at(20), cumulative);
+    stale.undo();
+    expect(tracker.next('k', at(26), cumulative).profile.samples[0]!.values[0]).toBe(6);
     expect(() => createDeltaTracker({ maxKeys: 0 })).toThrow(expect.objectContaining({ code: 'KPROF_DELTA_BAD_MAX_KEYS' }));
   });
 });

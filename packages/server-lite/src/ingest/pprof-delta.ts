@@ -153,6 +153,11 @@ export interface DeltaResult {
    * sample types changed): the cumulative values were kept as the baseline, not stored.
    */
   readonly baseline: boolean;
+  /**
+   * Puts the key's previous baseline back, for a caller whose request failed after this call (so
+   * a retry of the same profile is not subtracted from itself). No-op once a later call replaced it.
+   */
+  readonly undo: () => void;
 }
 
 /** Keeps the previous profile per key (e.g. scrape target + profile type) for client-side deltas. */
@@ -196,19 +201,26 @@ export function createDeltaTracker(options: DeltaTrackerOptions = {}): DeltaTrac
   const baselines = new Map<string, CumulativeBaseline>();
   return {
     next(key, profile, cumulative) {
-      if (!cumulative.some(Boolean)) {
-        baselines.delete(key);
-        return { profile, baseline: false };
-      }
       const prev = baselines.get(key);
       baselines.delete(key);
+      if (!cumulative.some(Boolean)) {
+        const restore = (): void => {
+          if (prev !== undefined && !baselines.has(key)) baselines.set(key, prev);
+        };
+        return { profile, baseline: false, undo: restore };
+      }
       const usable = prev !== undefined && sameSampleTypes(prev.sampleTypes, profile.sampleTypes) && sameMask(prev.cumulative, cumulative);
-      const result: DeltaResult = usable
-        ? { profile: subtractBaseline(profile, prev), baseline: false }
-        : { profile: withoutCumulative(profile, cumulative), baseline: true };
-      baselines.set(key, cumulativeBaseline(profile, cumulative));
+      const mine = cumulativeBaseline(profile, cumulative);
+      baselines.set(key, mine);
       if (baselines.size > maxKeys) baselines.delete(baselines.keys().next().value as string);
-      return result;
+      const undo = (): void => {
+        if (baselines.get(key) !== mine) return;
+        baselines.delete(key);
+        if (prev !== undefined) baselines.set(key, prev);
+      };
+      return usable
+        ? { profile: subtractBaseline(profile, prev), baseline: false, undo }
+        : { profile: withoutCumulative(profile, cumulative), baseline: true, undo };
     },
     forget(key) {
       baselines.delete(key);
