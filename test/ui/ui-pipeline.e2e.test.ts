@@ -65,14 +65,28 @@ async function startGoService(): Promise<string> {
   return addr as string;
 }
 
-async function startNodeService(): Promise<string> {
+/** The Node service's app URL and its admin URL (`/debug/kprof/stats` counts the SDK's uploads). */
+async function startNodeService(): Promise<{ url: string; admin: string }> {
   const proc = startService(process.execPath, [join(repo, 'examples', 'node-service', 'dist', 'main.js')], {
     PORT: '0', ADMIN_PORT: '0', KPROF_SERVER_ADDRESS: server.url, KPROF_UPLOAD_INTERVAL_MS: '1000',
     KPROF_APP_NAME: 'node-service', DEPLOY_ENV: 'e2e',
   });
   procs.push(proc);
   const [, port] = await proc.waitFor(/listening on http:\/\/localhost:(\d+)/);
-  return `http://127.0.0.1:${port}`;
+  const [, admin] = await proc.waitFor(/pprof on (http:\/\/\S+)\/debug\/pprof\//);
+  return { url: `http://127.0.0.1:${port}`, admin: admin as string };
+}
+
+/** Time profiles the Node service's SDK has cut so far; each covers the time since the previous one. */
+async function timeUploads(admin: string): Promise<number> {
+  const res = await fetch(`${admin}/debug/kprof/stats`);
+  return ((await res.json()) as { uploads: { timeProfiles: number } }).uploads.timeProfiles;
+}
+
+/** Waits until the SDK has cut `n` more time profiles (upload windows) than now. */
+async function nextUploads(admin: string, n: number): Promise<void> {
+  const target = (await timeUploads(admin)) + n;
+  await waitUntil(`${n} more Node upload windows`, async () => (await timeUploads(admin)) >= target);
 }
 
 /** A loopback port nothing listens on (bound, then closed): the dead scrape target. */
@@ -112,24 +126,29 @@ async function activeTargets(): Promise<ActiveTarget[]> {
   return ((await res.json()) as { data: { activeTargets: ActiveTarget[] } }).data.activeTargets;
 }
 
-/** Drives the Node service: /report only, an idle gap, then /cpu only; records the windows. */
-async function runNodeWindows(nodeUrl: string): Promise<void> {
+/**
+ * Drives the Node service: /report only, an idle gap, then /cpu only; records the windows. The
+ * gaps are counted in the SDK's upload windows (each cut covers the time since the previous cut,
+ * stamped with whole seconds), so neither load spills across the boundary however late a cut is.
+ */
+async function runNodeWindows(node: { url: string; admin: string }): Promise<void> {
   windows.start = Math.floor(Date.now() / 1000) - 1;
-  const baseline = startLoad(nodeUrl, ['/report?rows=4000'], { concurrency: 2 });
+  const baseline = startLoad(node.url, ['/report?rows=4000'], { concurrency: 2 });
   await waitUntil(`${NODE_BASELINE} in node-service.cpu`,
     async () => (await renderedNames('node-service.cpu', windows.start, 'now')).includes(NODE_BASELINE));
-  await sleep(2_000);
+  await nextUploads(node.admin, 2);
   const a = await baseline.stop();
   if (a.failed > 0) throw new Error(`baseline load failed: ${a.errors.join('; ')}`);
-  // Uploads are ~1 s windows stamped with whole seconds (rounded down): 2 s of idle on each side of
-  // the boundary keeps the windows apart unless an upload is badly late on a loaded machine.
-  await sleep(2_000);
+  // The window open at the stop is cut next; the one after it is idle throughout.
+  await nextUploads(node.admin, 2);
   windows.boundary = Math.ceil(Date.now() / 1000);
-  await sleep(2_000);
-  const hot = startLoad(nodeUrl, ['/cpu?ms=30'], { concurrency: 2 });
+  await waitUntil('the boundary second to pass', async () => Date.now() >= windows.boundary * 1000);
+  // The window open at the boundary (idle, stamped before it) is cut; the next one starts after it.
+  await nextUploads(node.admin, 1);
+  const hot = startLoad(node.url, ['/cpu?ms=30'], { concurrency: 2 });
   await waitUntil(`${NODE_HOT} in node-service.cpu`,
     async () => (await renderedNames('node-service.cpu', windows.boundary, 'now')).includes(NODE_HOT));
-  await sleep(3_000);
+  await nextUploads(node.admin, 2);
   const b = await hot.stop();
   if (b.failed > 0) throw new Error(`hot load failed: ${b.errors.join('; ')}`);
   windows.end = Math.ceil(Date.now() / 1000) + 5;
@@ -140,10 +159,10 @@ beforeAll(async () => {
   goAddr = await startGoService();
   deadPort = await closedPort();
   server = await startTestServer(join(tmp.dir, 'db'), scrapeConfig(goAddr, deadPort), { closeOnFinish: false });
-  const nodeUrl = await startNodeService();
+  const node = await startNodeService();
   const scraped = waitUntil(`${GO_HOT} in go-service.cpu (scraped)`,
     async () => (await renderedNames('go-service.cpu', 'now-5m', 'now')).includes(GO_HOT), 60_000);
-  await Promise.all([scraped, runNodeWindows(nodeUrl)]);
+  await Promise.all([scraped, runNodeWindows(node)]);
   await waitUntil('the dead target to be down', async () => (await activeTargets()).some((t) => t.labels['__name__'] === 'gone-service' && t.health === 'down'));
   ({ context, close: closeBrowser } = await launchBrowser());
 }, 240_000);
