@@ -79,11 +79,18 @@ describe('startPullMode', () => {
     await expect.poll(() => pm.manager.loopStats().loops, { timeout: 10_000 }).toBe(0);
     await expect.poll(() => pm.manager.loopStats().stopping).toBe(0);
     const hits = target.hits.length;
-    const scrapes = written.length;
-    // Three more intervals: nothing scrapes the deleted pod.
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    const app3Profiles = (): number => written.filter((p) => p.series.some((s) => s.series.name.startsWith('app3.'))).length;
+    const scrapes = app3Profiles();
+    // A control pod added now marks time passing in scrape intervals: once it has been scraped four
+    // times (three intervals), the deleted pod had every chance to be scraped again.
+    const control = await startTarget((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(heapPprof([{ stack: ['controlWork'], inuse: 1024, alloc: 1024 }]));
+    });
+    api.apply(pod('app4', Number(control.address.split(':')[1])));
+    await expect.poll(() => control.hits.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(4);
     expect(target.hits.length).toBe(hits);
-    expect(written.length).toBe(scrapes);
+    expect(app3Profiles()).toBe(scrapes);
   });
 
   it('examples/local/kprof.yml (used by npm start) scrapes the Go and Node examples as the seed annotations say', () => {
