@@ -6,9 +6,9 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { parse } from 'yaml';
 import { resolveConfig } from '../config/resolve-config.js';
 import { DEFAULTS } from '../config/defaults.js';
-import type { IngestProfile } from '../ingest/ingest-profile.js';
 import { FakeKubeApi } from '../../test/scrape/fake-kube-api.js';
 import { heapPprof, startTarget } from '../../test/scrape/pprof-target.js';
+import { recordingPullMode } from '../../test/scrape/recording-pull-mode.js';
 import { parseScrapeConfigs } from './config-schema.js';
 import { startPullMode } from './pull-mode.js';
 
@@ -54,17 +54,8 @@ describe('startPullMode', () => {
       'scrape-configs',
     );
     expect(errors).toEqual([]);
-    const written: IngestProfile[] = [];
-    const pm = startPullMode({
-      configs,
-      write: async (p) => {
-        written.push(p);
-      },
-      limits: DEFAULTS.ingest,
-      kubernetes: { backoffInitialMs: 10, backoffMaxMs: 50 },
-    });
+    const { pm, written } = recordingPullMode(configs, { kubernetes: { backoffInitialMs: 10, backoffMaxMs: 50 } });
     onTestFinished(async () => {
-      await pm.close();
       await api.close();
       rmSync(dir, { recursive: true, force: true });
     });

@@ -4,11 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { DEFAULTS } from '../config/defaults.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestProfile } from '../ingest/ingest-profile.js';
 import { parseScrapeConfigs } from './config-schema.js';
-import { startPullMode } from './pull-mode.js';
+import { recordingPullMode } from '../../test/scrape/recording-pull-mode.js';
 
 const run = promisify(execFile);
 const REPO = join(__dirname, '..', '..', '..', '..');
@@ -82,15 +81,7 @@ function framesOf(profiles: readonly IngestProfile[], seriesName: string): Set<s
 function scrape(raw: unknown[]): { written: IngestProfile[]; seriesNames: () => string[] } {
   const { configs, errors } = parseScrapeConfigs(raw, 'scrape-configs');
   expect(errors).toEqual([]);
-  const written: IngestProfile[] = [];
-  const pm = startPullMode({
-    configs,
-    write: async (p) => {
-      written.push(p);
-    },
-    limits: DEFAULTS.ingest,
-  });
-  onTestFinished(() => pm.close());
+  const { written } = recordingPullMode(configs);
   return { written, seriesNames: () => [...new Set(written.flatMap((p) => p.series.map((s) => s.series.name)))].sort() };
 }
 

@@ -5,6 +5,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULTS } from '../config/defaults.js';
 import type { IngestProfile } from '../ingest/ingest-profile.js';
 import { closedPort, heapPprof, startTarget } from '../../test/scrape/pprof-target.js';
+import { recordingPullMode } from '../../test/scrape/recording-pull-mode.js';
 import { type ScrapeConfig, parseScrapeConfigs } from './config-schema.js';
 import { staticTargetGroups } from './discovery/static.js';
 import { type PullMode, startPullMode } from './pull-mode.js';
@@ -18,17 +19,7 @@ function configs(raw: unknown[]): ScrapeConfig[] {
 }
 
 function pull(raw: unknown[], extra: { maxConcurrentScrapes?: number; maxBackoffMs?: number } = {}): { pm: PullMode; written: IngestProfile[] } {
-  const written: IngestProfile[] = [];
-  const pm = startPullMode({
-    configs: configs(raw),
-    write: async (p) => {
-      written.push(p);
-    },
-    limits: DEFAULTS.ingest,
-    ...extra,
-  });
-  onTestFinished(() => pm.close());
-  return { pm, written };
+  return recordingPullMode(configs(raw), extra);
 }
 
 /** Sum of one series' values per stack (root-first, `;`-joined). */

@@ -1,0 +1,23 @@
+import { onTestFinished } from 'vitest';
+import { DEFAULTS } from '../../src/config/defaults.js';
+import type { IngestProfile } from '../../src/ingest/ingest-profile.js';
+import type { ScrapeConfig } from '../../src/scrape/config-schema.js';
+import { type PullMode, type PullModeOptions, startPullMode } from '../../src/scrape/pull-mode.js';
+
+/**
+ * Pull mode whose store is an array: every profile a scrape writes lands in `written`. Default
+ * ingest limits; `extra` overrides any option. Closed when the test ends.
+ */
+export function recordingPullMode(configs: ScrapeConfig[], extra: Partial<PullModeOptions> = {}): { pm: PullMode; written: IngestProfile[] } {
+  const written: IngestProfile[] = [];
+  const pm = startPullMode({
+    configs,
+    write: async (p) => {
+      written.push(p);
+    },
+    limits: DEFAULTS.ingest,
+    ...extra,
+  });
+  onTestFinished(() => pm.close());
+  return { pm, written };
+}
