@@ -12,11 +12,17 @@ export const KPROF_ERROR_CODE_HEADER = 'kprof-error-code';
 /**
  * The Connect code for a kprof HTTP status. The Connect client derives its code from the
  * JSON body, so this choice is what a caller sees; the HTTP status then follows from the code
- * (COMPAT-server §3), e.g. a 413 LimitError is answered as resource_exhausted / 429.
+ * (COMPAT-server §3). A 413 (one profile over a size, sample or label limit) is permanent, so it
+ * is invalid_argument / 400 as Grafana Pyroscope's distributor answers a profile failing its
+ * validation limits: resource_exhausted is retryable to Grafana's clients, which would resend
+ * the same oversized profile. Only 429 (backpressure, store full) is resource_exhausted. The
+ * whole-message read limit (`maxRequestBytes`) stays resource_exhausted: the Connect library
+ * answers it, as connect-go does for its read limit.
  */
 function connectCodeForStatus(status: number): Code {
   switch (status) {
     case 400:
+    case 413:
     case 422:
       return Code.InvalidArgument;
     case 401:
@@ -27,7 +33,6 @@ function connectCodeForStatus(status: number): Code {
       return Code.NotFound;
     case 409:
       return Code.AlreadyExists;
-    case 413:
     case 429:
       return Code.ResourceExhausted;
     case 501:

@@ -181,11 +181,13 @@ describe('push.v1.PusherService/Push', () => {
     expect(err.rawMessage).toBe('series[0].samples[0] has an empty raw_profile');
   });
 
-  it('rejects a profile over 4 MiB with resource_exhausted', async () => {
+  // Permanent: resending cannot help, so not resource_exhausted (which Grafana clients retry).
+  it('rejects a profile over 4 MiB with invalid_argument', async () => {
     const h = await startServer();
     const big = new Uint8Array(4 * 1024 * 1024 + 1);
     const err = await pushError(client(h.baseUrl).push({ series: [{ labels: baseLabels, samples: [{ rawProfile: big }] }] }));
-    expect(err.code).toBe(Code.ResourceExhausted);
+    expect(err.code).toBe(Code.InvalidArgument);
+    expect(err.metadata.get(KPROF_ERROR_CODE_HEADER)).toBe('KPROF_PUSH_PROFILE_TOO_LARGE');
     expect(err.rawMessage).toBe(
       'series[0].samples[0] raw_profile is 4194305 bytes, over the limit of 4194304 bytes (ingest.max-body-bytes)',
     );

@@ -46,7 +46,7 @@ function quote(s: string, maxChars = 64): string {
  * Validates a whole PushRequest and converts it for ingest. All series are checked before any
  * is returned, so a bad request stores nothing. Series without samples are dropped.
  *
- * @throws ValidationError (`KPROF_PUSH_*`, invalid_argument) or LimitError (resource_exhausted)
+ * @throws ValidationError (`KPROF_PUSH_*`) or LimitError (413), both answered invalid_argument
  *   naming the series index, the label and the limit.
  */
 export function validatePushRequest(request: PushRequest, limits: PushLimits = DEFAULT_PUSH_LIMITS): PushedSeries[] {
