@@ -111,7 +111,12 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
           metrics.scrape.scrapes.inc({ job, result });
           metrics.scrape.duration.observe({ job }, ms / 1000);
         },
-        missed: (job, reason) => metrics.scrape.missed.inc({ job, reason }),
+        started: (job, late) => metrics.scrape.slots.inc({ job, outcome: late ? 'late' : 'on_time' }),
+        missed: (job, reason, slots) => {
+          metrics.scrape.slots.inc({ job, outcome: 'missed' }, slots);
+          metrics.scrape.missed.inc({ job, reason }, slots);
+        },
+        storeFailed: (job, code, action) => metrics.scrape.storeErrors.inc({ job, code, action }),
       },
     });
     metrics.scrape.setSource(pull.manager);

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ActiveTargetJson } from '../src/api/targets-route.js';
 import { makeTempDir } from './helpers/profiles.js';
 import { startTestServer } from './helpers/test-server.js';
 import { heapPprof, startTarget } from './scrape/pprof-target.js';
@@ -12,7 +13,7 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 interface TargetsBody {
   status: string;
   data: {
-    activeTargets: { labels: Record<string, string>; discoveredLabels: Record<string, string>; scrapePool: string; scrapeUrl: string; health: string; lastError: string; lastScrape: string; lastScrapeDuration: number }[];
+    activeTargets: ActiveTargetJson[];
     droppedTargets: { discoveredLabels: Record<string, string>; reason: string }[];
   };
 }
@@ -73,7 +74,25 @@ scrape-configs:
     expect(metrics).toMatch(/kprof_scrape_total\{job="local",result="success"\} [1-9]/);
     expect(metrics).toContain('kprof_scrape_targets{health="up"} 1');
     expect(metrics).toMatch(/kprof_scrape_duration_seconds_count\{job="local"\} [1-9]/);
-    expect(metrics).toContain('kprof_scrape_missed_total');
+    expect(metrics).toMatch(/kprof_scrape_slots_total\{job="local",outcome="on_time"\} [1-9]/);
+    const slots = (await targets()).data.activeTargets[0]!.slots;
+    expect(slots.onTime).toBeGreaterThanOrEqual(1);
+    expect(slots.due).toBeGreaterThanOrEqual(slots.onTime + slots.late + slots.missed);
+    expect(page).toContain('Slots on time / late / missed');
+
+    // The server's event loop is blocked for five intervals: the slots that passed meanwhile are
+    // counted missed (stall) on /metrics and on the target, not silently skipped.
+    const end = performance.now() + 1_000;
+    while (performance.now() < end) {
+      // busy
+    }
+    const stalled = async (): Promise<number> => Number(/kprof_scrape_missed_total\{job="local",reason="stall"\} (\d+)/.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1] ?? 0);
+    await expect.poll(stalled, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    const after = (await targets()).data.activeTargets[0]!.slots;
+    expect(after.missedByReason.stall).toBeGreaterThanOrEqual(3);
+    expect(after.missed).toBeGreaterThanOrEqual(after.missedByReason.stall);
+    const metricsAfter = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metricsAfter).toMatch(/kprof_scrape_slots_total\{job="local",outcome="missed"\} ([3-9]|\d\d)/);
   });
 
   it('answers empty target lists without scrape-configs', async () => {

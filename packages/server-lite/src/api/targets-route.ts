@@ -1,3 +1,4 @@
+import type { SlotCounts } from '../scrape/scrape-loop.js';
 import type { TargetsSnapshot } from '../scrape/scrape-manager.js';
 
 /** One active target in Prometheus' `/api/v1/targets` shape. */
@@ -15,6 +16,13 @@ export interface ActiveTargetJson {
   health: 'up' | 'down' | 'unknown';
   scrapeInterval: string;
   scrapeTimeout: string;
+  /**
+   * kprof's addition: the target's slots since its loop started, by outcome — on time (request
+   * sent within 10 % of the interval after the slot), late, or missed (by reason).
+   */
+  slots: SlotCounts;
+  /** kprof's addition: scraped profiles the store did not take (after one retry of a transient error). */
+  droppedProfiles: number;
 }
 
 /** A dropped target: its discovered labels and why it is not scraped. */
@@ -55,6 +63,8 @@ export function targetsJson(snapshot: TargetsSnapshot | undefined, params: URLSe
         health: status.health,
         scrapeInterval: target.targetLabels.__scrape_interval__ ?? `${target.intervalMs / 1000}s`,
         scrapeTimeout: target.targetLabels.__scrape_timeout__ ?? `${target.timeoutMs / 1000}s`,
+        slots: { ...status.slots, missedByReason: { ...status.slots.missedByReason } },
+        droppedProfiles: status.droppedProfiles,
       })),
       droppedTargets: dropped.map((d) => ({ discoveredLabels: { ...d.discoveredLabels }, scrapePool: d.job, reason: d.reason })),
     },
@@ -78,6 +88,8 @@ export function targetsHtml(snapshot: TargetsSnapshot | undefined): string {
 <td>${labelList(publicLabels(t.labels))}</td>
 <td>${t.lastScrape === ZERO_TIME ? 'never' : escapeHtml(t.lastScrape)}</td>
 <td>${t.lastScrape === ZERO_TIME ? '' : `${t.lastScrapeDuration.toFixed(3)} s`}</td>
+<td>${t.slots.onTime} / ${t.slots.late} / ${t.slots.missed}${missedReasons(t.slots)}</td>
+<td>${t.droppedProfiles}</td>
 <td class="error">${escapeHtml(t.lastError)}</td>
 <td><details><summary>discovered</summary>${labelList(t.discoveredLabels)}</details></td>
 </tr>`,
@@ -96,7 +108,7 @@ tr.health-up td:nth-child(3){color:#176f2c;font-weight:bold}tr.health-down td:nt
 <h1>Scrape targets</h1>
 <p>${activeTargets.length} active (${up} up), ${droppedTargets.length} dropped. JSON: <a href="api/v1/targets">/api/v1/targets</a>.</p>
 <table><caption>Active targets</caption>
-<thead><tr><th>Endpoint</th><th>Job</th><th>Health</th><th>Labels</th><th>Last scrape</th><th>Duration</th><th>Error</th><th>Discovered labels</th></tr></thead>
+<thead><tr><th>Endpoint</th><th>Job</th><th>Health</th><th>Labels</th><th>Last scrape</th><th>Duration</th><th title="since the target's loop started">Slots on time / late / missed</th><th>Profiles dropped</th><th>Error</th><th>Discovered labels</th></tr></thead>
 <tbody>
 ${active}
 </tbody></table>
@@ -107,6 +119,11 @@ ${dropped}
 </tbody></table>
 </body></html>
 `;
+}
+
+function missedReasons(slots: SlotCounts): string {
+  const reasons = Object.entries(slots.missedByReason).filter(([, n]) => n > 0);
+  return reasons.length === 0 ? '' : ` (${reasons.map(([r, n]) => `${r} ${n}`).join(', ')})`;
 }
 
 function publicLabels(labels: Record<string, string>): Record<string, string> {

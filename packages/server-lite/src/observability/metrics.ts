@@ -17,8 +17,15 @@ export interface ScrapeMetrics {
   readonly scrapes: Counter<'job' | 'result'>;
   /** Time from request to stored profile (or failure), by job. */
   readonly duration: Histogram<'job'>;
-  /** Slots that passed without a scrape: `overlap` (the previous one still ran) or `concurrency` (no permit in time). */
+  /**
+   * Scrape slots by outcome: `on_time` (request sent within 10 % of the interval after the slot),
+   * `late` (sent later) or `missed` (none sent). Every slot that came due is counted once.
+   */
+  readonly slots: Counter<'job' | 'outcome'>;
+  /** Missed slots by reason: `overlap`, `concurrency`, `stall`, `backoff` (see `MissedReason`). */
   readonly missed: Counter<'job' | 'reason'>;
+  /** Failed store writes of scraped profiles, by error code and what followed (`retry` or `drop`). */
+  readonly storeErrors: Counter<'job' | 'code' | 'action'>;
   /** Where `kprof_scrape_targets{health}` and `kprof_scrape_in_flight` are read from at scrape time. */
   setSource(source: ScrapeMetricsSource): void;
 }
@@ -97,10 +104,22 @@ function createScrapeMetrics(registry: Registry): ScrapeMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60],
     registers: [registry],
   });
+  const slots = new Counter({
+    name: 'kprof_scrape_slots_total',
+    help: 'Scrape slots that came due, by outcome: on_time (request sent within 10% of the interval after its slot), late (sent later), missed (not sent).',
+    labelNames: ['job', 'outcome'] as const,
+    registers: [registry],
+  });
   const missed = new Counter({
     name: 'kprof_scrape_missed_total',
-    help: 'Scrape slots that passed without a scrape: reason overlap (previous scrape still running) or concurrency (no permit within 10% of the interval).',
+    help: 'Scrape slots that passed without a scrape, by reason: overlap (previous scrape still running), concurrency (no permit within 10% of the interval), stall (the event loop was blocked past the slot), backoff (failing target left alone).',
     labelNames: ['job', 'reason'] as const,
+    registers: [registry],
+  });
+  const storeErrors = new Counter({
+    name: 'kprof_scrape_store_errors_total',
+    help: 'Store writes of scraped profiles that failed, by error code and action: retry (transient error, written once more) or drop (profile not stored).',
+    labelNames: ['job', 'code', 'action'] as const,
     registers: [registry],
   });
   new Gauge({
@@ -132,7 +151,9 @@ function createScrapeMetrics(registry: Registry): ScrapeMetrics {
   return {
     scrapes,
     duration,
+    slots,
     missed,
+    storeErrors,
     setSource(s) {
       source = s;
     },

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { IngestLimits } from '../config/resolve-config.js';
 import type { IngestProfile } from '../ingest/ingest-profile.js';
 import type { DiscoveryLogger } from './discovery/kubernetes.js';
@@ -12,15 +13,49 @@ import type { ScrapeTarget } from './targets.js';
 /** A target's health as the target pages show it (Prometheus' vocabulary). */
 export type TargetHealth = 'up' | 'down' | 'unknown';
 
-/** Why a slot passed without a scrape. */
-export type MissedReason = 'overlap' | 'concurrency';
+/**
+ * Why a slot passed without a scrape: `overlap` (the previous scrape of the target still ran),
+ * `concurrency` (no permit of the global limit within {@link lateStartMs}), `stall` (the slot came
+ * and went while the event loop was blocked, or the wall clock stepped forward past it), `backoff`
+ * (skipped on purpose: the target failed and is left alone for a while).
+ */
+export type MissedReason = 'overlap' | 'concurrency' | 'stall' | 'backoff';
 
-/** Receives each scrape's outcome (metrics). */
+/** Every {@link MissedReason}, in the order the target pages show them. */
+export const MISSED_REASONS: readonly MissedReason[] = ['overlap', 'concurrency', 'stall', 'backoff'];
+
+/**
+ * What happened to a target's slots (its interval boundaries, offset per target) since its loop
+ * started. Every slot that came due ends as exactly one of: started on time (the request went
+ * out no later than the slot plus {@link lateStartMs}, 10 % of the interval), started late (after
+ * that, but before the next slot came due, e.g. when a stalled event loop fired the timer late),
+ * or missed (no request for that slot). `due - onTime - late - missed` is 0, or 1 while the newest
+ * slot waits for a concurrency permit.
+ */
+export interface SlotCounts {
+  readonly due: number;
+  readonly onTime: number;
+  readonly late: number;
+  readonly missed: number;
+  readonly missedByReason: Readonly<Record<MissedReason, number>>;
+}
+
+/** What the loop did after the store refused a scraped profile. */
+export type StoreFailureAction = 'retry' | 'drop';
+
+/** Receives each scrape's and each slot's outcome (metrics). */
 export interface ScrapeObserver {
   /** `result` is `success` or the error code. */
-  scraped(job: string, result: string, durationMs: number): void;
-  /** A slot could not start within {@link lateStartMs} (10 % of the interval) of its time. */
-  missed(job: string, reason: MissedReason): void;
+  scraped?(job: string, result: string, durationMs: number): void;
+  /** A slot's scrape started: on time, or `late` (after the slot plus {@link lateStartMs}). */
+  started?(job: string, late: boolean): void;
+  /** `slots` consecutive slots passed without a scrape. */
+  missed?(job: string, reason: MissedReason, slots: number): void;
+  /**
+   * A scraped profile's store write failed with `code`: `retry` (a transient error: written once
+   * more) or `drop` (a lasting error, or the retry failed too: the profile is not stored).
+   */
+  storeFailed?(job: string, code: string, action: StoreFailureAction): void;
 }
 
 /** What a loop needs from the manager; shared by every loop. */
@@ -49,17 +84,30 @@ export interface ScrapeStatus {
   readonly lastError: string;
   readonly lastErrorCode: string | undefined;
   readonly consecutiveFailures: number;
+  /** Slots since the loop started, by outcome. */
+  readonly slots: SlotCounts;
+  /** Scraped profiles the store did not take (after the retry of a transient error). */
+  readonly droppedProfiles: number;
 }
+
+type LastOutcome = Omit<ScrapeStatus, 'slots' | 'droppedProfiles'>;
 
 /**
  * Scrapes one profile of one target every interval. Slots are aligned to the interval with an
  * offset from a hash of the target (so a thousand targets spread over the interval instead of
  * all firing at once, and a restarted server keeps each target's phase). At most one scrape of a
  * target is in flight; a slot whose previous scrape still runs, or which cannot get a permit of
- * the global {@link ConcurrencyLimit} within {@link lateStartMs}, is skipped and reported as
- * missed. After `n` consecutive failures the loop skips `2^(n-1) - 1` slots (at most
- * `maxBackoffMs`), so dead targets cost little. One timer per loop; {@link stop} clears it and
- * aborts the scrape in flight.
+ * the global {@link ConcurrencyLimit} within {@link lateStartMs}, is skipped and counted missed.
+ * When the timer fires after later slots already came due (a blocked event loop), the newest of
+ * them is scraped (late, unless within {@link lateStartMs}) and the ones before it are counted
+ * missed (`stall`); see {@link SlotCounts}. After `n` consecutive failures the loop skips
+ * `2^(n-1) - 1` slots (at most `maxBackoffMs`), so dead targets cost little. One timer per loop;
+ * {@link stop} clears it and aborts the scrape in flight.
+ *
+ * A profile the store refuses is retried once after a short pause when the error is transient
+ * (write queue full, database locked by another connection); otherwise, or when the retry fails
+ * too, it is dropped and counted. A dropped profile's cumulative delta baseline is put back, so
+ * the next scrape stores the growth of both intervals instead of losing one.
  */
 export class ScrapeLoop {
   private timer: NodeJS.Timeout | undefined;
@@ -71,7 +119,12 @@ export class ScrapeLoop {
   private stopped = false;
   private skipSlots = 0;
   private lastSuccessMs: number | undefined;
-  private state: ScrapeStatus = { health: 'unknown', lastScrapeMs: undefined, lastDurationMs: undefined, lastError: '', lastErrorCode: undefined, consecutiveFailures: 0 };
+  private last: LastOutcome = { health: 'unknown', lastScrapeMs: undefined, lastDurationMs: undefined, lastError: '', lastErrorCode: undefined, consecutiveFailures: 0 };
+  private slotsDue = 0;
+  private slotsOnTime = 0;
+  private slotsLate = 0;
+  private readonly missedBy: Record<MissedReason, number> = { overlap: 0, concurrency: 0, stall: 0, backoff: 0 };
+  private dropped = 0;
 
   constructor(
     readonly target: ScrapeTarget,
@@ -88,9 +141,14 @@ export class ScrapeLoop {
     return this.fitted.url;
   }
 
-  /** The last outcome. */
+  /** The last outcome, slot counts and dropped profiles. */
   get status(): ScrapeStatus {
-    return this.state;
+    const m = this.missedBy;
+    return {
+      ...this.last,
+      slots: { due: this.slotsDue, onTime: this.slotsOnTime, late: this.slotsLate, missed: m.overlap + m.concurrency + m.stall + m.backoff, missedByReason: { ...m } },
+      droppedProfiles: this.dropped,
+    };
   }
 
   /** True while a timer is pending (tests check that stopped loops leave none). */
@@ -131,16 +189,31 @@ export class ScrapeLoop {
     this.timer.unref();
   }
 
-  private tick(slot: number): void {
+  private tick(due: number): void {
     this.timer = undefined;
     if (this.stopped) return;
+    const interval = this.target.intervalMs;
+    // A timer fires late when the event loop was blocked (or the wall clock jumped ahead): every
+    // slot that came due meanwhile is accounted for. The newest is served; those before it are gone.
+    const now = this.deps.now();
+    const behind = now > due ? Math.floor((now - due) / interval) : 0;
+    const slot = due + behind * interval;
+    this.slotsDue += behind + 1;
     this.schedule(slot);
+    if (behind > 0) {
+      // Slots a backing-off loop would have skipped anyway count as backoff, not as the stall's.
+      const backoff = Math.min(this.skipSlots, behind);
+      this.skipSlots -= backoff;
+      this.miss('backoff', backoff);
+      this.miss('stall', behind - backoff);
+    }
     if (this.skipSlots > 0) {
       this.skipSlots--;
+      this.miss('backoff', 1);
       return;
     }
     if (this.inFlight !== undefined) {
-      this.deps.observer?.missed(this.target.job, 'overlap');
+      this.miss('overlap', 1);
       return;
     }
     this.inFlight = this.run(slot)
@@ -150,24 +223,37 @@ export class ScrapeLoop {
       });
   }
 
+  private miss(reason: MissedReason, slots: number): void {
+    if (slots <= 0) return;
+    this.missedBy[reason] += slots;
+    this.deps.observer?.missed?.(this.target.job, reason, slots);
+  }
+
   private async run(slot: number): Promise<void> {
-    const waitMs = Math.max(0, slot + lateStartMs(this.target.intervalMs) - this.deps.now());
+    const lateAfter = slot + lateStartMs(this.target.intervalMs);
+    const waitMs = Math.max(0, lateAfter - this.deps.now());
     const release = await this.deps.limit.acquire(waitMs, this.abort.signal);
     if (release === undefined) {
-      if (!this.stopped) this.deps.observer?.missed(this.target.job, 'concurrency');
+      if (!this.stopped) this.miss('concurrency', 1);
       return;
     }
     try {
-      await this.scrapeOnce();
+      if (this.stopped) return;
+      const startMs = this.deps.now();
+      const late = startMs > lateAfter;
+      if (late) this.slotsLate++;
+      else this.slotsOnTime++;
+      this.deps.observer?.started?.(this.target.job, late);
+      await this.scrapeOnce(startMs);
     } finally {
       release();
     }
   }
 
-  private async scrapeOnce(): Promise<void> {
+  private async scrapeOnce(startMs: number): Promise<void> {
     const { target, deps } = this;
-    const startMs = deps.now();
     const started = performance.now();
+    const previousSuccessMs = this.lastSuccessMs;
     try {
       const fitted = this.fitted;
       const { body } = await deps.client.fetchProfile({
@@ -177,17 +263,20 @@ export class ScrapeLoop {
         signal: this.abort.signal,
       });
       // `seconds` profiles cover the time the target sampled; snapshots cover the interval before them.
-      const windowStart = fitted.seconds !== undefined ? startMs : this.delta !== undefined && this.lastSuccessMs !== undefined ? this.lastSuccessMs : startMs - target.intervalMs;
+      const windowStart = fitted.seconds !== undefined ? startMs : this.delta !== undefined && previousSuccessMs !== undefined ? previousSuccessMs : startMs - target.intervalMs;
       const windowEnd = fitted.seconds !== undefined ? startMs + fitted.seconds * 1000 : startMs;
-      const profile = await scrapedToProfile({ body, target, startMs: windowStart, endMs: windowEnd, maxBytes: deps.bodySizeLimitBytes }, deps.limits, this.delta);
+      const { profile, undoDelta } = await scrapedToProfile({ body, target, startMs: windowStart, endMs: windowEnd, maxBytes: deps.bodySizeLimitBytes }, deps.limits, this.delta);
       if (this.stopped) return;
-      // The delta baseline has moved to this scrape either way, so the next window starts here.
+      // The delta baseline has moved to this scrape, so the next window starts here.
       this.lastSuccessMs = startMs;
       if (profile.series.length > 0) {
-        try {
-          await deps.write(profile);
-        } catch (err) {
-          if (!this.stopped) this.storeFailed(err, startMs, performance.now() - started);
+        const failure = await this.store(profile);
+        if (failure !== undefined) {
+          if (this.stopped) return;
+          // Put the baseline back: the next scrape's delta (and window) then covers this interval too.
+          undoDelta();
+          this.lastSuccessMs = previousSuccessMs;
+          this.storeFailed(failure, startMs, performance.now() - started);
           return;
         }
       }
@@ -198,35 +287,86 @@ export class ScrapeLoop {
     }
   }
 
-  private succeeded(startMs: number, durationMs: number): void {
-    if (this.state.health === 'down') this.deps.logger?.info({ url: this.target.url, job: this.target.job }, 'scrape target is up again');
-    this.state = { health: 'up', lastScrapeMs: startMs, lastDurationMs: durationMs, lastError: '', lastErrorCode: undefined, consecutiveFailures: 0 };
-    this.skipSlots = 0;
-    this.deps.observer?.scraped(this.target.job, 'success', durationMs);
+  /** Writes `profile`, once more after a pause if the first error is transient; the last error if it was not stored. */
+  private async store(profile: IngestProfile): Promise<{ err: unknown; attempts: number } | undefined> {
+    const { job } = this.target;
+    try {
+      await this.deps.write(profile);
+      return undefined;
+    } catch (err) {
+      if (this.stopped) return { err, attempts: 1 };
+      if (!isTransientStoreError(err)) {
+        this.deps.observer?.storeFailed?.(job, storeErrorCode(err), 'drop');
+        return { err, attempts: 1 };
+      }
+      this.deps.observer?.storeFailed?.(job, storeErrorCode(err), 'retry');
+    }
+    try {
+      await delay(storeRetryDelayMs(this.target.intervalMs), undefined, { signal: this.abort.signal, ref: false });
+      await this.deps.write(profile);
+      return undefined;
+    } catch (err) {
+      if (!this.stopped) this.deps.observer?.storeFailed?.(job, storeErrorCode(err), 'drop');
+      return { err, attempts: 2 };
+    }
   }
 
-  // The target answered well but the store refused the profile (e.g. its write queue is full): the
-  // target stays up and keeps its schedule (no backoff); the error shows on /targets.
-  private storeFailed(err: unknown, startMs: number, durationMs: number): void {
-    const code = errorCode(err);
-    const message = `scraped, but storing the profile failed: ${err instanceof Error ? err.message : String(err)}`;
-    this.deps.logger?.warn({ url: this.target.url, job: this.target.job, code, err: message }, 'storing a scraped profile failed');
-    this.state = { health: 'up', lastScrapeMs: startMs, lastDurationMs: durationMs, lastError: message, lastErrorCode: code, consecutiveFailures: 0 };
+  private succeeded(startMs: number, durationMs: number): void {
+    if (this.last.health === 'down') this.deps.logger?.info({ url: this.target.url, job: this.target.job }, 'scrape target is up again');
+    this.last = { health: 'up', lastScrapeMs: startMs, lastDurationMs: durationMs, lastError: '', lastErrorCode: undefined, consecutiveFailures: 0 };
     this.skipSlots = 0;
-    this.deps.observer?.scraped(this.target.job, code, durationMs);
+    this.deps.observer?.scraped?.(this.target.job, 'success', durationMs);
+  }
+
+  // The target answered well but the store did not take the profile (e.g. the server is shutting
+  // down, or it stayed locked through the retry): the target stays up and keeps its schedule (no
+  // backoff); the error shows on /targets and the profile counts as dropped.
+  private storeFailed({ err, attempts }: { err: unknown; attempts: number }, startMs: number, durationMs: number): void {
+    const code = storeErrorCode(err);
+    const message = `scraped, but storing the profile failed${attempts > 1 ? ' (retried once)' : ''}: ${err instanceof Error ? err.message : String(err)}`;
+    this.deps.logger?.warn({ url: this.target.url, job: this.target.job, code, err: message }, 'storing a scraped profile failed');
+    this.last = { health: 'up', lastScrapeMs: startMs, lastDurationMs: durationMs, lastError: message, lastErrorCode: code, consecutiveFailures: 0 };
+    this.skipSlots = 0;
+    this.dropped++;
+    this.deps.observer?.scraped?.(this.target.job, code, durationMs);
   }
 
   private failed(err: unknown, startMs: number, durationMs: number): void {
     const code = errorCode(err);
     const message = err instanceof Error ? err.message : String(err);
-    const failures = this.state.consecutiveFailures + 1;
-    if (this.state.health !== 'down') this.deps.logger?.warn({ url: this.target.url, job: this.target.job, code, err: message }, 'scrape failed');
+    const failures = this.last.consecutiveFailures + 1;
+    if (this.last.health !== 'down') this.deps.logger?.warn({ url: this.target.url, job: this.target.job, code, err: message }, 'scrape failed');
     else this.deps.logger?.debug({ url: this.target.url, job: this.target.job, code, failures }, 'scrape failed again');
-    this.state = { health: 'down', lastScrapeMs: startMs, lastDurationMs: durationMs, lastError: message, lastErrorCode: code, consecutiveFailures: failures };
+    this.last = { health: 'down', lastScrapeMs: startMs, lastDurationMs: durationMs, lastError: message, lastErrorCode: code, consecutiveFailures: failures };
     const maxSkip = Math.max(0, Math.floor(this.deps.maxBackoffMs / this.target.intervalMs) - 1);
     this.skipSlots = Math.min(2 ** Math.min(failures - 1, 30) - 1, maxSkip);
-    this.deps.observer?.scraped(this.target.job, code, durationMs);
+    this.deps.observer?.scraped?.(this.target.job, code, durationMs);
   }
+}
+
+/**
+ * Pause before the one retry of a transient store error: 1 s, or 10 % of a shorter interval.
+ * Long enough for the write queue to commit a batch or another connection to finish its
+ * transaction, short enough to stay well inside the interval.
+ */
+export function storeRetryDelayMs(intervalMs: number): number {
+  return Math.min(1000, lateStartMs(intervalMs));
+}
+
+/**
+ * Store errors that pass on their own: the write queue is full (`KPROF_INGEST_BACKPRESSURE`), or
+ * SQLite found the database locked (`SQLITE_BUSY*`, `SQLITE_LOCKED*`: another connection, e.g. a
+ * backup, held the write lock past the busy timeout). Shutdown, a full disk or I/O errors are not.
+ */
+export function isTransientStoreError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code === 'KPROF_INGEST_BACKPRESSURE' || /^SQLITE_(BUSY|LOCKED)/.test(code));
+}
+
+/** The code of a store error for metrics and the target pages: kprof's, or SQLite's own. */
+function storeErrorCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : errorCode(err);
 }
 
 function mod(a: number, n: number): number {

@@ -231,27 +231,6 @@ describe('ScrapeManager: failing targets', () => {
     expect(times[4]! - times[0]!).toBeGreaterThanOrEqual(1000);
   });
 
-  it('keeps a target up and on schedule when the store refuses its profile, showing the error', async () => {
-    const target = await startTarget((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/octet-stream' });
-      res.end(heapPprof([{ stack: ['main', 'grow'], inuse: 10, alloc: 10 }]));
-    });
-    let refused = 0;
-    const pm = startPullMode({
-      configs: configs([{ 'job-name': 'busy', 'scrape-interval': '100ms', 'enabled-profiles': ['mem'], 'static-configs': [{ application: 'busy', targets: [target.address] }] }]),
-      write: async () => {
-        refused++;
-        throw Object.assign(new Error('the write queue is full'), { code: 'KPROF_INGEST_OVERLOADED' });
-      },
-      limits: DEFAULTS.ingest,
-    });
-    onTestFinished(() => pm.close());
-    await expect.poll(() => refused, { timeout: 15_000 }).toBeGreaterThanOrEqual(5);
-    const status = pm.manager.snapshot().active[0]!.status;
-    expect(status).toMatchObject({ health: 'up', lastErrorCode: 'KPROF_INGEST_OVERLOADED', consecutiveFailures: 0 });
-    expect(status.lastError).toMatch(/storing the profile failed: the write queue is full/);
-  });
-
   it('stops the loop of a removed target (no timer left) and keeps the others', async () => {
     const target = await startTarget((_req, res) => {
       const body = heapPprof([{ stack: ['a'], inuse: 1, alloc: 1 }]);

@@ -23,6 +23,16 @@ export interface ScrapedBody {
   readonly maxBytes: number;
 }
 
+/** A scraped profile ready to store, and how to take back the delta baseline it moved. */
+export interface ScrapedProfile {
+  readonly profile: IngestProfile;
+  /**
+   * Puts the target's previous cumulative baseline back (no-op without deltas), for a profile
+   * that could not be stored: the next scrape's delta then covers this interval too.
+   */
+  readonly undoDelta: () => void;
+}
+
 /**
  * Turns a scraped pprof body into the {@link IngestProfile} `/ingest` would make of it: gunzip
  * (bounded), {@link decodePprof} and {@link pprofToProfile} — the same conversion, with the
@@ -36,7 +46,7 @@ export interface ScrapedBody {
  * `KPROF_SCRAPE_TOO_LARGE` (over the limit after gunzip), and the ingest limit errors
  * (`KPROF_INGEST_TOO_MANY_SAMPLES`, `KPROF_INGEST_TOO_MANY_LABELS`, …).
  */
-export async function scrapedToProfile(input: ScrapedBody, limits: Readonly<IngestLimits>, deltas: DeltaTracker | undefined): Promise<IngestProfile> {
+export async function scrapedToProfile(input: ScrapedBody, limits: Readonly<IngestLimits>, deltas: DeltaTracker | undefined): Promise<ScrapedProfile> {
   const { target } = input;
   const maxBytes = Math.min(input.maxBytes, limits.maxDecompressedBytes);
   let bytes = input.body;
@@ -63,23 +73,33 @@ export async function scrapedToProfile(input: ScrapedBody, limits: Readonly<Inge
     throw new ScrapeError('KPROF_SCRAPE_NOT_PPROF', `${target.url} sent ${bytes.length} bytes without pprof sample types; check the profile path`);
   }
   const selected = selectSampleTypes(decoded, target.profile);
-  const withDeltas = deltas !== undefined && selected.cumulative.some(Boolean) ? deltas.next(target.key, selected.profile, selected.cumulative).profile : selected.profile;
-  const name = parseAppName(target.labels.__name__ ?? '', limits);
-  for (const [k, v] of Object.entries(target.labels)) if (k !== '__name__') addLabel(name.labels, k, v, limits);
-  return pprofToProfile(
-    withDeltas,
-    {
-      name,
-      startMs: input.startMs,
-      endMs: input.endMs,
-      spyName: target.spyName,
-      sampleRate: DEFAULT_SAMPLE_RATE,
-      sampleTypeConfig: selected.config,
-      receivedBytes: input.body.length,
-    },
-    limits,
-  );
+  const delta = deltas !== undefined && selected.cumulative.some(Boolean) ? deltas.next(target.key, selected.profile, selected.cumulative) : undefined;
+  const withDeltas = delta?.profile ?? selected.profile;
+  try {
+    const name = parseAppName(target.labels.__name__ ?? '', limits);
+    for (const [k, v] of Object.entries(target.labels)) if (k !== '__name__') addLabel(name.labels, k, v, limits);
+    const profile = pprofToProfile(
+      withDeltas,
+      {
+        name,
+        startMs: input.startMs,
+        endMs: input.endMs,
+        spyName: target.spyName,
+        sampleRate: DEFAULT_SAMPLE_RATE,
+        sampleTypeConfig: selected.config,
+        receivedBytes: input.body.length,
+      },
+      limits,
+    );
+    return { profile, undoDelta: delta?.undo ?? noop };
+  } catch (err) {
+    // Nothing of this scrape is stored: the baseline stays where the last stored one left it.
+    delta?.undo();
+    throw err;
+  }
 }
+
+function noop(): void {}
 
 /** Sample types kept for one profile, their naming, and which of them are cumulative. */
 export interface SelectedSampleTypes {
