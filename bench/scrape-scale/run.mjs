@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Scrape-scale benchmark: server-lite (built dist/cli.js, its own process) pulls cpu + mem every
 // 15 s from 1,000 Go-style targets on loopback for 5 minutes. Measures server-lite's CPU (cores)
-// and peak RSS from /proc once a second, and missed or late scrapes from its /metrics and
-// /api/v1/targets, cross-checked against the requests the targets saw.
+// and peak RSS from /proc once a second, and on-time, late and missed slots as server-lite itself
+// counts them (kprof_scrape_slots_total / kprof_scrape_missed_total on /metrics, per-target
+// `slots` on /api/v1/targets), cross-checked against the requests the targets saw.
 //
 // Side by side in the same run, for comparison: the target-serving process's own CPU, and a
 // second server-lite with zero targets sitting idle.
@@ -114,14 +115,17 @@ async function getText(url) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const fmtLoad = (l) => l.map((x) => x.toFixed(2)).join(' ');
 
 async function main() {
   const opts = readOptions();
+  // Other work on the machine shows here (the benchmark's own processes are not started yet).
+  const loadavgBefore = os.loadavg();
   if (!existsSync(cli)) throw new UsageError(`${cli} is missing; build it: cd packages/server-lite && node ../../scripts/build-package.mjs`);
   const dir = mkdtempSync(join(os.tmpdir(), 'kprof-scrape-scale-'));
   const children = [];
   try {
-    process.stderr.write(`scrape-scale: ${opts.targets} targets, cpu + mem every ${opts.intervalSeconds} s, ${opts.warmupSeconds} s warm-up + ${opts.durationSeconds} s measured\n`);
+    process.stderr.write(`scrape-scale: ${opts.targets} targets, cpu + mem every ${opts.intervalSeconds} s, ${opts.warmupSeconds} s warm-up + ${opts.durationSeconds} s measured; load average ${fmtLoad(loadavgBefore)}\n`);
     const profileSizes = await captureGoProfiles({ goServiceDir: join(repo, 'examples', 'go-service'), dir });
     process.stderr.write(`captured Go profiles (bytes): cpu ${profileSizes.cpu.join(', ')}; heap ${profileSizes.heap.join(', ')}\n`);
 
@@ -145,14 +149,18 @@ async function main() {
     const metricsStart = parseMetrics(await getText(`${loadedUrl}/metrics`));
     const fleetStart = await fleetStats(fleet, true);
     const startedAt = new Date().toISOString();
-    // Every 30 s: server-lite's mean CPU since the window began and its RSS now (is memory flat?).
+    const loadavgStart = os.loadavg();
+    // Every 30 s: server-lite's mean CPU since the window began, its RSS now (is memory flat?), its
+    // late and missed slots so far (from its counters) and the load average (did misses come with load?).
     const timeline = [];
     for (let left = opts.durationSeconds; left > 0; left -= 30) {
       await sleep(Math.min(30, left) * 1000);
       const w = samplers.loaded.window();
       const atSeconds = opts.durationSeconds - Math.max(0, left - 30);
-      timeline.push({ atSeconds, meanCores: w.meanCores, rssMiB: Math.round(w.endRssBytes / 2 ** 20) });
-      process.stderr.write(`  ${atSeconds} s: server-lite ${w.meanCores.toFixed(3)} cores, RSS ${(w.endRssBytes / 2 ** 20).toFixed(0)} MiB\n`);
+      const { slots } = scrapeCounters(metricsStart, parseMetrics(await getText(`${loadedUrl}/metrics`)));
+      const load1 = os.loadavg()[0];
+      timeline.push({ atSeconds, meanCores: w.meanCores, rssMiB: Math.round(w.endRssBytes / 2 ** 20), late: slots.late, missed: slots.missed, load1 });
+      process.stderr.write(`  ${atSeconds} s: server-lite ${w.meanCores.toFixed(3)} cores, RSS ${(w.endRssBytes / 2 ** 20).toFixed(0)} MiB, slots late ${slots.late} missed ${slots.missed}, load ${load1.toFixed(2)}\n`);
     }
     const windows = Object.fromEntries(Object.entries(samplers).map(([k, s]) => [k, s.window()]));
     const metricsEnd = parseMetrics(await getText(`${loadedUrl}/metrics`));
@@ -165,7 +173,7 @@ async function main() {
       benchmark: 'scrape-scale',
       startedAt,
       options: opts,
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavg: os.loadavg(), node: process.version },
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavgBefore, loadavgStart, loadavg: os.loadavg(), node: process.version },
       profileSizes,
       serverLite: windows.loaded,
       serverLiteTimeline: timeline,
