@@ -11,21 +11,51 @@ import { linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, write
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { captureCorpus } from './profile-corpus.mjs';
 import { Database, ingestMany, percentile, startServer, waitForRollups } from './server-process.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const quick = args.includes('--quick');
+
+function readOptions() {
+  const usage = (message) => {
+    process.stderr.write(`[server-query] ${message}\n`);
+    process.exit(2);
+  };
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        'corpus-size': { type: 'string' }, 'pprof-24h-files': { type: 'string' }, iterations: { type: 'string' },
+      },
+    }));
+  } catch (err) {
+    usage(err.message);
+  }
+  const int = (name, fallback, min, max) => {
+    const raw = values[name];
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) usage(`--${name}=${raw}: want an integer in [${min}, ${max}]`);
+    return n;
+  };
+  const q = values.quick;
+  return {
+    quick: q,
+    corpusSize: int('corpus-size', q ? 3 : 8, 1, 100),
+    iterations: int('iterations', q ? 8 : 30, 1, 10_000),
+    pprof24hFiles: int('pprof-24h-files', q ? 360 : 1440, 1, 8640),
+  };
+}
+
+const opts = readOptions();
+const quick = opts.quick;
 const STEP_S = 10;
 const SLOTS = quick ? 720 : 8640;
-const CORPUS = flag('--corpus-size', quick ? 3 : 8);
-const ITER = flag('--iterations', quick ? 8 : 30);
-const PPROF_24H_FILES = Math.min(SLOTS, flag('--pprof-24h-files', quick ? 360 : 1440));
+const CORPUS = opts.corpusSize;
+const ITER = opts.iterations;
+const PPROF_24H_FILES = Math.min(SLOTS, opts.pprof24hFiles);
 const LONG_S = quick ? 2 * 3600 : 86_400;
 const LONG_LABEL = quick ? '2 h' : '24 h';
 const log = (m) => process.stderr.write(`[server-query] ${m}\n`);
