@@ -1,27 +1,12 @@
 // Reading server-lite's pull-mode state over HTTP: Prometheus-shaped /api/v1/targets, the apps
 // list and /render flamegraph frame names.
 
-/** One entry of `activeTargets` (Prometheus `GET /api/v1/targets`). */
-export interface ActiveTarget {
-  discoveredLabels: Record<string, string>;
-  labels: Record<string, string>;
-  scrapePool: string;
-  scrapeUrl: string;
-  lastError: string;
-  lastScrape: string;
-  lastScrapeDuration: number;
-  health: 'up' | 'down' | 'unknown';
-}
+import type { ActiveTargetJson, TargetsResponse } from '@kprof/server-lite';
 
-/** One entry of `droppedTargets`. */
-export interface DroppedTarget {
-  discoveredLabels: Record<string, string>;
-}
+export type { TargetsResponse };
 
-export interface TargetsResponse {
-  status: string;
-  data: { activeTargets: ActiveTarget[]; droppedTargets: DroppedTarget[] };
-}
+/** One entry of `activeTargets` (Prometheus `GET /api/v1/targets`, plus kprof's slot counts). */
+export type ActiveTarget = ActiveTargetJson;
 
 async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { signal: AbortSignal.timeout(15_000) });
