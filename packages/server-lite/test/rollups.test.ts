@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DB_FILE_NAME, ProfileStore, mergedValue } from '../src/store/profile-store.js';
 import { encodeSamples } from '../src/store/sample-blob.js';
-import { SCHEMA_VERSION, V1_SCHEMA } from '../src/store/schema.js';
+import { SCHEMA_VERSION, V1_SCHEMA, migrate } from '../src/store/schema.js';
 import { collapsedTotals, makeTempDir } from './helpers/profiles.js';
 import { get, ingest, startTestServer } from './helpers/test-server.js';
 import type { KprofServer } from '../src/server.js';
@@ -185,9 +185,9 @@ describe('rollups', () => {
 
   it('upgrades a version-2 database: its plain blobs and new scaled blobs merge and roll up exactly', () => {
     const dir = join(tmp.dir, 'v2');
-    ProfileStore.open(dir).close();
+    mkdirSync(dir, { recursive: true });
     const db = new Database(join(dir, DB_FILE_NAME));
-    db.pragma('user_version = 2');
+    migrate(db, 2);
     db.prepare('INSERT INTO names (id, name) VALUES (1, ?), (2, ?)').run('main', 'a');
     db.prepare('INSERT INTO stacks (id, parent, name_id) VALUES (1, 0, 1), (2, 1, 2)').run();
     db.prepare("INSERT INTO series (id, name, labels, spy_name, sample_rate, units, aggregation) VALUES (1, 'old.wall', '{}', 'nodespy', 100, 'nanoseconds', 'sum')").run();
@@ -205,14 +205,15 @@ describe('rollups', () => {
       check.close();
     });
     expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    // v3 drops the (start_ms) index; retention walks the per-series index.
-    expect(check.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'profiles'").pluck().all()).toEqual(['profiles_by_series_time_total']);
+    // v3 drops the (start_ms) index; retention walks the per-group index (v4).
+    expect(check.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'profiles'").pluck().all()).toEqual(['profiles_by_group_time_totals']);
     // A profile written now, into the same 10-minute bucket, gets the scaled form.
     const scaled = encodeSamples([1, 2], [400 * period, 100 * period]);
     expect([scaled[0], scaled[1]]).toEqual([0x80, 0x00]);
     expect(scaled.length).toBeLessThan([...varint(1), ...varint(400 * period), ...varint(1), ...varint(100 * period)].length);
     const writer = new Database(join(dir, DB_FILE_NAME));
-    writer.prepare('INSERT INTO profiles (series_id, start_ms, end_ms, total, samples) VALUES (1, ?, ?, ?, ?)').run((T0 + 60) * 1000, (T0 + 70) * 1000, 500 * period, scaled);
+    // The upgrade made series 1 the one-column row group 1.
+    writer.prepare('INSERT INTO profiles (group_id, start_ms, end_ms, total, samples) VALUES (1, ?, ?, ?, ?)').run((T0 + 60) * 1000, (T0 + 70) * 1000, 500 * period, scaled);
     writer.close();
     const want = { main: 402 * period, a: 103 * period };
     const raw = store.mergeStacks([1], T0 * 1000, (T0 + HOUR) * 1000, 1000);
@@ -233,7 +234,8 @@ describe('rollups', () => {
     db.prepare('INSERT INTO names (id, name) VALUES (1, ?)').run('main');
     db.prepare('INSERT INTO stacks (id, parent, name_id) VALUES (1, 0, 1)').run();
     db.prepare("INSERT INTO series (id, name, labels, spy_name, sample_rate, units, aggregation) VALUES (1, 'bad.cpu', '{}', 'gospy', 100, 'samples', 'sum')").run();
-    const insert = db.prepare('INSERT INTO profiles (series_id, start_ms, end_ms, total, samples) VALUES (1, ?, ?, ?, ?)');
+    db.prepare('INSERT INTO group_columns (group_id, col, series_id) VALUES (1, 0, 1)').run();
+    const insert = db.prepare('INSERT INTO profiles (group_id, start_ms, end_ms, total, samples) VALUES (1, ?, ?, ?, ?)');
     // First 10 minutes: a truncated varint; next 10 minutes: a good blob.
     insert.run(T0 * 1000, (T0 + 10) * 1000, 5, Buffer.from([0x81]));
     insert.run((T0 + 600) * 1000, (T0 + 610) * 1000, 5, encodeSamples([1], [5]));

@@ -1,4 +1,4 @@
-// Retention's deletes walk the per-series index (schema v3 has no index on time alone): these
+// Retention's deletes walk the per-group index (no index on time alone since schema v3): these
 // check they still pick exactly the oldest profiles across interleaved series, on a real database.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,18 +64,18 @@ describe('ProfileStore retention deletes', () => {
     expect(remaining(store).sort(byTime)).toEqual(starts.filter(([, t]) => t >= cutoff).sort(byTime));
   });
 
-  it('the schema has no index on start_ms alone; the deletes use the per-series index', () => {
+  it('the schema has no index on start_ms alone; the deletes use the per-group index', () => {
     const { store } = fill('plan');
     const db = new Database(join(dir, 'plan', DB_FILE_NAME), { readonly: true });
     onTestFinished(() => {
       db.close();
     });
     const indexes = (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'profiles'").pluck().all() as string[]).sort();
-    expect(indexes).toEqual(['profiles_by_series_time_total']);
+    expect(indexes).toEqual(['profiles_by_group_time_totals']);
     const plan = (sql: string): string =>
       (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(1, 1_000, 5) as { detail: string }[]).map((r) => r.detail).join('; ');
-    expect(plan('SELECT id FROM profiles WHERE series_id = ? AND start_ms < ? ORDER BY start_ms LIMIT ?')).toMatch(/USING COVERING INDEX profiles_by_series_time_total/);
-    expect(plan('SELECT start_ms FROM profiles WHERE series_id = ? ORDER BY start_ms LIMIT ? OFFSET ?')).toMatch(/USING COVERING INDEX profiles_by_series_time_total/);
+    expect(plan('SELECT id FROM profiles WHERE group_id = ? AND start_ms < ? ORDER BY start_ms LIMIT ?')).toMatch(/USING COVERING INDEX profiles_by_group_time_totals/);
+    expect(plan('SELECT start_ms FROM profiles WHERE group_id = ? ORDER BY start_ms LIMIT ? OFFSET ?')).toMatch(/USING COVERING INDEX profiles_by_group_time_totals/);
     expect(store.profileCount()).toBe(370);
   });
 });

@@ -5,7 +5,7 @@ import { ConfigError, LimitError } from '../errors.js';
 import type { IngestProfile, SeriesInput, SeriesMeta } from '../ingest/ingest-profile.js';
 import { countOldestPerSeries } from './oldest-profiles.js';
 import { type BuildOptions, type BuildResult, RollupStore, type SeriesPoints } from './rollup-store.js';
-import { encodeSamples } from './sample-blob.js';
+import { encodeColumns, encodeMoreTotals } from './column-blob.js';
 import { migrate } from './schema.js';
 import { StackInterner } from './stack-interner.js';
 
@@ -36,6 +36,17 @@ export interface MergedStacks {
   readonly rollupBlobs?: number;
   /** Raw profile blobs read. */
   readonly rawBlobs?: number;
+}
+
+// A row to insert: group id, start, end, column 0's total, the other columns' totals, samples.
+type ProfileRow = [number, number, number, number, Buffer | null, Buffer];
+
+// One series' merged samples in one profile: stack ids ascending, their values, the sum.
+interface ColumnInput {
+  readonly seriesId: number;
+  readonly ids: number[];
+  readonly values: number[];
+  readonly total: number;
 }
 
 // Packing factor for (stack id, sample position) sort keys; see #encodeProfile.
@@ -87,19 +98,25 @@ export class ProfileStore {
   readonly #interner = new StackInterner();
   readonly #series = new Map<number, StoredSeries>();
   readonly #seriesByKey = new Map<string, number>();
+  // Row groups: the series of each group's columns, the group of each column list, and the
+  // (group, column) places of each series (a series may be in several groups over time).
+  readonly #groups = new Map<number, readonly number[]>();
+  readonly #groupByKey = new Map<string, number>();
+  readonly #placesBySeries = new Map<number, [number, number][]>();
   readonly #stmts: ReturnType<typeof prepare>;
   readonly #rollups: RollupStore;
   readonly #queryBlobs = { rollupBlobs: 0, rawBlobs: 0 };
   readonly #denseMergeMaxStacks: number;
   #closed = false;
   #nextSeriesId = 1;
+  #nextGroupId = 1;
 
   private constructor(path: string, db: Database.Database, options: ProfileStoreOptions) {
     this.path = path;
     this.#denseMergeMaxStacks = options.denseMergeMaxStacks ?? DENSE_MERGE_MAX_STACKS;
     this.#db = db;
     this.#stmts = prepare(db);
-    this.#rollups = new RollupStore(db);
+    this.#rollups = new RollupStore(db, (seriesId) => this.#placesBySeries.get(seriesId) ?? []);
     this.#load();
   }
 
@@ -139,24 +156,27 @@ export class ProfileStore {
   }
 
   /**
-   * Stores profiles in one transaction: interns names and stacks, creates missing series,
-   * inserts one blob per profile and series. On failure nothing of the batch is stored and the
-   * in-memory caches are rolled back.
+   * Stores profiles in one transaction: interns names and stacks, creates missing series and row
+   * groups, inserts one row per profile and label set holding every series (sample type) of that
+   * label set as a column. On failure nothing of the batch is stored and the in-memory caches are
+   * rolled back.
    */
   writeBatch(profiles: readonly IngestProfile[]): void {
     this.#checkOpen();
     const newSeries: StoredSeries[] = [];
+    const newGroups: number[] = [];
     try {
       this.#db.transaction(() => {
-        const rows: [number, number, number, number, Buffer][] = [];
-        for (const p of profiles) this.#encodeProfile(p, rows, newSeries);
+        const rows: ProfileRow[] = [];
+        for (const p of profiles) this.#encodeProfile(p, rows, newSeries, newGroups);
         const { names, stacks } = this.#interner.pending();
         for (const [id, name] of names) this.#stmts.insertName.run(id, name);
         for (const [id, parent, nameId] of stacks) this.#stmts.insertStack.run(id, parent, nameId);
         for (const s of newSeries) {
           this.#stmts.insertSeries.run(s.id, s.name, labelsKey(s.labels), s.meta.spyName, s.meta.sampleRate, s.meta.units, s.meta.aggregation);
         }
-        for (const r of rows) this.#stmts.insertProfile.run(r[0], r[1], r[2], r[3], r[4]);
+        for (const g of newGroups) this.#groups.get(g)!.forEach((seriesId, col) => this.#stmts.insertGroupColumn.run(g, col, seriesId));
+        for (const r of rows) this.#stmts.insertProfile.run(r[0], r[1], r[2], r[3], r[4], r[5]);
       })();
       this.#interner.commit();
     } catch (err) {
@@ -165,6 +185,17 @@ export class ProfileStore {
       for (const s of newSeries) {
         this.#series.delete(s.id);
         this.#seriesByKey.delete(seriesKey(s.name, s.labels));
+      }
+      if (newGroups.length > 0) this.#nextGroupId = newGroups[0]!;
+      for (const g of newGroups) {
+        const members = this.#groups.get(g)!;
+        this.#groups.delete(g);
+        this.#groupByKey.delete(members.join(','));
+        for (const seriesId of members) {
+          const places = this.#placesBySeries.get(seriesId)!.filter(([group]) => group !== g);
+          if (places.length > 0) this.#placesBySeries.set(seriesId, places);
+          else this.#placesBySeries.delete(seriesId);
+        }
       }
       throw err;
     }
@@ -248,33 +279,41 @@ export class ProfileStore {
   }
 
   /**
-   * Deletes profiles that started before `cutoffMs`, at most `limit` per call (in one
-   * transaction); returns how many. Walks the per-series (series, time) index series by series:
-   * there is no index on time alone (schema v3 dropped it to save its bytes per profile).
+   * Deletes profiles that started before `cutoffMs`, at most `limit` rows per call (in one
+   * transaction; a row is one upload's label set with all its series); returns how many series
+   * profiles went (a row counts once per series it holds, as {@link profileCount} does). Walks the
+   * per-group (group, time) index group by group: there is no index on time alone (schema v3
+   * dropped it to save its bytes per profile).
    */
   deleteOlderThan(cutoffMs: number, limit: number): number {
     this.#checkOpen();
     return this.#db.transaction(() => {
+      let rows = 0;
       let deleted = 0;
-      for (const seriesId of this.#series.keys()) {
-        if (deleted >= limit) break;
-        deleted += this.#stmts.deleteOlderInSeries.run(seriesId, cutoffMs, limit - deleted).changes;
+      for (const [groupId, members] of this.#groups) {
+        if (rows >= limit) break;
+        const n = this.#stmts.deleteOlderInGroup.run(groupId, cutoffMs, limit - rows).changes;
+        rows += n;
+        deleted += n * members.length;
       }
       return deleted;
     })();
   }
 
   /**
-   * Deletes the `count` oldest profiles across all series (in one transaction); returns how
-   * many. A merge of the series' start times, read in pages from the per-series index, decides
-   * how many of each series' oldest profiles go (see {@link countOldestPerSeries}).
+   * Deletes the `count` oldest rows across all row groups (in one transaction); returns how many
+   * series profiles went (as {@link deleteOlderThan}). A merge of the groups' start times, read in
+   * pages from the per-group index, decides how many of each group's oldest rows go (see
+   * {@link countOldestPerSeries}).
    */
   deleteOldest(count: number): number {
     this.#checkOpen();
     return this.#db.transaction(() => {
-      const read = (seriesId: number, limit: number, offset: number): number[] => this.#stmts.oldestTimes.all(seriesId, limit, offset) as number[];
+      const read = (groupId: number, limit: number, offset: number): number[] => this.#stmts.oldestTimes.all(groupId, limit, offset) as number[];
       let deleted = 0;
-      for (const [seriesId, n] of countOldestPerSeries(this.#series.keys(), count, read)) deleted += this.#stmts.deleteOldestInSeries.run(seriesId, n).changes;
+      for (const [groupId, n] of countOldestPerSeries(this.#groups.keys(), count, read)) {
+        deleted += this.#stmts.deleteOldestInGroup.run(groupId, n).changes * this.#groups.get(groupId)!.length;
+      }
       return deleted;
     })();
   }
@@ -302,7 +341,12 @@ export class ProfileStore {
    */
   lastProfileEndMs(seriesId: number): number | undefined {
     this.#checkOpen();
-    return (this.#stmts.lastProfileEnd.get(seriesId) as { end_ms: number } | undefined)?.end_ms;
+    let newest: { start_ms: number; end_ms: number } | undefined;
+    for (const [groupId] of this.#placesBySeries.get(seriesId) ?? []) {
+      const row = this.#stmts.lastProfileEnd.get(groupId) as { start_ms: number; end_ms: number } | undefined;
+      if (row !== undefined && (newest === undefined || row.start_ms > newest.start_ms)) newest = row;
+    }
+    return newest?.end_ms;
   }
 
   /**
@@ -311,7 +355,7 @@ export class ProfileStore {
    */
   hasProfilesBetween(seriesId: number, fromMs: number, untilMs: number): boolean {
     this.#checkOpen();
-    return this.#stmts.anyProfileBetween.get(seriesId, fromMs, untilMs) !== undefined;
+    return (this.#placesBySeries.get(seriesId) ?? []).some(([groupId]) => this.#stmts.anyProfileBetween.get(groupId, fromMs, untilMs) !== undefined);
   }
 
   /**
@@ -323,22 +367,23 @@ export class ProfileStore {
     this.#checkOpen();
     const points: ProfilePoint[] = [];
     for (const seriesId of seriesIds) {
-      for (const row of this.#stmts.selectTotals.iterate(seriesId, fromMs, untilMs) as Iterable<{ start_ms: number; total: number }>) {
-        if (points.length >= maxProfiles) {
-          throw new LimitError(
-            'KPROF_QUERY_TOO_MANY_PROFILES',
-            `the query selects more than ${maxProfiles} profiles, over query.max-profiles (${maxProfiles}); narrow the labels or time range`,
-          );
-        }
-        points.push({ seriesId, timeMs: row.start_ms, total: row.total });
+      const pts = this.#rollups.points(seriesId, fromMs, untilMs);
+      if (points.length + pts.times.length > maxProfiles) {
+        throw new LimitError(
+          'KPROF_QUERY_TOO_MANY_PROFILES',
+          `the query selects more than ${maxProfiles} profiles, over query.max-profiles (${maxProfiles}); narrow the labels or time range`,
+        );
       }
+      for (let i = 0; i < pts.times.length; i++) points.push({ seriesId, timeMs: pts.times[i]!, total: pts.totals[i]! });
     }
     return points;
   }
 
-  /** Number of stored profile rows. */
+  /** Number of stored series profiles: a row counts once per series (column) it holds. */
   profileCount(): number {
-    return (this.#stmts.countAll.get() as { n: number }).n;
+    let n = 0;
+    for (const [groupId, rows] of this.#stmts.countByGroup.all() as [number, number][]) n += rows * (this.#groups.get(groupId)?.length ?? 1);
+    return n;
   }
 
   /** Runs `PRAGMA integrity_check`; returns `ok` or the problems found. */
@@ -358,7 +403,7 @@ export class ProfileStore {
     if (this.#closed) throw new LimitError('KPROF_STORE_CLOSED', 'the store is closed (server shutting down)', { status: 429 });
   }
 
-  #encodeProfile(p: IngestProfile, rows: [number, number, number, number, Buffer][], newSeries: StoredSeries[]): void {
+  #encodeProfile(p: IngestProfile, rows: ProfileRow[], newSeries: StoredSeries[], newGroups: number[]): void {
     const interner = this.#interner;
     // Each of the profile's distinct names is interned once (one map lookup), not once per frame.
     const nameIds = new Int32Array(p.names.length);
@@ -389,6 +434,10 @@ export class ProfileStore {
       stackIds[si] = id;
       return id;
     };
+    // The series of one label set come from the same samples: they share one row (a column each).
+    const byLabels = new Map<string, ColumnInput[]>();
+    // Builders share one labels object among a label set's types: stringify each object once.
+    const keyOf = new Map<Readonly<Record<string, string>>, string>();
     for (const s of p.series) {
       const seriesId = this.#seriesId(s.series, newSeries);
       const n = s.sampleIndices.length;
@@ -411,8 +460,74 @@ export class ProfileStore {
           values.push(v);
         }
       }
-      rows.push([seriesId, p.startMs, p.endMs, total, encodeSamples(ids, values)]);
+      const column: ColumnInput = { seriesId, ids, values, total };
+      let labels = keyOf.get(s.series.labels);
+      if (labels === undefined) keyOf.set(s.series.labels, (labels = labelsKey(s.series.labels)));
+      const list = byLabels.get(labels);
+      if (list === undefined) byLabels.set(labels, [column]);
+      else list.push(column);
     }
+    for (const columns of byLabels.values()) {
+      // Columns in series id order, so a label set's group is the same whatever order the
+      // types came in. The same series twice (two sample types named alike) gets a second row.
+      columns.sort((a, b) => a.seriesId - b.seriesId);
+      let rest = columns;
+      while (rest.length > 0) {
+        const take: ColumnInput[] = [];
+        const later: ColumnInput[] = [];
+        for (const c of rest) (take.length > 0 && take[take.length - 1]!.seriesId === c.seriesId ? later : take).push(c);
+        rows.push(this.#groupRow(take, p.startMs, p.endMs, newGroups));
+        rest = later;
+      }
+    }
+  }
+
+  #groupRow(columns: readonly ColumnInput[], startMs: number, endMs: number, newGroups: number[]): ProfileRow {
+    const groupId = this.#groupId(columns.map((c) => c.seriesId), newGroups);
+    const totals = columns.map((c) => c.total);
+    if (columns.length === 1) return [groupId, startMs, endMs, totals[0]!, null, encodeColumns(columns[0]!.ids, [columns[0]!.values])];
+    // The union of the columns' stack ids (each ascending), and each column's value per id (0 = none).
+    const union: number[] = [];
+    const pos = columns.map(() => 0);
+    for (;;) {
+      let next = Infinity;
+      for (let c = 0; c < columns.length; c++) {
+        const ids = columns[c]!.ids;
+        if (pos[c]! < ids.length && ids[pos[c]!]! < next) next = ids[pos[c]!]!;
+      }
+      if (next === Infinity) break;
+      union.push(next);
+      for (let c = 0; c < columns.length; c++) if (columns[c]!.ids[pos[c]!] === next) pos[c]!++;
+    }
+    const values = columns.map((c) => {
+      const out = new Float64Array(union.length);
+      for (let i = 0, j = 0; i < c.ids.length; i++) {
+        while (union[j] !== c.ids[i]) j++;
+        out[j] = c.values[i]!;
+      }
+      return out;
+    });
+    return [groupId, startMs, endMs, totals[0]!, encodeMoreTotals(totals), encodeColumns(union, values)];
+  }
+
+  #groupId(members: number[], newGroups: number[]): number {
+    const key = members.join(',');
+    const existing = this.#groupByKey.get(key);
+    if (existing !== undefined) return existing;
+    const id = this.#nextGroupId++;
+    this.#addGroup(id, members);
+    newGroups.push(id);
+    return id;
+  }
+
+  #addGroup(groupId: number, members: readonly number[]): void {
+    this.#groups.set(groupId, members);
+    this.#groupByKey.set(members.join(','), groupId);
+    members.forEach((seriesId, col) => {
+      const places = this.#placesBySeries.get(seriesId);
+      if (places === undefined) this.#placesBySeries.set(seriesId, [[groupId, col]]);
+      else places.push([groupId, col]);
+    });
   }
 
   #seriesId(input: SeriesInput, newSeries: StoredSeries[]): number {
@@ -455,6 +570,18 @@ export class ProfileStore {
       this.#seriesByKey.set(seriesKey(r.name, labels), r.id);
       this.#nextSeriesId = r.id + 1;
     }
+    let members: number[] = [];
+    let current = -1;
+    for (const [groupId, seriesId] of this.#db.prepare('SELECT group_id, series_id FROM group_columns ORDER BY group_id, col').raw().iterate() as Iterable<[number, number]>) {
+      if (groupId !== current) {
+        if (current >= 0) this.#addGroup(current, members);
+        current = groupId;
+        members = [];
+      }
+      members.push(seriesId);
+    }
+    if (current >= 0) this.#addGroup(current, members);
+    this.#nextGroupId = Math.max(0, ...this.#groups.keys()) + 1;
   }
 }
 
@@ -465,16 +592,16 @@ function prepare(db: Database.Database) {
     insertSeries: db.prepare(
       'INSERT INTO series (id, name, labels, spy_name, sample_rate, units, aggregation) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
-    insertProfile: db.prepare('INSERT INTO profiles (series_id, start_ms, end_ms, total, samples) VALUES (?, ?, ?, ?, ?)'),
-    deleteOlderInSeries: db.prepare(
-      'DELETE FROM profiles WHERE id IN (SELECT id FROM profiles WHERE series_id = ? AND start_ms < ? ORDER BY start_ms LIMIT ?)',
+    insertGroupColumn: db.prepare('INSERT INTO group_columns (group_id, col, series_id) VALUES (?, ?, ?)'),
+    insertProfile: db.prepare('INSERT INTO profiles (group_id, start_ms, end_ms, total, more_totals, samples) VALUES (?, ?, ?, ?, ?, ?)'),
+    deleteOlderInGroup: db.prepare(
+      'DELETE FROM profiles WHERE id IN (SELECT id FROM profiles WHERE group_id = ? AND start_ms < ? ORDER BY start_ms LIMIT ?)',
     ),
-    oldestTimes: db.prepare('SELECT start_ms FROM profiles WHERE series_id = ? ORDER BY start_ms LIMIT ? OFFSET ?').pluck(),
-    deleteOldestInSeries: db.prepare('DELETE FROM profiles WHERE id IN (SELECT id FROM profiles WHERE series_id = ? ORDER BY start_ms LIMIT ?)'),
-    countAll: db.prepare('SELECT count(*) AS n FROM profiles'),
-    anyProfileBetween: db.prepare('SELECT 1 FROM profiles WHERE series_id = ? AND start_ms >= ? AND start_ms < ? LIMIT 1'),
-    selectTotals: db.prepare('SELECT start_ms, total FROM profiles WHERE series_id = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms'),
-    lastProfileEnd: db.prepare('SELECT end_ms FROM profiles WHERE series_id = ? ORDER BY start_ms DESC LIMIT 1'),
+    oldestTimes: db.prepare('SELECT start_ms FROM profiles WHERE group_id = ? ORDER BY start_ms LIMIT ? OFFSET ?').pluck(),
+    deleteOldestInGroup: db.prepare('DELETE FROM profiles WHERE id IN (SELECT id FROM profiles WHERE group_id = ? ORDER BY start_ms LIMIT ?)'),
+    countByGroup: db.prepare('SELECT group_id, count(*) FROM profiles GROUP BY group_id').raw(),
+    anyProfileBetween: db.prepare('SELECT 1 FROM profiles WHERE group_id = ? AND start_ms >= ? AND start_ms < ? LIMIT 1'),
+    lastProfileEnd: db.prepare('SELECT start_ms, end_ms FROM profiles WHERE group_id = ? ORDER BY start_ms DESC LIMIT 1'),
   };
 }
 

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { ROLLUP_LEVELS, type RollupLevel } from './rollup-levels.js';
 import { planMerge } from './rollup-plan.js';
+import { columnTotal, decodeColumn } from './column-blob.js';
 import { decodeSamples, encodeSamples } from './sample-blob.js';
 
 /** Start time and total of every profile of one series in a range, ascending by time. */
@@ -8,6 +9,12 @@ export interface SeriesPoints {
   readonly times: number[];
   readonly totals: number[];
 }
+
+/**
+ * Where a series' profiles are stored: `[group id, column]` per row group that holds it (one
+ * usually; more when its client changed the set of sample types it sends).
+ */
+export type SeriesPlaces = (seriesId: number) => readonly (readonly [number, number])[];
 
 /** Blobs one merge read. */
 export interface BlobCounts {
@@ -54,7 +61,8 @@ const PENDING_CHUNK = 64;
  * in one aligned bucket, stored with their count and total. Exactness rests on three things: the
  * schema's triggers drop a bucket's rollups in the same transaction that inserts or deletes any of
  * its profiles; a build reads and writes in one transaction; and every read checks a rollup's
- * count and total against the profiles' (series, time, total) index and ignores it on mismatch.
+ * count and total against the profiles' (group, time, totals) index and ignores it on mismatch.
+ * Profiles are rows of row groups (see schema.ts v4); a series is a column of one or more groups.
  */
 export class RollupStore {
   readonly stats: RollupStats = { staleRollups: 0, rollupsBuilt: 0, failedBuilds: 0 };
@@ -62,9 +70,11 @@ export class RollupStore {
   readonly #levels: readonly RollupLevel[];
   readonly #sizeByLevel: Map<number, number>;
   readonly #stmts: ReturnType<typeof prepare>;
+  readonly #places: SeriesPlaces;
 
-  constructor(db: Database.Database, levels: readonly RollupLevel[] = ROLLUP_LEVELS) {
+  constructor(db: Database.Database, places: SeriesPlaces, levels: readonly RollupLevel[] = ROLLUP_LEVELS) {
     this.#db = db;
+    this.#places = places;
     this.#levels = levels;
     this.#sizeByLevel = new Map(levels.map((l) => [l.level, l.sizeMs]));
     this.#stmts = prepare(db);
@@ -72,14 +82,26 @@ export class RollupStore {
 
   /** Start time and total of each profile of `seriesId` starting in [fromMs, untilMs), from the covering index. */
   points(seriesId: number, fromMs: number, untilMs: number): SeriesPoints {
+    const places = this.#places(seriesId);
+    if (places.length === 1) return this.#groupPoints(places[0]![0], places[0]![1], fromMs, untilMs);
+    // Several groups: merge their points by time (stable, so ties keep group order).
+    const parts = places.map(([groupId, col]) => this.#groupPoints(groupId, col, fromMs, untilMs));
+    const order: [number, number][] = [];
+    parts.forEach((part, p) => part.times.forEach((_t, i) => order.push([p, i])));
+    order.sort((a, b) => parts[a[0]]!.times[a[1]]! - parts[b[0]]!.times[b[1]]!);
+    return { times: order.map(([p, i]) => parts[p]!.times[i]!), totals: order.map(([p, i]) => parts[p]!.totals[i]!) };
+  }
+
+  #groupPoints(groupId: number, col: number, fromMs: number, untilMs: number): SeriesPoints {
     // all() rather than iterate(): one native call instead of one per row, 3–5× faster here,
-    // and the rows are two numbers each.
-    const rows = this.#stmts.points.all(seriesId, fromMs, untilMs) as [number, number][];
+    // and the rows are a few small values each.
+    const rows = this.#stmts.points.all(groupId, fromMs, untilMs) as [number, number, Buffer | null][];
     const times = new Array<number>(rows.length);
     const totals = new Array<number>(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      times[i] = rows[i]![0];
-      totals[i] = rows[i]![1];
+      const r = rows[i]!;
+      times[i] = r[0];
+      totals[i] = col === 0 ? r[1] : columnTotal(r[1], r[2], col);
     }
     return { times, totals };
   }
@@ -120,10 +142,13 @@ export class RollupStore {
       decodeSamples(row[0], add);
       counts.rollupBlobs++;
     }
+    const places = plan.raw.length > 0 ? this.#places(seriesId) : [];
     for (const [a, b] of plan.raw) {
-      for (const row of this.#stmts.rawSamples.iterate(seriesId, a, b) as Iterable<[Buffer]>) {
-        decodeSamples(row[0], add);
-        counts.rawBlobs++;
+      for (const [groupId, col] of places) {
+        for (const row of this.#stmts.rawSamples.iterate(groupId, a, b) as Iterable<[Buffer]>) {
+          decodeColumn(row[0], col, add);
+          counts.rawBlobs++;
+        }
       }
     }
     return counts;
@@ -212,8 +237,10 @@ function lowerBound(values: readonly number[], t: number): number {
 
 function prepare(db: Database.Database) {
   return {
-    points: db.prepare('SELECT start_ms, total FROM profiles WHERE series_id = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms').raw(),
-    rawSamples: db.prepare('SELECT samples FROM profiles WHERE series_id = ? AND start_ms >= ? AND start_ms < ?').raw(),
+    points: db
+      .prepare('SELECT start_ms, total, more_totals FROM profiles WHERE group_id = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms')
+      .raw(),
+    rawSamples: db.prepare('SELECT samples FROM profiles WHERE group_id = ? AND start_ms >= ? AND start_ms < ?').raw(),
     rollupsIn: db
       .prepare('SELECT id, bucket_start, level, profile_count, total FROM rollups WHERE series_id = ? AND bucket_start >= ? AND bucket_start < ?')
       .raw(),

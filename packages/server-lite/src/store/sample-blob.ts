@@ -87,8 +87,8 @@ function encodePairs(stackIds: readonly number[], values: readonly number[], sca
   return Buffer.from(out.subarray(0, pos));
 }
 
-// Greatest common divisor of non-negative integers below 2^53 (exact in doubles); gcd(0, v) = v.
-function gcd(a: number, b: number): number {
+/** Greatest common divisor of non-negative integers below 2^53 (exact in doubles); gcd(0, v) = v. */
+export function gcd(a: number, b: number): number {
   while (b !== 0) {
     const t = a % b;
     a = b;
@@ -97,7 +97,8 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-function varintLength(v: number): number {
+/** Bytes of `v` as an unsigned LEB128 varint. */
+export function varintLength(v: number): number {
   let n = 1;
   while (v >= 0x80) {
     v = Math.floor(v / 128);
@@ -106,7 +107,8 @@ function varintLength(v: number): number {
   return n;
 }
 
-function writeVarint(out: Buffer, pos: number, v: number): number {
+/** Writes `v` as an unsigned LEB128 varint at `pos`; returns the position after it. */
+export function writeVarint(out: Buffer, pos: number, v: number): number {
   while (v >= 0x80) {
     out[pos++] = (v % 128) | 0x80;
     v = Math.floor(v / 128);
@@ -115,6 +117,7 @@ function writeVarint(out: Buffer, pos: number, v: number): number {
   return pos;
 }
 
-function corrupt(): KprofError {
-  return new KprofError('KPROF_STORE_CORRUPT_BLOB', 'a stored sample blob is truncated; the database may be damaged (run PRAGMA integrity_check)');
+/** The error for a blob that does not decode. */
+export function corrupt(what = 'is truncated'): KprofError {
+  return new KprofError('KPROF_STORE_CORRUPT_BLOB', `a stored sample blob ${what}; the database may be damaged (run PRAGMA integrity_check)`);
 }

@@ -3,7 +3,7 @@ import { KprofError } from '../errors.js';
 import { ROLLUP_LEVELS } from './rollup-levels.js';
 
 /** Version of the on-disk schema (SQLite `user_version`). Bump with a migration step. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** The version-1 schema, kept as the first migration step (and for upgrade tests). */
 export const V1_SCHEMA = `
@@ -85,11 +85,51 @@ ${ROLLUP_LEVELS.map(
 `;
 }
 
+// v4: one profile row per upload and label set holds every sample type of that pprof (a "row
+// group": the series of its columns, in group_columns), so stack ids are stored once instead of once
+// per type. `group_id` replaces `series_id`; `total` is column 0's total and `more_totals` the other
+// columns' (varints, NULL for a one-column row), so timeline reads stay on one covering index.
+// In place: every existing series becomes a one-column group with the series' id, so v3 rows and
+// their one-column blobs stay as they are, and so do the rollups (still per series). The rollup
+// triggers now queue every series of the row's group.
+function v4(): string {
+  const bucket = (row: string, sizeMs: number): string => `${row}.start_ms - ${row}.start_ms % ${sizeMs}`;
+  const onChange = (row: string): string =>
+    ROLLUP_LEVELS.map(
+      (l) => `  DELETE FROM rollups WHERE bucket_start = ${bucket(row, l.sizeMs)} AND level = ${l.level} AND series_id IN (SELECT series_id FROM group_columns WHERE group_id = ${row}.group_id);
+  INSERT OR IGNORE INTO rollup_pending (level, bucket_start, series_id) SELECT ${l.level}, ${bucket(row, l.sizeMs)}, series_id FROM group_columns WHERE group_id = ${row}.group_id;`,
+    ).join('\n');
+  return `
+DROP TRIGGER IF EXISTS profiles_rollup_insert;
+DROP TRIGGER IF EXISTS profiles_rollup_delete;
+DROP INDEX IF EXISTS profiles_by_series_time_total;
+ALTER TABLE profiles RENAME COLUMN series_id TO group_id;
+ALTER TABLE profiles ADD COLUMN more_totals BLOB;
+-- The series of each row group, by column. Group ids are their own namespace; v3 series became
+-- one-column groups with their own id.
+CREATE TABLE group_columns (
+  group_id INTEGER NOT NULL,
+  col INTEGER NOT NULL,
+  series_id INTEGER NOT NULL,
+  PRIMARY KEY (group_id, col)
+) WITHOUT ROWID;
+INSERT INTO group_columns (group_id, col, series_id) SELECT id, 0, id FROM series;
+CREATE INDEX profiles_by_group_time_totals ON profiles (group_id, start_ms, total, more_totals);
+CREATE TRIGGER profiles_rollup_insert AFTER INSERT ON profiles BEGIN
+${onChange('NEW')}
+END;
+CREATE TRIGGER profiles_rollup_delete AFTER DELETE ON profiles BEGIN
+${onChange('OLD')}
+END;
+`;
+}
+
 /**
  * Creates or checks the schema. A database from a newer kprof throws `KPROF_STORE_SCHEMA_TOO_NEW`
- * rather than being modified.
+ * rather than being modified. `target` (default the current version) lets upgrade tests build a
+ * database of an older version with that version's own steps.
  */
-export function migrate(db: Database.Database): void {
+export function migrate(db: Database.Database, target: number = SCHEMA_VERSION): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
     throw new KprofError(
@@ -97,16 +137,17 @@ export function migrate(db: Database.Database): void {
       `database schema version ${version} is newer than this kprof-server supports (${SCHEMA_VERSION}); upgrade kprof-server or use another data-dir`,
     );
   }
-  if (version === SCHEMA_VERSION) return;
+  if (version >= target) return;
   db.transaction(() => {
     if (version < 1) db.exec(V1_SCHEMA);
     // A v1 database upgrades in place: its existing profiles are queued for rollups.
-    if (version < 2) db.exec(v2());
+    if (version < 2 && target >= 2) db.exec(v2());
     // v3: sample blobs may carry a value scale (see sample-blob.ts); v1/v2 blobs decode unchanged,
     // but a v2 kprof-server would misread a scaled blob, so the bump makes it refuse the database
     // (KPROF_STORE_SCHEMA_TOO_NEW) instead. The (start_ms) index goes: ~16 bytes per profile row,
     // and retention walks the per-series (series, time) index instead.
-    if (version < 3) db.exec('DROP INDEX IF EXISTS profiles_by_time;');
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    if (version < 3 && target >= 3) db.exec('DROP INDEX IF EXISTS profiles_by_time;');
+    if (version < 4 && target >= 4) db.exec(v4());
+    db.pragma(`user_version = ${target}`);
   })();
 }
