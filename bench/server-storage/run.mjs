@@ -59,12 +59,17 @@ function measure(dataDir) {
     const byName = Object.fromEntries(db.prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name').all().map((r) => [r.name, r.bytes]));
     const group = (names) => names.reduce((a, n) => a + (byName[n] ?? 0), 0);
     const rollups = group(['rollups', 'sqlite_autoindex_rollups_1', 'rollup_pending']);
-    const profileBytes = group(['profiles', 'profiles_by_series_time_total', 'profiles_by_time']);
-    const indexBytes = group(['profiles_by_series_time_total', 'profiles_by_time']);
-    const symbols = group(['names', 'sqlite_autoindex_names_1', 'stacks', 'series', 'sqlite_autoindex_series_1']);
+    // Index names of schema v2/v3 (per series) and v4 (per row group); a build measures its own.
+    const indexNames = ['profiles_by_series_time_total', 'profiles_by_time', 'profiles_by_group_time_totals'];
+    const profileBytes = group(['profiles', ...indexNames]);
+    const indexBytes = group(indexNames);
+    const symbols = group(['names', 'sqlite_autoindex_names_1', 'stacks', 'series', 'sqlite_autoindex_series_1', 'group_columns']);
+    const schema = db.pragma('user_version', { simple: true });
     const rows = db.prepare('SELECT count(*) AS n FROM profiles').get().n;
+    // Series profiles (a v4 row holds one per column; a v3 row one).
+    const seriesProfiles = schema >= 4 ? db.prepare('SELECT count(*) AS n FROM profiles JOIN group_columns USING (group_id)').get().n : rows;
     const blob = db.prepare('SELECT avg(length(samples)) AS avg FROM profiles').get().avg;
-    return { fileBytes, rollups, profileBytes, indexBytes, symbols, other: fileBytes - rollups - profileBytes - symbols, rows, avgBlobBytes: blob };
+    return { fileBytes, rollups, profileBytes, indexBytes, symbols, other: fileBytes - rollups - profileBytes - symbols, schema, rows, seriesProfiles, avgBlobBytes: blob };
   } finally {
     db.close();
   }
@@ -153,12 +158,13 @@ for (const r of results) {
   const s = r.steady;
   lines.push(
     '',
-    `${r.kind}: ${s.rows} profile rows (${(s.rows / r.profiles).toFixed(1)} series per uploaded profile: sample types × label sets), ` +
+    `${r.kind}: schema v${s.schema}, ${s.rows} profile rows (${(s.rows / r.profiles).toFixed(1)} per uploaded profile) holding ${s.seriesProfiles} series profiles ` +
+      `(${(s.seriesProfiles / r.profiles).toFixed(1)} per uploaded profile: sample types × label sets), ` +
       `${((s.profileBytes - s.indexBytes) / s.rows).toFixed(0)} B per row in the table (sample blob ${s.avgBlobBytes.toFixed(0)} B avg) + ` +
-      `${(s.indexBytes / s.rows).toFixed(0)} B per row in its index (schema v3; v2 had a second one on time); marginal ${s.marginalPerProfile.toFixed(0)} B per uploaded profile.`,
+      `${(s.indexBytes / s.rows).toFixed(0)} B per row in its index; marginal ${s.marginalPerProfile.toFixed(0)} B per uploaded profile.`,
   );
 }
-lines.push('', 'DB bytes = kprof.db after a clean shutdown (WAL checkpointed and truncated), page-level breakdown from dbstat. One stored profile is one row per series (sample type × label set).');
+lines.push('', 'DB bytes = kprof.db after a clean shutdown (WAL checkpointed and truncated), page-level breakdown from dbstat. Schema v3 stores one row per series (sample type × label set); v4 one row per label set, its sample types as columns.');
 const md = lines.join('\n');
 const resultsDir = join(here, '..', 'results');
 mkdirSync(resultsDir, { recursive: true });
