@@ -1,6 +1,6 @@
 import { finishLevels } from './level-encoding.js';
 import { NodeThreshold, UNLIMITED_MAX_NODES, checkMaxNodes } from './node-threshold.js';
-import { type StackTree, type StackTreeNode, sortedChildren } from './stack-tree.js';
+import { type StackTree, type StackTreeNode, sortNodes } from './stack-tree.js';
 
 export { buildDiffFlamebearer, type DiffFlamebearer } from './diff-flamebearer.js';
 
@@ -83,17 +83,20 @@ export function buildFlamebearer(tree: StackTree, opts: FlamebearerOptions): Fla
 
     let childX = x + node.self;
     let otherTotal = 0;
-    for (const child of sortedChildren(node)) {
-      if (child.name === OTHER_NODE_NAME) {
-        otherTotal += child.total;
-      } else if (child.total >= minTotal) {
-        nodes.push(child);
-        xs.push(childX);
-        depths.push(depth + 1);
-        childX += child.total;
-      } else {
-        otherTotal += child.total;
+    // Only the kept children need Pyroscope's name order; the rest are summed into `other`
+    // first, so a wide profile does not sort thousands of children that are cut off anyway.
+    const kept: StackTreeNode[] = [];
+    if (node.children !== undefined) {
+      for (const child of node.children.values()) {
+        if (child.name !== OTHER_NODE_NAME && child.total >= minTotal) kept.push(child);
+        else otherTotal += child.total;
       }
+    }
+    for (const child of sortNodes(kept)) {
+      nodes.push(child);
+      xs.push(childX);
+      depths.push(depth + 1);
+      childX += child.total;
     }
     if (otherTotal !== 0) {
       nodes.push({ name: OTHER_NODE_NAME, self: otherTotal, total: otherTotal, children: undefined });

@@ -191,7 +191,12 @@ export class StackTree {
 /** Children of `node` in UTF-8 byte order of their names — the order Pyroscope's trees keep. */
 export function sortedChildren(node: StackTreeNode): StackTreeNode[] {
   if (node.children === undefined) return [];
-  return Array.from(node.children.values()).sort(compareNodes);
+  return sortNodes(Array.from(node.children.values()));
+}
+
+/** Sorts `nodes` in place by name in UTF-8 byte order (Pyroscope's order); returns it. */
+export function sortNodes(nodes: StackTreeNode[]): StackTreeNode[] {
+  return nodes.sort(compareNodes);
 }
 
 function compareNodes(a: StackTreeNode, b: StackTreeNode): number {
