@@ -4,7 +4,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULTS } from '../src/config/defaults.js';
 import { resolveConfig } from '../src/config/resolve-config.js';
-import { pushedProfileToIngest } from '../src/connect/push-to-ingest.js';
+import { pushedDeltaToIngest, pushedProfileToIngest } from '../src/connect/push-to-ingest.js';
+import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { DecodePool } from '../src/ingest/decode-pool.js';
 import { type IngestRequest, parseIngestRequest } from '../src/ingest/ingest-request.js';
 import { buildGoBurn, makeTempDir, rawProfile } from './helpers/profiles.js';
@@ -50,6 +51,25 @@ function pool(opts: Partial<ConstructorParameters<typeof DecodePool>[0]> = {}): 
 }
 
 const NOW = 1_795_412_505_000;
+
+// A Go heap profile, one stack per entry of `alloc` ([alloc_objects, alloc_space], cumulative).
+function heap(alloc: ReadonlyArray<readonly [number, number]>, timeMs: number): Uint8Array {
+  const st = new StringTable();
+  const vt = (type: string, unit: string) => new ValueType({ type: st.dedup(type), unit: st.dedup(unit) });
+  const functions = ['main.main', 'main.a', 'main.b'].map(
+    (name, i) => new PprofFunction({ id: i + 1, name: st.dedup(name), systemName: st.dedup(name), filename: st.dedup('main.go') }),
+  );
+  return new Profile({
+    sampleType: [vt('alloc_objects', 'count'), vt('alloc_space', 'bytes'), vt('inuse_objects', 'count'), vt('inuse_space', 'bytes')],
+    periodType: vt('space', 'bytes'),
+    period: 524_288,
+    timeNanos: BigInt(timeMs) * 1_000_000n,
+    function: functions,
+    location: functions.map((f) => new Location({ id: f.id, line: [new Line({ functionId: f.id, line: 1 })] })),
+    sample: alloc.map(([objects, space], i) => new Sample({ locationId: [i + 2, 1], value: [objects, space, 1, 100] })),
+    stringTable: st,
+  }).encode();
+}
 const PPROF_QUERY = { name: 'svc{env=test}', format: 'pprof', from: '1795412490', until: '1795412500', spyName: 'gospy' };
 
 describe('DecodePool with the real decode worker', () => {
@@ -85,6 +105,27 @@ describe('DecodePool with the real decode worker', () => {
     await expect(p.parsePush(new Uint8Array([0x0a, 0xff]), labels, now)).rejects.toMatchObject({ code: 'KPROF_INGEST_BAD_PPROF', status: 422 });
   });
 
+  it('runs the memory server-side delta on a worker: same profile and next baseline as the main thread, the previous baseline left intact', async () => {
+    const p = pool({ workers: 1 });
+    const labels = { __name__: 'memory', service_name: 'heapy' };
+    const t = Date.now() - 60_000;
+    const first = heap([[10, 1000], [3, 300]], t);
+    const second = heap([[14, 1400], [3, 350]], t + 10_000);
+    const ctx = { limits: DEFAULTS.ingest, nowMs: Date.now() };
+    const direct1 = await pushedDeltaToIngest(first, labels, ctx, undefined);
+    const got1 = await p.parsePushDelta(new Uint8Array(first), labels, ctx.nowMs, undefined);
+    expect(got1).toEqual(direct1);
+    expect(direct1.baseline!.keys.byteLength).toBe(2 * 20);
+    const direct2 = await pushedDeltaToIngest(second, labels, ctx, direct1.baseline);
+    const got2 = await p.parsePushDelta(new Uint8Array(second), labels, ctx.nowMs, direct1.baseline);
+    expect(got2).toEqual(direct2);
+    // Growth only: 400 bytes on the first stack, 50 on the second.
+    const allocSpace = got2.profile.series.find((s) => s.series.name === 'heapy.alloc_space')!;
+    expect([...allocSpace.values].sort((a, b) => a - b)).toEqual([50, 400]);
+    // The previous baseline was copied to the worker, not moved: a failed push can still put it back.
+    expect(direct1.baseline!.values.length).toBe(4);
+  });
+
   it('parses folded text too', async () => {
     const p = pool({ workers: 1 });
     const got = await p.parse(request('a;b 3\na;c 2\n', { name: 'app.cpu', from: '1795412490', until: '1795412500' }), NOW);
@@ -108,6 +149,27 @@ describe('DecodePool with the real decode worker', () => {
 });
 
 describe('DecodePool failures and limits', () => {
+  it('a job over ingest.decode-timeout: its spinning worker is terminated and replaced, the request gets 422 KPROF_INGEST_DECODE_TIMEOUT, the pool keeps serving', async () => {
+    const warnings: string[] = [];
+    const p = pool({ workers: 1, jobTimeoutMs: 1000, testHooks: true, logger: { warn: (_o, msg) => void warnings.push(msg), error: () => undefined } });
+    const before = p.threadIds[0];
+    const spinning = p.spinForTest().catch((e: unknown) => e);
+    // Queued behind the stuck worker: runs on its replacement.
+    const queued = p.parse(request('a;b 3\n', { name: 'app.cpu', from: '1795412490', until: '1795412500' }), NOW);
+    const err = await spinning;
+    expect(err).toMatchObject({ code: 'KPROF_INGEST_DECODE_TIMEOUT', status: 422 });
+    expect((err as Error).message).toContain('ingest.decode-timeout (1000 ms)');
+    expect([...(await queued).names].sort()).toEqual(['a', 'b']);
+    expect(p.threadIds[0]).not.toBe(before);
+    expect(p.liveWorkers).toBe(1);
+    expect(warnings[0]).toContain('decode-timeout');
+  });
+
+  it('refuses spinForTest without testHooks (no request can reach it)', async () => {
+    const p = pool({ workers: 1 });
+    await expect(p.spinForTest()).rejects.toThrow(/testHooks/);
+  });
+
   it.each(['exit', 'throw'])('a worker that dies (%s) fails only its request, and a new worker takes over', async (how) => {
     const p = pool({ workers: 1, workerScript: fakeWorker });
     const before = p.threadIds[0];
@@ -173,6 +235,18 @@ describe('ingest.decode-workers', () => {
     };
     expect(resolveConfig({ config: file('w3.yml', 'ingest:\n  decode-workers: 3\n') }, {}, tmp.dir).ingest.decodeWorkers).toBe(3);
     expect(() => resolveConfig({ config: file('w0.yml', 'ingest:\n  decode-workers: 0\n') }, {}, tmp.dir)).toThrow(/decode-workers/);
+  });
+
+  it.each([
+    ['decode-timeout', '2s', 'decodeTimeoutMs', 2000, 30_000],
+    ['push-delta-max-bytes', '64MiB', 'pushDeltaMaxBytes', 64 * 1024 * 1024, 256 * 1024 * 1024],
+  ] as const)('ingest.%s is read from the config file (%s) and has a default', (key, text, field, want, def) => {
+    expect(DEFAULTS.ingest[field]).toBe(def);
+    const path = join(tmp.dir, `${key}.yml`);
+    writeFileSync(path, `ingest:\n  ${key}: ${text}\n`);
+    expect(resolveConfig({ config: path }, {}, tmp.dir).ingest[field]).toBe(want);
+    writeFileSync(path, `ingest:\n  ${key}: nope\n`);
+    expect(() => resolveConfig({ config: path }, {}, tmp.dir)).toThrow(new RegExp(`ingest.${key}`));
   });
 
   it('sizes the pool', async () => {

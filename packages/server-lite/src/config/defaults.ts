@@ -41,6 +41,18 @@ export const DEFAULTS = Object.freeze({
      * 1 to 4. Set it to the CPU limit in a container (Node sees the host's cores).
      */
     decodeWorkers: Math.min(4, Math.max(1, availableParallelism())),
+    /**
+     * `ingest.decode-timeout`: longest one profile may take on a decode worker; past it the worker
+     * is terminated and replaced and the request fails with 422 `KPROF_INGEST_DECODE_TIMEOUT`.
+     * A 64 MiB profile at the limits decodes in a few seconds, so 30 s only stops a stuck worker.
+     */
+    decodeTimeoutMs: 30_000,
+    /**
+     * `ingest.push-delta-max-bytes`: memory for push.v1 `memory` delta baselines (one per series
+     * and tenant, ≈ 36 bytes per distinct stack). Past it the least recently pushed series of the
+     * tenant holding the most is dropped; its next push stores no `alloc_*`.
+     */
+    pushDeltaMaxBytes: 256 * 1024 * 1024,
   }),
   storage: Object.freeze({
     /** `storage.max-age`: profiles older than this are deleted. 14 days. */

@@ -242,6 +242,7 @@ function readSection<T extends Record<string, number>>(
 }
 
 function readCount(key: string, value: unknown, path: string, problems: ConfigProblems): number | undefined {
+  if (key.endsWith('Ms')) return readDurationMs(value, path, problems);
   if (key.endsWith('Bytes')) {
     const n = readByteSize(value, path, problems);
     if (n !== undefined && n < 1) return problems.add(path, 'must be at least 1 byte');

@@ -1,18 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { checkBearer } from '../api/auth.js';
-import { TENANT_LABEL, scopeProfile, tenantOf } from '../api/tenant-scope.js';
+import { scopeProfile, tenantOf } from '../api/tenant-scope.js';
 import type { ServerConfig } from '../config/resolve-config.js';
 import type { DecodePool } from '../ingest/decode-pool.js';
 import type { IngestProfile } from '../ingest/ingest-profile.js';
-import { type DeltaTracker, createDeltaTracker } from '../ingest/pprof-delta.js';
+import type { PackedBaseline } from '../ingest/packed-baseline.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import type { WriteBatcher } from '../store/write-batcher.js';
 import { sendConnectError } from './connect-error.js';
 import type { ConnectUnaryHandler } from './connect-unary.js';
 import { PusherService } from '../gen/push/v1/push_pb.js';
 import { createPushHandler } from './push-service.js';
-import { needsServerDelta, pushedProfileToIngest } from './push-to-ingest.js';
+import { PushDeltaBaselines } from './push-delta-baselines.js';
+import { type PushedDelta, needsServerDelta, pushSeriesKey, pushedDeltaToIngest, pushedProfileToIngest } from './push-to-ingest.js';
 
 /** What the mounted push endpoint needs from the server. */
 export interface PushEndpointDeps {
@@ -22,77 +23,107 @@ export interface PushEndpointDeps {
   readonly logger: Logger;
   /** Clock, unix ms. */
   readonly now: () => number;
-  /** Worker threads that convert profiles needing no server-side delta; absent = all on the main thread. */
+  /** Worker threads that convert the pushed profiles; absent = all on the main thread. */
   readonly decodePool?: DecodePool;
 }
 
 const PREFIX = `/${PusherService.typeName}/`;
 
-/** Pushed `memory` series whose previous profile is kept for server-side deltas. */
-export const PUSH_DELTA_MAX_KEYS = 1000;
+/**
+ * Profiles of one push converting at once. A push may carry 1000 profiles while the decode queue
+ * holds 64 per worker: handing them all over at once would make one large push answer 429 on an
+ * idle server; this way only concurrent pushes compete for the queue.
+ */
+const PUSH_CONVERSIONS_IN_FLIGHT = 16;
+
+// Runs `jobs`, at most `limit` at a time, starting them in order (so pushes of one series reach
+// the delta baselines in the order they were sent); resolves once all have settled.
+async function settleInOrder<T>(jobs: ReadonlyArray<() => Promise<T>>, limit: number): Promise<PromiseSettledResult<T>[]> {
+  const out = new Array<PromiseSettledResult<T>>(jobs.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const i = next++;
+      try {
+        out[i] = { status: 'fulfilled', value: await jobs[i]!() };
+      } catch (reason) {
+        out[i] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, lane));
+  return out;
+}
 
 /**
  * `POST /push.v1.PusherService/Push`, mounted: bearer auth (`auth.ingest-tokens`, refused as
- * Connect `unauthenticated`), then the Connect handler, whose series are converted with
- * {@link pushedProfileToIngest} — all of them before any is written, so a bad profile stores
- * nothing — and written through the batcher (resolving once committed). Counts
- * `kprof_ingest_profiles_total{format="push"}` per profile and `kprof_ingest_rejected_total` by
- * kprof code (or `CONNECT_HTTP_<status>` for protocol errors) per refused request.
+ * Connect `unauthenticated`), then the Connect handler, whose series are converted — all of them
+ * before any is written, so a bad profile stores nothing — and written through the batcher
+ * (resolving once committed). Counts `kprof_ingest_profiles_total{format="push"}` per profile and
+ * `kprof_ingest_rejected_total` by kprof code (or `CONNECT_HTTP_<status>` for protocol errors)
+ * per refused request.
  *
- * `memory` series pushed without `__delta__="false"` get Grafana Pyroscope's server-side delta
- * of `alloc_*` (see {@link pushedProfileToIngest}); baselines are kept for the
- * {@link PUSH_DELTA_MAX_KEYS} most recently pushed series.
+ * Conversions run on the decode workers (on this thread when there is no pool), `memory` series
+ * too: those without `__delta__="false"` get Grafana Pyroscope's server-side delta of `alloc_*`
+ * ({@link pushedDeltaToIngest}), with each series' baseline kept here in
+ * {@link PushDeltaBaselines} (per tenant, bounded by `ingest.push-delta-max-bytes`) and sent to
+ * the worker with the next push. A failed push puts back the baselines it moved.
  *
  * With `auth.multi-tenant` on, `X-Scope-OrgID` is required (`unauthenticated` without it,
  * `invalid_argument` when invalid) and every series is stored with the tenant's `__tenant__` label.
  *
  * Limits from `ingest.*`: request body `max-decompressed-bytes` (as sent and after gunzip), each
- * raw profile `max-body-bytes`, labels per series `max-labels`, label name / value lengths.
+ * raw profile `max-body-bytes` and after gunzip `max-decompressed-bytes`, then the decoder's
+ * sample / location / string limits, labels per series `max-labels`, label name / value lengths,
+ * and `decode-timeout` per profile.
  */
 export function createPushEndpoint(deps: PushEndpointDeps): ConnectUnaryHandler {
   const { config, batcher, metrics } = deps;
   const log = deps.logger.child({ component: 'push' });
   const limits = config.ingest;
-  // One baseline per pushed `memory` series (a few MB for a large Go heap profile), so fewer
-  // keys than the scraper's default.
-  const deltas = createDeltaTracker({ maxKeys: PUSH_DELTA_MAX_KEYS });
+  const baselines = new PushDeltaBaselines({
+    maxBytes: limits.pushDeltaMaxBytes,
+    now: deps.now,
+    logger: log,
+    onEvict: (active) => metrics.pushDeltaEvictions.inc({ active: String(active) }),
+  });
+  metrics.setPushDeltaSource(baselines);
+  const pool = deps.decodePool;
   const handlerFor = (tenant: string | undefined): ConnectUnaryHandler =>
     createPushHandler(
       {
-        async ingest(pushed) {
-          // The tenant label keys the delta baselines per tenant; conversion drops `__` labels, scopeProfile sets it.
-          const series = tenant === undefined ? pushed : pushed.map((s) => ({ ...s, labels: { ...s.labels, [TENANT_LABEL]: tenant } }));
+        async ingest(series) {
           const started = performance.now();
           const nowMs = deps.now();
-          // Stateless conversions run on the decode workers at once; delta'd ones on this thread in order.
-          const converted: Promise<IngestProfile>[] = [];
+          const jobs: Array<() => Promise<IngestProfile>> = [];
           // Baselines this request moved: put back if it fails, so the client's retry is not
           // subtracted from itself (which would store zero growth).
           const undo: Array<() => void> = [];
-          const requestDeltas: DeltaTracker = {
-            next(key, profile, cumulative) {
-              const result = deltas.next(key, profile, cumulative);
-              undo.push(result.undo);
-              return result;
-            },
-            forget: (key) => deltas.forget(key),
-            get size() {
-              return deltas.size;
-            },
-          };
-          let profiles: IngestProfile[];
-          try {
-            for (const s of series) {
-              for (const raw of s.profiles) {
-                if (deps.decodePool !== undefined && !needsServerDelta(s.labels)) {
-                  const p = deps.decodePool.parsePush(raw, s.labels, nowMs);
-                  // Handled by Promise.all below; this keeps a rejection during a later await from counting as unhandled.
-                  p.catch(() => undefined);
-                  converted.push(p);
-                } else converted.push(Promise.resolve(await pushedProfileToIngest(raw, s.labels, { limits, nowMs, deltas: requestDeltas })));
+          for (const s of series) {
+            const delta = needsServerDelta(s.labels);
+            const seriesKey = delta ? pushSeriesKey(s.labels) : '';
+            for (const raw of s.profiles) {
+              if (delta) {
+                const convert = (previous: PackedBaseline | undefined): Promise<PushedDelta> =>
+                  pool !== undefined ? pool.parsePushDelta(raw, s.labels, nowMs, previous) : pushedDeltaToIngest(raw, s.labels, { limits, nowMs }, previous);
+                jobs.push(() =>
+                  baselines.next(tenant ?? '', seriesKey, convert).then((r) => {
+                    undo.push(r.undo);
+                    return r.profile;
+                  }),
+                );
+              } else {
+                jobs.push(() => (pool !== undefined ? pool.parsePush(raw, s.labels, nowMs) : pushedProfileToIngest(raw, s.labels, { limits, nowMs })));
               }
             }
-            profiles = (await Promise.all(converted)).map((p) => scopeProfile(p, tenant));
+          }
+          // Every conversion settles before an undo, so none moves a baseline after it.
+          const settled = await settleInOrder(jobs, PUSH_CONVERSIONS_IN_FLIGHT);
+          let profiles: IngestProfile[];
+          try {
+            const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+            if (failed !== undefined) throw failed.reason;
+            profiles = settled.map((r) => scopeProfile((r as PromiseFulfilledResult<IngestProfile>).value, tenant));
             // One unit: all accepted or none (a 429 stores nothing a retry would duplicate).
             await batcher.writeAll(profiles);
           } catch (err) {

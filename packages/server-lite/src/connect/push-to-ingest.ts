@@ -4,7 +4,8 @@ import { addLabel, parseAppName } from '../ingest/app-name.js';
 import { gunzipBounded, isGzip } from '../ingest/gunzip-bounded.js';
 import type { IngestProfile } from '../ingest/ingest-profile.js';
 import { type DecodedPprof, type FlatPprof, decodePprof, decodePprofFlat } from '../ingest/pprof-decoder.js';
-import type { DeltaTracker } from '../ingest/pprof-delta.js';
+import { deltaStep } from '../ingest/pprof-delta.js';
+import { type PackedBaseline, packBaseline, unpackBaseline } from '../ingest/packed-baseline.js';
 import { pprofToProfile } from '../ingest/pprof-to-profile.js';
 import { type SampleTypeConfig, nameSampleTypes } from '../ingest/sample-type-names.js';
 import { PROFILE_TYPE_LABEL } from './series-profile-type.js';
@@ -20,18 +21,22 @@ export interface PushIngestContext {
   readonly limits: Readonly<IngestLimits>;
   /** Server clock, unix ms: the time of profiles without `time_nanos`. */
   readonly nowMs: number;
+}
+
+/** What {@link pushedDeltaToIngest} returns. */
+export interface PushedDelta {
+  readonly profile: IngestProfile;
   /**
-   * Previous cumulative `memory` profile per series, for Grafana Pyroscope's server-side delta
-   * of `alloc_objects` / `alloc_space` (skipped when the series has `__delta__="false"`).
-   * Absent (decode workers, which keep no state): only series without {@link needsServerDelta}.
+   * The series' baseline for its next push (this profile's `alloc_*` per stack); undefined when
+   * the profile has no `alloc_*` type, so the previous baseline stays.
    */
-  readonly deltas?: DeltaTracker;
+  readonly baseline: PackedBaseline | undefined;
 }
 
 /**
  * True when a pushed series' profiles are stored as the difference to its previous push
- * (`memory` without `__delta__="false"`): they need the delta tracker's state, so they are
- * converted on the main thread rather than on a decode worker.
+ * (`memory` without `__delta__="false"`): they go through {@link pushedDeltaToIngest} with the
+ * series' previous baseline, which the push endpoint keeps.
  */
 export function needsServerDelta(labels: Readonly<Record<string, string>>): boolean {
   return (labels['__name__'] ?? 'unknown') === 'memory' && labels['__delta__'] !== 'false';
@@ -59,20 +64,49 @@ export async function pushedProfileToIngest(
   labels: Readonly<Record<string, string>>,
   ctx: PushIngestContext,
 ): Promise<IngestProfile> {
-  const { limits } = ctx;
-  const target = pushTarget(labels, limits);
+  if (needsServerDelta(labels)) throw new Error('pushedProfileToIngest: a memory profile needs its previous baseline; use pushedDeltaToIngest');
+  const target = pushTarget(labels, ctx.limits);
+  const bytes = await pushedBytes(raw, ctx.limits);
+  // No delta: the flat form, which pprofToProfile takes without a conversion.
+  return toIngest(decodePprofFlat(bytes, ctx.limits), raw, labels, target, ctx);
+}
+
+/**
+ * {@link pushedProfileToIngest} for a series with {@link needsServerDelta}: `alloc_objects` /
+ * `alloc_space` are stored as the growth since `previous` (the series' baseline from its last
+ * push), or not at all when there is no usable `previous` (first push, baseline evicted, sample
+ * types changed): such a push is only the baseline for those types, as in Grafana Pyroscope.
+ * Other sample types (`inuse_*`) are stored as sent. Stateless: the caller keeps the returned
+ * baseline for the series' next push, so this runs on a decode worker as well.
+ */
+export async function pushedDeltaToIngest(
+  raw: Uint8Array,
+  labels: Readonly<Record<string, string>>,
+  ctx: PushIngestContext,
+  previous: PackedBaseline | undefined,
+): Promise<PushedDelta> {
+  const target = pushTarget(labels, ctx.limits);
+  const bytes = await pushedBytes(raw, ctx.limits);
+  const full = decodePprof(bytes, ctx.limits);
+  const mask = full.sampleTypes.map((t) => SERVER_DELTA_TYPES.has(t.type));
+  const step = deltaStep(previous === undefined ? undefined : unpackBaseline(previous), full, mask);
+  const profile = toIngest(step.profile, raw, labels, target, ctx);
+  return { profile, baseline: step.next === undefined ? undefined : packBaseline(step.next) };
+}
+
+async function pushedBytes(raw: Uint8Array, limits: Readonly<IngestLimits>): Promise<Buffer> {
   const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-  const bytes = isGzip(buf) ? await gunzipBounded(buf, limits.maxDecompressedBytes, 'the pushed pprof profile') : buf;
-  let decoded: DecodedPprof | FlatPprof;
-  if (needsServerDelta(labels)) {
-    if (ctx.deltas === undefined) throw new Error('pushedProfileToIngest: a memory profile needs the delta tracker (convert it on the main thread)');
-    const full = decodePprof(bytes, limits);
-    const mask = full.sampleTypes.map((t) => SERVER_DELTA_TYPES.has(t.type));
-    decoded = ctx.deltas.next(seriesKey(labels), full, mask).profile;
-  } else {
-    // No delta: the flat form, which pprofToProfile takes without a conversion.
-    decoded = decodePprofFlat(bytes, limits);
-  }
+  return isGzip(buf) ? gunzipBounded(buf, limits.maxDecompressedBytes, 'the pushed pprof profile') : buf;
+}
+
+function toIngest(
+  decoded: DecodedPprof | FlatPprof,
+  raw: Uint8Array,
+  labels: Readonly<Record<string, string>>,
+  target: PushTarget,
+  ctx: PushIngestContext,
+): IngestProfile {
+  const { limits } = ctx;
   const startMs = decoded.timeNanos > 0 ? Math.floor(decoded.timeNanos / 1e6) : ctx.nowMs;
   if (startMs > ctx.nowMs + MAX_FUTURE_SKEW_MS) {
     throw new ValidationError(
@@ -97,8 +131,11 @@ export async function pushedProfileToIngest(
   return withProfileTypeLabels(profile, target, decoded, sampleTypeConfig);
 }
 
-// One key per pushed series: its labels in name order, `__delta__` aside.
-function seriesKey(labels: Readonly<Record<string, string>>): string {
+/**
+ * The identity of a pushed series for its delta baseline: its labels in name order, `__delta__`
+ * aside. The tenant is not in it: the push endpoint keeps each tenant's baselines apart.
+ */
+export function pushSeriesKey(labels: Readonly<Record<string, string>>): string {
   return JSON.stringify(
     Object.keys(labels)
       .filter((k) => k !== '__delta__')

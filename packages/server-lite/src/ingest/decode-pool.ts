@@ -3,11 +3,13 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { IngestLimits } from '../config/resolve-config.js';
-import { KprofError, LimitError, UnavailableError } from '../errors.js';
-import type { DecodeTask, DecodeWorkerData, WorkerReply } from './decode-protocol.js';
+import type { PushedDelta } from '../connect/push-to-ingest.js';
+import { KprofError, LimitError, UnavailableError, UnprocessableError } from '../errors.js';
+import type { DecodeTask, DecodeWorkerData, WorkerReady, WorkerReply } from './decode-protocol.js';
 import type { IngestProfile } from './ingest-profile.js';
 import type { IngestRequest } from './ingest-request.js';
 import { NameDecoder } from './name-dictionary.js';
+import type { PackedBaseline } from './packed-baseline.js';
 import { errorFromData } from './worker-error.js';
 
 /** The logger calls the pool makes (pino-compatible). */
@@ -31,6 +33,15 @@ export interface DecodePoolOptions {
    * (its request gets `KPROF_INGEST_WORKER_FAILED`) instead of taking the process's memory.
    */
   readonly maxWorkerHeapMb?: number;
+  /**
+   * Longest one parse may run on a worker, ms; default `limits.decodeTimeoutMs`
+   * (`ingest.decode-timeout`). A worker still busy past it is terminated and replaced, and its
+   * request fails with 422 `KPROF_INGEST_DECODE_TIMEOUT`: a thread stuck in a pathological input
+   * cannot be interrupted any other way, and would otherwise hold its slot forever.
+   */
+  readonly jobTimeoutMs?: number;
+  /** Lets {@link DecodePool.spinForTest} reach the workers (tests only). Default false. */
+  readonly testHooks?: boolean;
   readonly logger?: DecodePoolLogger;
   /** Worker entry file. Default: `decode-worker` beside this module. Tests pass their own. */
   readonly workerScript?: string;
@@ -39,9 +50,15 @@ export interface DecodePoolOptions {
 // A task before it is given an id (distributive, so each kind keeps its own fields).
 type NewTask = DecodeTask extends infer T ? (T extends DecodeTask ? Omit<T, 'id'> : never) : never;
 
+// What a worker hands back: the profile, and for a delta push the series' next baseline.
+interface DecodeResult {
+  readonly profile: IngestProfile;
+  readonly baseline?: PackedBaseline | undefined;
+}
+
 interface Job {
   readonly task: NewTask;
-  readonly resolve: (p: IngestProfile) => void;
+  readonly resolve: (r: DecodeResult) => void;
   readonly reject: (err: unknown) => void;
 }
 
@@ -56,6 +73,12 @@ interface Slot {
   readonly exited: Promise<void>;
   /** Worker exits in a row without a finished task; spaces out respawns of a worker that cannot start. */
   failures: number;
+  /** Fires when the running job is over the time limit. */
+  timer: NodeJS.Timeout | undefined;
+  /** True once the worker said it has loaded: a job's time limit starts then, not while it boots. */
+  ready: boolean;
+  /** True once terminated for running over the time limit (its exit is expected). */
+  timedOut: boolean;
 }
 
 /**
@@ -63,7 +86,9 @@ interface Slot {
  * {@link IngestProfile}) on a pool of worker threads, so the main thread keeps serving HTTP and writing to SQLite. One body per
  * worker at a time; the rest wait in a bounded queue (429 `KPROF_INGEST_BACKPRESSURE` when full).
  * Errors the parser throws come back as the same kprof errors. A worker that dies fails only the
- * body it held (500 `KPROF_INGEST_WORKER_FAILED`) and is replaced.
+ * body it held (500 `KPROF_INGEST_WORKER_FAILED`) and is replaced; one still busy with a body
+ * after `jobTimeoutMs` is terminated and replaced, and that body fails with 422
+ * `KPROF_INGEST_DECODE_TIMEOUT`.
  */
 export class DecodePool {
   readonly #opts: Required<Omit<DecodePoolOptions, 'logger' | 'workerScript'>> & Pick<DecodePoolOptions, 'logger'>;
@@ -84,8 +109,13 @@ export class DecodePool {
       maxQueued: options.maxQueued ?? 64 * workers,
       maxQueuedBytes: options.maxQueuedBytes ?? 256 * 1024 * 1024,
       maxWorkerHeapMb: options.maxWorkerHeapMb ?? 1024,
+      jobTimeoutMs: Math.ceil(options.jobTimeoutMs ?? options.limits.decodeTimeoutMs),
+      testHooks: options.testHooks ?? false,
       logger: options.logger,
     };
+    if (!Number.isSafeInteger(this.#opts.jobTimeoutMs) || this.#opts.jobTimeoutMs < 1) {
+      throw new RangeError(`DecodePool jobTimeoutMs must be a whole number of ms ≥ 1, got ${this.#opts.jobTimeoutMs}`);
+    }
     this.#entry = options.workerScript !== undefined ? { filename: options.workerScript, eval: false } : defaultEntry();
     for (let i = 0; i < workers; i++) this.#slots.push(this.#spawn(0));
   }
@@ -114,19 +144,39 @@ export class DecodePool {
    */
   parse(req: IngestRequest, nowMs: number): Promise<IngestProfile> {
     const body = ownBuffer(req.body);
-    return this.#submit({ kind: 'ingest', query: req.query.toString(), contentType: req.contentType, body, receivedBytes: req.receivedBytes, nowMs });
+    return this.#submit({ kind: 'ingest', query: req.query.toString(), contentType: req.contentType, body, receivedBytes: req.receivedBytes, nowMs }).then(
+      (r) => r.profile,
+    );
   }
 
   /**
    * Converts one raw pprof of a push.v1 series on a worker, as `pushedProfileToIngest` does; only
-   * for series without `needsServerDelta` (the delta state lives on the main thread). Rejects
-   * like {@link parse}. `raw`'s memory is moved to the worker when it owns its buffer, else copied.
+   * for series without `needsServerDelta` (see {@link parsePushDelta}). Rejects like
+   * {@link parse}. `raw`'s memory is moved to the worker when it owns its buffer, else copied.
    */
   parsePush(raw: Uint8Array, labels: Readonly<Record<string, string>>, nowMs: number): Promise<IngestProfile> {
-    return this.#submit({ kind: 'push', body: ownBuffer(raw), labels, nowMs });
+    return this.#submit({ kind: 'push', body: ownBuffer(raw), labels, nowMs }).then((r) => r.profile);
   }
 
-  #submit(task: NewTask): Promise<IngestProfile> {
+  /**
+   * `pushedDeltaToIngest` on a worker, for a series with `needsServerDelta`: `previous` (the
+   * series' baseline, which the caller keeps) is copied to the worker, the next baseline comes
+   * back with the profile. Rejects like {@link parse}.
+   */
+  parsePushDelta(raw: Uint8Array, labels: Readonly<Record<string, string>>, nowMs: number, previous: PackedBaseline | undefined): Promise<PushedDelta> {
+    return this.#submit({ kind: 'push', body: ownBuffer(raw), labels, nowMs, delta: { previous: previous ?? null } }).then((r) => ({
+      profile: r.profile,
+      baseline: r.baseline,
+    }));
+  }
+
+  /** Test hook (pool created with `testHooks`): a job that keeps its worker busy forever. */
+  spinForTest(): Promise<IngestProfile> {
+    if (!this.#opts.testHooks) return Promise.reject(new Error('spinForTest needs a DecodePool created with testHooks: true'));
+    return this.#submit({ kind: 'spinForTest', body: new Uint8Array(0) }).then((r) => r.profile);
+  }
+
+  #submit(task: NewTask): Promise<DecodeResult> {
     if (this.#closed) return Promise.reject(shuttingDown());
     const idle = this.#slots.find((s) => s.alive && s.job === undefined);
     if (idle === undefined) {
@@ -141,7 +191,7 @@ export class DecodePool {
         );
       }
     }
-    return new Promise<IngestProfile>((resolve, reject) => {
+    return new Promise<DecodeResult>((resolve, reject) => {
       const job: Job = { task, resolve, reject };
       if (idle !== undefined) this.#start(idle, job);
       else {
@@ -160,6 +210,7 @@ export class DecodePool {
     for (const job of this.#queue.splice(0)) job.reject(shuttingDown());
     this.#queuedBytes = 0;
     for (const slot of this.#slots) {
+      clearTimeout(slot.timer);
       slot.job?.reject(shuttingDown());
       slot.job = undefined;
       void slot.worker.terminate();
@@ -168,15 +219,30 @@ export class DecodePool {
   }
 
   #spawn(failures: number): Slot {
-    const data: DecodeWorkerData = { limits: this.#opts.limits };
+    const data: DecodeWorkerData = { limits: this.#opts.limits, testHooks: this.#opts.testHooks };
     const worker = new Worker(this.#entry.filename, {
       eval: this.#entry.eval,
       workerData: data,
       resourceLimits: { maxOldGenerationSizeMb: this.#opts.maxWorkerHeapMb },
     });
     let exited!: () => void;
-    const slot: Slot = { worker, job: undefined, alive: true, failures, names: new NameDecoder(), exited: new Promise<void>((r) => (exited = r)) };
-    worker.on('message', (reply: WorkerReply) => this.#onReply(slot, reply));
+    const slot: Slot = {
+      worker,
+      job: undefined,
+      alive: true,
+      failures,
+      names: new NameDecoder(),
+      exited: new Promise<void>((r) => (exited = r)),
+      timer: undefined,
+      ready: false,
+      timedOut: false,
+    };
+    worker.on('message', (reply: WorkerReply | WorkerReady) => {
+      if ('ready' in reply) {
+        slot.ready = true;
+        this.#armTimer(slot);
+      } else this.#onReply(slot, reply);
+    });
     worker.on('error', (err) => this.#opts.logger?.error({ err, threadId: worker.threadId }, 'decode worker failed'));
     worker.on('exit', (code) => {
       exited();
@@ -189,7 +255,35 @@ export class DecodePool {
     const id = this.#nextId++;
     slot.job = { ...job, id };
     const message: DecodeTask = { ...job.task, id };
+    this.#armTimer(slot);
     slot.worker.postMessage(message, [job.task.body.buffer as ArrayBuffer]);
+  }
+
+  // Starts the running job's time limit once the worker is ready (a worker still booting, e.g.
+  // a replacement loading its modules, is not yet parsing).
+  #armTimer(slot: Slot): void {
+    const job = slot.job;
+    if (job === undefined || !slot.ready || slot.timer !== undefined) return;
+    slot.timer = setTimeout(() => this.#onTimeout(slot, job.id), this.#opts.jobTimeoutMs);
+  }
+
+  #onTimeout(slot: Slot, id: number): void {
+    const job = slot.job;
+    if (job === undefined || job.id !== id || this.#closed) return;
+    slot.job = undefined;
+    slot.timer = undefined;
+    // No new work for it: it is terminated, and replaced once it has exited.
+    slot.alive = false;
+    slot.timedOut = true;
+    this.#opts.logger?.warn({ threadId: slot.worker.threadId, timeoutMs: this.#opts.jobTimeoutMs, kind: job.task.kind }, 'decode worker over ingest.decode-timeout; terminating it');
+    job.reject(
+      new UnprocessableError(
+        'KPROF_INGEST_DECODE_TIMEOUT',
+        `parsing this profile took over ingest.decode-timeout (${this.#opts.jobTimeoutMs} ms), so its decode worker was stopped and replaced; ` +
+          'the profile is too costly to parse: send smaller profiles (fewer samples, locations or labels), or raise ingest.decode-timeout',
+      ),
+    );
+    void slot.worker.terminate();
   }
 
   #onReply(slot: Slot, reply: WorkerReply): void {
@@ -206,10 +300,12 @@ export class DecodePool {
     }
     const job = slot.job;
     if (job === undefined || job.id !== reply.id) return;
+    clearTimeout(slot.timer);
+    slot.timer = undefined;
     slot.job = undefined;
     slot.failures = 0;
     if ('error' in outcome) job.reject(outcome.error);
-    else job.resolve(outcome.profile);
+    else job.resolve({ profile: outcome.profile, baseline: 'baseline' in reply ? reply.baseline : undefined });
     this.#next(slot);
   }
 
@@ -222,6 +318,8 @@ export class DecodePool {
 
   #onExit(slot: Slot, code: number): void {
     const job = slot.job;
+    clearTimeout(slot.timer);
+    slot.timer = undefined;
     slot.job = undefined;
     slot.alive = false;
     if (this.#closed) return;
@@ -231,7 +329,8 @@ export class DecodePool {
         `the decode worker stopped (exit code ${code}) while parsing this profile; it was replaced, retry the request`,
       ),
     );
-    const failures = slot.failures + 1;
+    // A worker stopped for its time limit had started fine: replace it at once.
+    const failures = slot.timedOut ? 0 : slot.failures + 1;
     this.#opts.logger?.warn({ threadId: slot.worker.threadId, exitCode: code, failures }, 'decode worker exited; starting a new one');
     // Back off only when workers keep dying without finishing anything (e.g. cannot start).
     const delay = failures <= 1 ? 0 : Math.min(5_000, 50 * 2 ** failures);

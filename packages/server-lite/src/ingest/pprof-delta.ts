@@ -144,6 +144,32 @@ export function withoutCumulative(profile: DecodedPprof, cumulative: readonly bo
   return { ...profile, samples };
 }
 
+/** What {@link deltaStep} returns. */
+export interface DeltaStep {
+  /** The profile to store: the delta, or on a baseline only the non-cumulative values. */
+  readonly profile: DecodedPprof;
+  /** True when `previous` was missing or unusable (other sample types): cumulative values were not stored. */
+  readonly baseline: boolean;
+  /** What to keep for the next profile; undefined when no type is cumulative (keep what was kept). */
+  readonly next: CumulativeBaseline | undefined;
+}
+
+/**
+ * One step of a client-side delta, without state: `profile` − `previous` for the cumulative
+ * types when `previous` has the same sample types and mask, else `profile` without its
+ * cumulative values (a first profile, or one whose baseline was evicted, stores none of them),
+ * plus the baseline to keep for the next profile. The caller keeps the state (a
+ * {@link DeltaTracker}, or the push endpoint's byte-bounded cache with the step on a worker).
+ */
+export function deltaStep(previous: CumulativeBaseline | undefined, profile: DecodedPprof, cumulative: readonly boolean[]): DeltaStep {
+  if (!cumulative.some(Boolean)) return { profile, baseline: false, next: undefined };
+  const usable = previous !== undefined && sameSampleTypes(previous.sampleTypes, profile.sampleTypes) && sameMask(previous.cumulative, cumulative);
+  const next = cumulativeBaseline(profile, cumulative);
+  return usable
+    ? { profile: subtractBaseline(profile, previous), baseline: false, next }
+    : { profile: withoutCumulative(profile, cumulative), baseline: true, next };
+}
+
 /** What {@link DeltaTracker.next} returns. */
 export interface DeltaResult {
   /** The profile to store: the delta, or on a baseline only the non-cumulative values. */
@@ -209,8 +235,8 @@ export function createDeltaTracker(options: DeltaTrackerOptions = {}): DeltaTrac
         };
         return { profile, baseline: false, undo: restore };
       }
-      const usable = prev !== undefined && sameSampleTypes(prev.sampleTypes, profile.sampleTypes) && sameMask(prev.cumulative, cumulative);
-      const mine = cumulativeBaseline(profile, cumulative);
+      const step = deltaStep(prev, profile, cumulative);
+      const mine = step.next!;
       baselines.set(key, mine);
       if (baselines.size > maxKeys) baselines.delete(baselines.keys().next().value as string);
       const undo = (): void => {
@@ -218,9 +244,7 @@ export function createDeltaTracker(options: DeltaTrackerOptions = {}): DeltaTrac
         baselines.delete(key);
         if (prev !== undefined) baselines.set(key, prev);
       };
-      return usable
-        ? { profile: subtractBaseline(profile, prev), baseline: false, undo }
-        : { profile: withoutCumulative(profile, cumulative), baseline: true, undo };
+      return { profile: step.profile, baseline: step.baseline, undo };
     },
     forget(key) {
       baselines.delete(key);

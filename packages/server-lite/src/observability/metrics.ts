@@ -9,6 +9,19 @@ export interface ServerMetrics {
   readonly queryDuration: Histogram<'route'>;
   readonly batchDuration: Histogram;
   readonly scrape: ScrapeMetrics;
+  /**
+   * push.v1 `memory` delta baselines dropped to stay within `ingest.push-delta-max-bytes`;
+   * `active="true"` when the series had pushed within 5 minutes (its next push stores no `alloc_*`).
+   */
+  readonly pushDeltaEvictions: Counter<'active'>;
+  /** Where `kprof_push_delta_baseline_bytes` / `_series` are read from at scrape time. */
+  setPushDeltaSource(source: PushDeltaMetricsSource): void;
+}
+
+/** Live push delta state read when /metrics is scraped. */
+export interface PushDeltaMetricsSource {
+  readonly bytes: number;
+  readonly size: number;
 }
 
 /** Pull-mode metrics (`kprof_scrape_*`). */
@@ -86,7 +99,44 @@ export function createMetrics(dbSizeBytes: () => number, pendingProfiles: () => 
       this.set(pendingProfiles());
     },
   });
-  return { registry, profilesIngested, bytesIngested, rejected, queryDuration, batchDuration, scrape: createScrapeMetrics(registry) };
+  const pushDeltaEvictions = new Counter({
+    name: 'kprof_push_delta_evictions_total',
+    help:
+      'push.v1 memory delta baselines dropped to stay within ingest.push-delta-max-bytes; active="true": the series pushed within 5 minutes, ' +
+      'so its next push stores no alloc_* (raise ingest.push-delta-max-bytes if this grows).',
+    labelNames: ['active'] as const,
+    registers: [registry],
+  });
+  let pushDelta: PushDeltaMetricsSource | undefined;
+  new Gauge({
+    name: 'kprof_push_delta_baseline_bytes',
+    help: 'Bytes of push.v1 memory delta baselines kept (limit: ingest.push-delta-max-bytes).',
+    registers: [registry],
+    collect() {
+      this.set(pushDelta?.bytes ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'kprof_push_delta_baseline_series',
+    help: 'push.v1 memory series (per tenant) with a delta baseline.',
+    registers: [registry],
+    collect() {
+      this.set(pushDelta?.size ?? 0);
+    },
+  });
+  return {
+    registry,
+    profilesIngested,
+    bytesIngested,
+    rejected,
+    queryDuration,
+    batchDuration,
+    scrape: createScrapeMetrics(registry),
+    pushDeltaEvictions,
+    setPushDeltaSource(source) {
+      pushDelta = source;
+    },
+  };
 }
 
 function createScrapeMetrics(registry: Registry): ScrapeMetrics {
