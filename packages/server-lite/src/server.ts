@@ -35,6 +35,8 @@ export interface StartServerOptions {
   readonly logger?: Logger;
   /** Clock, for tests. Default `Date.now`. */
   readonly now?: () => number;
+  /** Directory of the built UI to serve at `/`; default `dist/ui/public` (the UI benchmark compares two builds). */
+  readonly uiPublicDir?: string;
 }
 
 /** Opens the store and starts listening. Wiring only: every part lives in its own module. */
@@ -63,7 +65,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     now,
   });
   const rollups = new RollupBuilder(store, { logger: logger.child({ component: 'rollups' }), now });
-  const ui = createUiHandler();
+  const ui = createUiHandler(options.uiPublicDir !== undefined ? { publicDir: options.uiPublicDir } : {});
   const decodePool = new DecodePool({ limits: config.ingest, workers: config.ingest.decodeWorkers, logger: logger.child({ component: 'decode' }) });
   let pull: PullMode | undefined;
   const router = createRouter({ config, store, batcher, metrics, logger, isReady: () => ready, now, decodePool, scrapeTargets: () => pull?.manager.snapshot() });

@@ -25,6 +25,7 @@ function tempUi(withFiles: boolean): string {
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
     writeFileSync(join(dir, 'assets', 'app.js'), 'void 0;');
     writeFileSync(join(dir, 'assets', 'app.css'), 'body{}');
+    writeFileSync(join(dir, 'assets', 'app.0123456789ab.js'), 'void 1;');
   }
   return dir;
 }
@@ -62,6 +63,17 @@ describe('createUiHandler', () => {
     expect(etag).toMatch(/^".+"$/);
     const again = await fetch(`${base}/assets/app.js`, { headers: { 'if-none-match': etag as string } });
     expect(again.status).toBe(304);
+  });
+
+  it.each([
+    { name: 'page', path: '/', cache: 'no-cache' },
+    { name: 'unhashed script', path: '/assets/app.js', cache: 'no-cache' },
+    { name: 'content-hashed script', path: '/assets/app.0123456789ab.js', cache: 'public, max-age=31536000, immutable' },
+  ])('sends the $name with Cache-Control $cache', async ({ path, cache }) => {
+    const base = await serve(tempUi(true));
+    const res = await fetch(base + path);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe(cache);
   });
 
   it('says how to build the UI when it is missing', async () => {

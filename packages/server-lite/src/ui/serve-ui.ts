@@ -19,7 +19,16 @@ interface Asset {
   readonly contentType: string;
   readonly body: Buffer;
   readonly etag: string;
+  readonly cacheControl: string;
 }
+
+/**
+ * build.mjs names the script and stylesheet after their content (`app.<12 hex>.js`): such a
+ * file never changes under its name, so browsers may keep it without revalidating (no round
+ * trip on a page load). The page itself is revalidated every time, so a rebuild shows at once.
+ */
+const CONTENT_HASHED = /\.[0-9a-f]{12}\.[a-z.]+$/;
+const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -43,6 +52,7 @@ function load(path: string): Asset {
     contentType: CONTENT_TYPES[extname(path)] ?? 'application/octet-stream',
     body,
     etag: `"${createHash('sha1').update(body).digest('base64url')}"`,
+    cacheControl: CONTENT_HASHED.test(path) ? IMMUTABLE : 'no-cache',
   };
 }
 
@@ -50,7 +60,8 @@ function load(path: string): Asset {
  * Reads the built UI once and returns a node:http handler for it: `GET`/`HEAD` of `/` and
  * `/index.html` give the page, `/assets/<file>` its script and stylesheet. Only files that
  * exist in the build are served (no path from the request reaches the file system), with an
- * ETag and `Cache-Control: no-cache` so a rebuilt UI is picked up at once.
+ * ETag; the page with `Cache-Control: no-cache` so a rebuilt UI is picked up at once, its
+ * content-hashed script and stylesheet as immutable.
  *
  * When the UI was not built, `/` answers 503 with the command that builds it.
  * Mount it first: `if (ui(req, res)) return;`.
@@ -86,7 +97,7 @@ export function createUiHandler(opts: UiHandlerOptions = {}): UiHandler {
     const headers = {
       'content-type': asset.contentType,
       etag: asset.etag,
-      'cache-control': 'no-cache',
+      'cache-control': asset.cacheControl,
       'x-content-type-options': 'nosniff',
     };
     if (req.headers['if-none-match'] === asset.etag) {
