@@ -1,9 +1,15 @@
 #!/usr/bin/env node
 // Builds the web UI into dist/ui/public: typechecks the browser sources (esbuild only strips types),
-// bundles them into one script, and copies the page and stylesheet. Everything ships in the
+// bundles them into one script, and writes the page and stylesheet. Everything ships in the
 // package, so the UI works offline with no CDN.
+//
+// For a fast first paint: the script and stylesheet get content-hashed names
+// (app.<hash>.js, app.<hash>.css), which the server sends as immutable, so a returning browser
+// loads them from its cache without a revalidation round trip; and the small boot script
+// (src/boot.ts, which starts the first API requests) is inlined into the page's <head>.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,19 +33,31 @@ mkdirSync(dirname(outDir), { recursive: true });
 const staging = mkdtempSync(join(dirname(outDir), '.public-'));
 try {
   mkdirSync(join(staging, 'assets'));
-  await esbuild.build({
-    entryPoints: [join(uiDir, 'src', 'main.ts')],
-    outfile: join(staging, 'assets', 'app.js'),
-    bundle: true,
-    format: 'iife',
-    target: ['chrome100', 'firefox100', 'safari15'],
-    minify: true,
-    sourcemap: true,
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
-  copyFileSync(join(uiDir, 'index.html'), join(staging, 'index.html'));
-  copyFileSync(join(uiDir, 'style.css'), join(staging, 'assets', 'app.css'));
+  const common = { bundle: true, format: 'iife', target: ['chrome100', 'firefox100', 'safari15'], minify: true, legalComments: 'none', logLevel: 'warning', write: false };
+  const main = await esbuild.build({ ...common, entryPoints: [join(uiDir, 'src', 'main.ts')], outfile: 'app.js', sourcemap: true });
+  const boot = await esbuild.build({ ...common, entryPoints: [join(uiDir, 'src', 'boot.ts')], outfile: 'boot.js' });
+  const output = (result, suffix) => result.outputFiles.find((f) => f.path.endsWith(suffix)).text;
+  const hash = (text) => createHash('sha256').update(text).digest('hex').slice(0, 12);
+
+  const js = output(main, 'app.js');
+  const jsName = `app.${hash(js)}.js`;
+  writeFileSync(join(staging, 'assets', jsName), js.replace(/\/\/# sourceMappingURL=app\.js\.map\s*$/, `//# sourceMappingURL=${jsName}.map\n`));
+  writeFileSync(join(staging, 'assets', `${jsName}.map`), output(main, 'app.js.map'));
+  const css = readFileSync(join(uiDir, 'style.css'), 'utf8');
+  const cssName = `app.${hash(css)}.css`;
+  writeFileSync(join(staging, 'assets', cssName), css);
+  // </script> cannot occur in the minified boot code unless a string holds it; refuse rather than break the page.
+  const bootJs = output(boot, 'boot.js').trim();
+  if (/<\/script/i.test(bootJs)) throw new Error('boot.ts bundles to code containing </script>; it cannot be inlined');
+  const page = readFileSync(join(uiDir, 'index.html'), 'utf8');
+  const filled = page
+    .replace('<!--boot-->', () => `<script>${bootJs}</script>`)
+    .replace('/assets/app.css', `/assets/${cssName}`)
+    .replace('/assets/app.js', `/assets/${jsName}`);
+  for (const want of ['<script>', cssName, jsName]) {
+    if (!filled.includes(want)) throw new Error(`index.html has no placeholder for ${want} (<!--boot-->, /assets/app.css, /assets/app.js)`);
+  }
+  writeFileSync(join(staging, 'index.html'), filled);
   const old = `${staging}-old`;
   try {
     renameSync(outDir, old);

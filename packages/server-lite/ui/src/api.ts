@@ -1,3 +1,6 @@
+import { appsUrl, renderJsonUrl, renderParams, withParams } from './api-urls.js';
+import { apiHeaders } from './auth-token.js';
+import { takeBootFetch } from './boot-fetch.js';
 import type { RenderResponse } from './flamebearer.js';
 
 /** The server answered with a non-2xx status; `message` is its plain-text body. */
@@ -17,9 +20,14 @@ export interface AppInfo {
   lastSeen?: number;
 }
 
-async function getJson<T>(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<T> {
-  const qs = new URLSearchParams(params).toString();
-  const res = await fetch(qs ? `${path}?${qs}` : path, { signal, headers: { accept: 'application/json' } });
+/** Fetches `url` with the API headers, or takes the boot script's request for it (page load). */
+function request(url: string, signal?: AbortSignal): Promise<Response> {
+  return takeBootFetch(url) ?? fetch(url, { signal, headers: apiHeaders() });
+}
+
+async function getJsonUrl<T>(url: string, signal?: AbortSignal): Promise<T> {
+  const res = await request(url, signal);
+  const path = url.split('?')[0];
   // Pyroscope sets no Content-Type on /labels and /label-values, so read text and parse it.
   const text = await res.text();
   if (!res.ok) throw new ApiError(res.status, text.trim() || `${path} answered ${res.status}`);
@@ -30,9 +38,13 @@ async function getJson<T>(path: string, params: Record<string, string>, signal?:
   }
 }
 
+function getJson<T>(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<T> {
+  return getJsonUrl<T>(withParams(path, params), signal);
+}
+
 /** `GET /api/apps`. */
 export function fetchApps(signal?: AbortSignal): Promise<AppInfo[]> {
-  return getJson<AppInfo[]>('/api/apps', {}, signal);
+  return getJsonUrl<AppInfo[]>(appsUrl(), signal);
 }
 
 /** `GET /labels`: label names for the series matched by `query`. */
@@ -45,14 +57,9 @@ export function fetchLabelValues(label: string, query: string, from: string, unt
   return getJson<string[]>('/label-values', { label, query, from, until }, signal);
 }
 
-/** Parameters of `GET /render`. */
-export function renderParams(query: string, from: string, until: string, maxNodes: number): Record<string, string> {
-  return { query, from, until, maxNodes: String(maxNodes) };
-}
-
 /** `GET /render?format=json`. */
 export function fetchRender(query: string, from: string, until: string, maxNodes: number, signal?: AbortSignal): Promise<RenderResponse> {
-  return getJson<RenderResponse>('/render', { ...renderParams(query, from, until, maxNodes), format: 'json' }, signal);
+  return getJsonUrl<RenderResponse>(renderJsonUrl(query, from, until, maxNodes), signal);
 }
 
 /** Parameters of `GET /render-diff`. */
@@ -71,9 +78,9 @@ export function fetchDiff(p: DiffParams, signal?: AbortSignal): Promise<RenderRe
   return getJson<RenderResponse>('/render-diff', { ...p, maxNodes: String(p.maxNodes), format: 'json' }, signal);
 }
 
-/** URL that downloads the current single view as pprof. */
+/** URL of the current single view as pprof. */
 export function pprofUrl(query: string, from: string, until: string, maxNodes: number): string {
-  return `/render?${new URLSearchParams({ ...renderParams(query, from, until, maxNodes), format: 'pprof' }).toString()}`;
+  return withParams('/render', { ...renderParams(query, from, until, maxNodes), format: 'pprof' });
 }
 
 /** A pull-mode scrape target, as `/api/v1/targets` reports it. */

@@ -32,6 +32,8 @@ export class FlameGraph {
   private readonly resize: ResizeObserver;
   /** Milliseconds the last full draw took (read by the benchmark). */
   lastDrawMs = 0;
+  /** The canvas clientWidth the last draw measured (-1 = never drawn). */
+  private drawnWidth = -1;
 
   constructor() {
     this.canvas = h('canvas', { role: 'img', 'aria-label': 'Flamegraph', tabindex: 0, class: 'flame-canvas' });
@@ -45,7 +47,11 @@ export class FlameGraph {
     this.canvas.addEventListener('mouseleave', () => { this.tooltip.hidden = true; });
     this.canvas.addEventListener('click', (e) => this.onClick(e));
     this.canvas.addEventListener('keydown', (e) => this.onKey(e));
-    this.resize = new ResizeObserver(() => this.schedule());
+    // Redraw when the canvas width changes — not on the observer's first report of the size
+    // the first draw already used (that redraw cost a second full draw and a forced layout).
+    this.resize = new ResizeObserver(() => {
+      if (this.data && this.canvas.clientWidth !== this.drawnWidth) this.schedule();
+    });
     this.resize.observe(this.canvas);
   }
 
@@ -133,13 +139,16 @@ export class FlameGraph {
     if (!data) return;
     const t0 = performance.now();
     const rows = data.rowStart.length - 1;
-    const width = Math.max(100, canvas.clientWidth || canvas.parentElement?.clientWidth || 800);
     const height = rows * ROW_HEIGHT_PX;
+    // Height first, then read the width: the layout that read forces is then the one the next
+    // frame paints, not one it has to redo.
+    if (canvas.style.height !== `${height}px`) canvas.style.height = `${height}px`;
+    this.drawnWidth = canvas.clientWidth;
+    const width = Math.max(100, this.drawnWidth || canvas.parentElement?.clientWidth || 800);
     const dpr = window.devicePixelRatio || 1;
     if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
       canvas.width = Math.round(width * dpr);
       canvas.height = Math.round(height * dpr);
-      canvas.style.height = `${height}px`;
     }
     const ctx = canvas.getContext('2d');
     if (!ctx) return;

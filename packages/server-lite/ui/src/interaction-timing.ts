@@ -1,5 +1,14 @@
-/** What the UI times with User Timing measures named `kprof:<interaction>`. */
-export type Interaction = 'load-to-paint' | 'query-to-paint' | 'zoom' | 'search';
+/**
+ * What the UI times with User Timing measures named `kprof:<interaction>`. `*-to-paint` ends
+ * when the flamegraph is drawn; `*-to-table` when the functions table, filled in the task after
+ * the flamegraph's frame, is too.
+ */
+export type Interaction = 'load-to-paint' | 'query-to-paint' | 'load-to-table' | 'query-to-table' | 'zoom' | 'search';
+
+/** Runs `fn` in the first task after the next animation frame, i.e. once the browser has painted. */
+export function afterNextPaint(fn: () => void): void {
+  requestAnimationFrame(() => setTimeout(fn, 0));
+}
 
 /**
  * Records two User Timing measures for an interaction that started at `startMs` (the
@@ -14,8 +23,8 @@ export function measureInteraction(name: Interaction, startMs: number): void {
   const frame = `${sync}:frame`;
   performance.clearMeasures(sync);
   performance.measure(sync, { start: startMs, end: performance.now() });
-  requestAnimationFrame(() => setTimeout(() => {
+  afterNextPaint(() => {
     performance.clearMeasures(frame);
     performance.measure(frame, { start: startMs, end: performance.now() });
-  }, 0));
+  });
 }

@@ -1,0 +1,43 @@
+import { appsUrl, renderJsonUrl } from './api-urls.js';
+import { apiHeaders } from './auth-token.js';
+import { parseState } from './url-state.js';
+
+/**
+ * Requests the page starts from its inline boot script (boot.ts, inlined into index.html by
+ * build.mjs), before the stylesheet and main bundle load: on a page load the `/render` answer
+ * is then on its way while the browser fetches and runs the bundle, instead of after. Keyed by
+ * URL; the main bundle takes each one once (api.ts), so a later request for the same URL goes
+ * to the network as usual.
+ */
+declare global {
+  interface Window {
+    kprofBoot?: Map<string, Promise<Response>>;
+  }
+}
+
+/** URLs the view in `search` (a location.search) asks for first. */
+export function bootUrls(search: string): string[] {
+  const s = parseState(search);
+  if (s.view === 'single' && s.query) return [renderJsonUrl(s.query, s.from, s.until, s.maxNodes), appsUrl()];
+  if (s.view === 'apps' || s.view === 'diff') return [appsUrl()];
+  return [];
+}
+
+/** Starts the requests for `search`; called once, by the boot script. */
+export function startBootFetches(search: string): void {
+  const started = new Map<string, Promise<Response>>();
+  for (const url of bootUrls(search)) {
+    const p = fetch(url, { headers: apiHeaders() });
+    // Nobody may take it (the view changed first); never an unhandled rejection.
+    p.catch(() => undefined);
+    started.set(url, p);
+  }
+  window.kprofBoot = started;
+}
+
+/** The boot script's response promise for `url`, once; undefined when it did not start one. */
+export function takeBootFetch(url: string): Promise<Response> | undefined {
+  const p = window.kprofBoot?.get(url);
+  if (p) window.kprofBoot?.delete(url);
+  return p;
+}
