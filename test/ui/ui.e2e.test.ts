@@ -1,7 +1,7 @@
 // End-to-end: the built UI in real headless Chromium against a real HTTP server on loopback that
 // answers with server-lite's own flamebearer/timeline/pprof encoders (see fixture-server.ts).
 // Assertions go through the accessible DOM (tables, tooltips, labels, status), not pixels.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -208,12 +208,11 @@ describe('kprof UI in Chromium', () => {
 
   it('downloads the current view as gzipped pprof', async () => {
     const page = await open('/?view=single&query=shop.cpu');
-    const link = page.getByRole('link', { name: 'Download pprof' });
-    const href = await link.getAttribute('href');
-    expect(href).toContain('format=pprof');
-    const res = await fetch(server.url + href);
-    expect(res.status).toBe(200);
-    const profile = Profile.decode(gunzipSync(Buffer.from(await res.arrayBuffer())));
+    const saved = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download pprof' }).click();
+    const download = await saved;
+    expect(download.suggestedFilename()).toBe('shop.cpu.pb.gz');
+    const profile = Profile.decode(gunzipSync(readFileSync(await download.path())));
     const strings = profile.stringTable.strings;
     expect(strings).toContain(HOT_FUNCTION);
   });

@@ -3,11 +3,37 @@ import { apiHeaders } from './auth-token.js';
 import { takeBootFetch } from './boot-fetch.js';
 import type { RenderResponse } from './flamebearer.js';
 
-/** The server answered with a non-2xx status; `message` is its plain-text body. */
-export class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
+/** server-lite's error body `{code, message}` as `message (code)`; any other body as it is. */
+function readableError(body: string): { code: string; message: string } {
+  try {
+    const parsed = JSON.parse(body) as { code?: unknown; message?: unknown };
+    if (typeof parsed?.code === 'string' && typeof parsed.message === 'string') {
+      return { code: parsed.code, message: `${parsed.message} (${parsed.code})` };
+    }
+  } catch {
+    // not JSON
   }
+  return { code: '', message: body };
+}
+
+/**
+ * The server answered with a non-2xx status. `message` is its error message (server-lite's
+ * `{code, message}` shown as `message (code)`, other bodies as text); `code` the kprof error
+ * code, e.g. `KPROF_UNAUTHORIZED`, or '' when the body had none.
+ */
+export class ApiError extends Error {
+  readonly code: string;
+
+  constructor(readonly status: number, body: string) {
+    const { code, message } = readableError(body);
+    super(message);
+    this.code = code;
+  }
+}
+
+/** A 401: no query token, or a wrong one (server-lite `auth.query-tokens`). */
+export function isUnauthorized(err: unknown): err is ApiError {
+  return err instanceof ApiError && err.status === 401;
 }
 
 /** One row of `GET /api/apps`. */
@@ -81,6 +107,16 @@ export function fetchDiff(p: DiffParams, signal?: AbortSignal): Promise<RenderRe
 /** URL of the current single view as pprof. */
 export function pprofUrl(query: string, from: string, until: string, maxNodes: number): string {
   return withParams('/render', { ...renderParams(query, from, until, maxNodes), format: 'pprof' });
+}
+
+/**
+ * The current single view as gzipped pprof, fetched with the API headers (a plain link could
+ * not send the bearer token).
+ */
+export async function fetchPprof(query: string, from: string, until: string, maxNodes: number, signal?: AbortSignal): Promise<Blob> {
+  const res = await fetch(pprofUrl(query, from, until, maxNodes), { signal, headers: apiHeaders() });
+  if (!res.ok) throw new ApiError(res.status, (await res.text()).trim() || `/render answered ${res.status}`);
+  return res.blob();
 }
 
 /** A pull-mode scrape target, as `/api/v1/targets` reports it. */

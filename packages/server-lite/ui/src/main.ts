@@ -1,11 +1,13 @@
-import { type AppInfo, ApiError, fetchApps, fetchDiff, fetchRender } from './api.js';
+import { type AppInfo, ApiError, fetchApps, fetchDiff, fetchRender, isUnauthorized } from './api.js';
 import { appList } from './app-list.js';
+import { clearToken, getToken, setToken } from './auth-token.js';
 import { h, showMessage } from './dom.js';
 import { FlameGraph } from './flame-graph.js';
 import { type RenderResponse, decodeFlamebearer } from './flamebearer.js';
 import { FunctionTable } from './function-table.js';
 import { type Interaction, afterNextPaint, measureInteraction } from './interaction-timing.js';
 import { queryBar } from './query-bar.js';
+import { signInForm } from './sign-in.js';
 import { renderTargets } from './targets-view.js';
 import { displayTime } from './time-input.js';
 import { timelineChart } from './timeline-chart.js';
@@ -38,6 +40,28 @@ function navigate(patch: Partial<ViewState>): void {
   render();
 }
 
+/**
+ * A 401 (server-lite with `auth.query-tokens`): forget the token that was refused, if any, and
+ * show the sign-in prompt in place of the view; a token entered there re-renders the view.
+ * Returns false for any other error.
+ */
+function promptOnUnauthorized(err: unknown, signal: AbortSignal): boolean {
+  if (!isUnauthorized(err)) return false;
+  if (signal.aborted) return true;
+  const refused = getToken() !== null;
+  if (refused) clearToken();
+  inflight.abort();
+  appsCache = null;
+  const main = h('main', { id: 'view' }, signInForm({ refused, serverMessage: err.message }, (token) => {
+    setToken(token);
+    render();
+  }));
+  root.replaceChildren(header(), main);
+  document.title = 'Sign in · kprof';
+  main.querySelector('input')?.focus();
+  return true;
+}
+
 function describeError(err: unknown): string {
   if (err instanceof ApiError) return `The server answered ${err.status}: ${err.message}`;
   return `Request failed: ${(err as Error).message}`;
@@ -46,9 +70,18 @@ function describeError(err: unknown): string {
 function header(): HTMLElement {
   const link = (label: string, view: ViewState['view']): HTMLElement =>
     h('a', { href: hrefFor(withState(state, { view })), 'aria-current': state.view === view ? 'page' : undefined, text: label });
+  let signOut: HTMLElement | null = null;
+  if (getToken() !== null) {
+    signOut = h('button', { type: 'button', class: 'sign-out', text: 'Sign out' });
+    signOut.addEventListener('click', () => {
+      clearToken();
+      render();
+    });
+  }
   return h('header', { class: 'top' },
     h('a', { class: 'brand', href: '?view=apps', text: 'kprof' }),
-    h('nav', { 'aria-label': 'Main' }, link('Applications', 'apps'), link('Targets', 'targets')));
+    h('nav', { 'aria-label': 'Main' }, link('Applications', 'apps'), link('Targets', 'targets')),
+    signOut);
 }
 
 async function renderApps(host: HTMLElement, signal: AbortSignal): Promise<void> {
@@ -63,6 +96,7 @@ async function renderApps(host: HTMLElement, signal: AbortSignal): Promise<void>
     host.replaceChildren(appList(list, '', (series) => hrefFor(withState(state, { view: 'single', query: series, search: '' }))));
     host.setAttribute('aria-busy', 'false');
   } catch (err) {
+    if (promptOnUnauthorized(err, signal)) return;
     if (!signal.aborted) showMessage(host, 'error', `Could not load applications. ${describeError(err)}`);
   }
 }
@@ -95,6 +129,7 @@ async function renderProfile(host: HTMLElement, signal: AbortSignal): Promise<vo
       }, signal)
       : await fetchRender(state.query, state.from, state.until, state.maxNodes, signal);
   } catch (err) {
+    if (promptOnUnauthorized(err, signal)) return;
     if (!signal.aborted) showMessage(body, 'error', `Could not load the profile. ${describeError(err)}`);
     return;
   }
@@ -178,7 +213,9 @@ function render(): void {
     main.append(h('h2', { text: 'Scrape targets' }));
     const slot = h('div');
     main.append(slot);
-    void renderTargets(slot, signal);
+    renderTargets(slot, signal).catch((err: unknown) => {
+      if (!promptOnUnauthorized(err, signal)) showMessage(slot, 'error', `Could not load targets. ${describeError(err)}`);
+    });
   } else void renderProfile(main, signal);
 }
 

@@ -1,4 +1,4 @@
-import { type AppInfo, fetchLabelValues, fetchLabels, pprofUrl } from './api.js';
+import { type AppInfo, fetchLabelValues, fetchLabels, fetchPprof } from './api.js';
 import { splitSeriesName } from './app-groups.js';
 import { h } from './dom.js';
 import { type LabelMatcher, formatQuery, parseQuery } from './flameql.js';
@@ -104,10 +104,7 @@ export function queryBar(state: ViewState, apps: AppInfo[], onChange: (patch: Pa
   mode.addEventListener('click', () => onChange(diff
     ? { view: 'single' }
     : { view: 'diff', leftFrom: state.from, leftUntil: state.until, rightFrom: state.from, rightUntil: state.until }));
-  const download = diff ? null : h('a', {
-    class: 'button', href: pprofUrl(state.query, state.from, state.until, state.maxNodes),
-    download: `${parsed.name}.pb.gz`, text: 'Download pprof',
-  });
+  const download = diff ? null : downloadButton(state, `${parsed.name}.pb.gz`);
 
   const form = h('form', { class: 'query-bar', 'aria-label': 'Query', role: 'search' },
     h('span', { class: 'field' }, h('label', { for: 'profile-type', text: 'Profile type' }), typeSelect),
@@ -119,4 +116,33 @@ export function queryBar(state: ViewState, apps: AppInfo[], onChange: (patch: Pa
   // Enter in a field must not reload the page; the explicit buttons apply changes.
   form.addEventListener('submit', (e) => e.preventDefault());
   return form;
+}
+
+/**
+ * "Download pprof": fetches the view with the API headers (so it works with a query token,
+ * which a plain link cannot send) and saves the answer through a blob URL.
+ */
+function downloadButton(state: ViewState, fileName: string): HTMLElement {
+  const button = h('button', { type: 'button', text: 'Download pprof' });
+  const status = h('span', { class: 'download-status', role: 'status' });
+  button.addEventListener('click', () => {
+    button.disabled = true;
+    status.textContent = 'Preparing download…';
+    fetchPprof(state.query, state.from, state.until, state.maxNodes)
+      .then((blob) => {
+        const url = URL.createObjectURL(blob);
+        const a = h('a', { href: url, download: fileName, hidden: true });
+        document.body.append(a);
+        a.click();
+        a.remove();
+        // Revoking at once can cancel a download that has not read the blob yet.
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+        status.textContent = '';
+      })
+      .catch((err: unknown) => {
+        status.textContent = `Download failed: ${(err as Error).message}`;
+      })
+      .finally(() => { button.disabled = false; });
+  });
+  return h('span', { class: 'download' }, button, status);
 }

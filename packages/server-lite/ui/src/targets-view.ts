@@ -1,4 +1,4 @@
-import { type DroppedTargetInfo, type TargetInfo, fetchTargets } from './api.js';
+import { type DroppedTargetInfo, type TargetInfo, fetchTargets, isUnauthorized } from './api.js';
 import { h, showMessage } from './dom.js';
 import { absoluteUtc, relativeTime } from './relative-time.js';
 
@@ -30,6 +30,7 @@ export async function renderTargets(host: HTMLElement, signal: AbortSignal): Pro
     targets = await fetchTargets(signal);
   } catch (err) {
     if (signal.aborted) return;
+    if (isUnauthorized(err)) throw err; // the caller shows the sign-in prompt
     showMessage(host, 'error', `Could not load targets: ${(err as Error).message}`);
     return;
   }
