@@ -25,9 +25,16 @@ const MULTIPLE = 2;
  * time = samples × sampling period; Go's cpu = samples × 10 ms): it costs a few bytes in all.
  */
 export function encodeColumns(stackIds: readonly number[], columns: readonly ArrayLike<number>[]): Buffer {
-  if (columns.length === 1) return encodeSamples(stackIds, Array.from(columns[0]!));
+  if (columns.length === 1) {
+    const only = columns[0]!;
+    return encodeSamples(stackIds, Array.isArray(only) ? (only as number[]) : Array.from(only));
+  }
   const n = stackIds.length;
-  const kinds: { kind: number; a: number; b: number; section?: Buffer }[] = [];
+  // Header fields per column: kind, then (scale, byte length) / (byte length) / (base, factor).
+  const kinds: number[] = [];
+  const fieldA: number[] = [];
+  const fieldB: number[] = [];
+  const scales: number[] = [];
   // Smaller columns first, so a column that is a multiple of another finds it already plain.
   const totals = columns.map((col) => {
     let t = 0;
@@ -49,40 +56,63 @@ export function encodeColumns(stackIds: readonly number[], columns: readonly Arr
       }
     }
     if (base >= 0) {
-      kinds[c] = { kind: MULTIPLE, a: base, b: factor };
+      kinds[c] = MULTIPLE;
+      fieldA[c] = base;
+      fieldB[c] = factor;
       continue;
     }
     plain.push(c);
     let scale = 0;
     for (let i = 0; i < n && scale !== 1; i++) scale = gcd(scale, col[i]!);
-    const unscaled = encodeValues(col, n, 1);
-    if (scale >= 2) {
-      const scaled = encodeValues(col, n, scale);
-      if (scaled.length + varintLength(scale) < unscaled.length) {
-        kinds[c] = { kind: SCALED, a: scale, b: scaled.length, section: scaled };
-        continue;
-      }
+    const unscaled = valuesLength(col, n, 1);
+    const scaled = scale >= 2 ? valuesLength(col, n, scale) : Infinity;
+    if (scaled + varintLength(scale) < unscaled) {
+      kinds[c] = SCALED;
+      fieldA[c] = scale;
+      fieldB[c] = scaled;
+      scales[c] = scale;
+    } else {
+      kinds[c] = PLAIN;
+      fieldA[c] = unscaled;
+      scales[c] = 1;
     }
-    kinds[c] = { kind: PLAIN, a: unscaled.length, b: 0, section: unscaled };
   }
-  const ids = Buffer.allocUnsafe(n * 8);
   let idsLen = 0;
   for (let i = 0, prev = 0; i < n; i++) {
-    idsLen = writeVarint(ids, idsLen, stackIds[i]! - prev);
+    idsLen += varintLength(stackIds[i]! - prev);
     prev = stackIds[i]!;
   }
-  const header = Buffer.allocUnsafe(2 + 8 * (2 + 3 * columns.length + 1));
-  header[0] = MULTI_0;
-  header[1] = MULTI_1;
-  let pos = writeVarint(header, 2, columns.length);
-  pos = writeVarint(header, pos, n);
-  for (const k of kinds) {
-    pos = writeVarint(header, pos, k.kind);
-    pos = writeVarint(header, pos, k.a);
-    if (k.kind !== PLAIN) pos = writeVarint(header, pos, k.b);
+  let headerLen = 2 + varintLength(columns.length) + varintLength(n) + varintLength(idsLen);
+  let bodyLen = idsLen;
+  for (let c = 0; c < columns.length; c++) {
+    headerLen += 1 + varintLength(fieldA[c]!) + (kinds[c] === PLAIN ? 0 : varintLength(fieldB[c]!));
+    if (kinds[c] === PLAIN) bodyLen += fieldA[c]!;
+    else if (kinds[c] === SCALED) bodyLen += fieldB[c]!;
   }
-  pos = writeVarint(header, pos, idsLen);
-  return Buffer.concat([header.subarray(0, pos), ids.subarray(0, idsLen), ...kinds.flatMap((k) => (k.section ? [k.section] : []))]);
+  // Sizes are known up front: one exact allocation, written once.
+  const out = Buffer.allocUnsafe(headerLen + bodyLen);
+  out[0] = MULTI_0;
+  out[1] = MULTI_1;
+  let pos = writeVarint(out, 2, columns.length);
+  pos = writeVarint(out, pos, n);
+  for (let c = 0; c < columns.length; c++) {
+    pos = writeVarint(out, pos, kinds[c]!);
+    pos = writeVarint(out, pos, fieldA[c]!);
+    if (kinds[c] !== PLAIN) pos = writeVarint(out, pos, fieldB[c]!);
+  }
+  pos = writeVarint(out, pos, idsLen);
+  for (let i = 0, prev = 0; i < n; i++) {
+    pos = writeVarint(out, pos, stackIds[i]! - prev);
+    prev = stackIds[i]!;
+  }
+  for (let c = 0; c < columns.length; c++) {
+    if (kinds[c] === MULTIPLE) continue;
+    const col = columns[c]!;
+    const scale = scales[c]!;
+    for (let i = 0; i < n; i++) pos = writeVarint(out, pos, col[i]! / scale);
+  }
+  if (pos !== out.length) throw new Error(`encodeColumns wrote ${pos} of ${out.length} bytes`);
+  return out;
 }
 
 // k when col[i] = base[i] × k for every i (a whole k ≥ 0), else undefined.
@@ -103,11 +133,10 @@ function multipleOf(col: ArrayLike<number>, base: ArrayLike<number>, n: number):
   return k ?? 1;
 }
 
-function encodeValues(col: ArrayLike<number>, n: number, scale: number): Buffer {
-  const out = Buffer.allocUnsafe(n * 8);
-  let pos = 0;
-  for (let i = 0; i < n; i++) pos = writeVarint(out, pos, col[i]! / scale);
-  return out.subarray(0, pos);
+function valuesLength(col: ArrayLike<number>, n: number, scale: number): number {
+  let len = 0;
+  for (let i = 0; i < n; i++) len += varintLength(col[i]! / scale);
+  return len;
 }
 
 /**

@@ -439,7 +439,9 @@ export class ProfileStore {
     // Builders share one labels object among a label set's types: stringify each object once.
     const keyOf = new Map<Readonly<Record<string, string>>, string>();
     for (const s of p.series) {
-      const seriesId = this.#seriesId(s.series, newSeries);
+      let labels = keyOf.get(s.series.labels);
+      if (labels === undefined) keyOf.set(s.series.labels, (labels = labelsKey(s.series.labels)));
+      const seriesId = this.#seriesId(s.series, labels, newSeries);
       const n = s.sampleIndices.length;
       // Sort (stack id, sample position) pairs packed in one float: a native numeric sort, no
       // per-pair objects. Stack ids stay below 2^25 and positions below 2^26, so keys are exact.
@@ -461,8 +463,6 @@ export class ProfileStore {
         }
       }
       const column: ColumnInput = { seriesId, ids, values, total };
-      let labels = keyOf.get(s.series.labels);
-      if (labels === undefined) keyOf.set(s.series.labels, (labels = labelsKey(s.series.labels)));
       const list = byLabels.get(labels);
       if (list === undefined) byLabels.set(labels, [column]);
       else list.push(column);
@@ -530,8 +530,8 @@ export class ProfileStore {
     });
   }
 
-  #seriesId(input: SeriesInput, newSeries: StoredSeries[]): number {
-    const key = seriesKey(input.name, input.labels);
+  #seriesId(input: SeriesInput, labels: string, newSeries: StoredSeries[]): number {
+    const key = `${input.name}\u0000${labels}`;
     const existing = this.#seriesByKey.get(key);
     if (existing !== undefined) return existing;
     const id = this.#nextSeriesId++;
