@@ -171,6 +171,10 @@ export class FlameGraph {
       const y = d * ROW_HEIGHT_PX;
       const end = data.rowStart[d + 1] as number;
       for (let i = data.rowStart[d] as number; i < end; i++) {
+        // Most nodes of a big profile are too narrow to draw; a frame's visible part is never
+        // wider than the frame, so this test alone skips them (cheaply, which matters in the
+        // not yet optimised code of a page's first draw).
+        if ((data.total[i] as number) * scale < MIN_DRAW_PX) continue;
         const s = data.start[i] as number;
         const e = s + (data.total[i] as number);
         if (e <= viewStart || s >= viewEnd) continue;
