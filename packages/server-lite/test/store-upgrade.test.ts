@@ -78,7 +78,7 @@ describe('schema v3 → v4 upgrade', () => {
     await pushAll(upgraded, more);
     await pushAll(fresh, more);
     expect(check.prepare('SELECT count(*) FROM profiles').pluck().get()).toBe(v3Rows + 3 * 3 + 1);
-    const multi = check.prepare('SELECT samples FROM profiles WHERE more_totals IS NOT NULL').pluck().all() as Buffer[];
+    const multi = check.prepare('SELECT samples FROM profiles WHERE total_1 IS NOT NULL').pluck().all() as Buffer[];
     expect(multi).toHaveLength(3 * 3 + 1);
     for (const b of multi) expect([b[0], b[1]]).toEqual([0x81, 0x00]);
     const mixed = snapshot(fresh.store);

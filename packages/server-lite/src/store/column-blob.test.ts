@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { columnTotal, decodeColumn, encodeColumns, encodeMoreTotals } from './column-blob.js';
+import { decodeColumn, encodeColumns, encodeMoreTotals, INLINE_TOTALS, moreTotal } from './column-blob.js';
 import { encodeSamples } from './sample-blob.js';
 
 function column(blob: Uint8Array, col: number): [number, number][] {
@@ -124,11 +124,13 @@ describe('column blob', () => {
     }
   });
 
-  it('keeps the per-column totals: column 0 in `total`, the others as varints', () => {
+  it('keeps the totals of columns past the inline ones as varints', () => {
+    expect(INLINE_TOTALS).toBe(4);
     expect(encodeMoreTotals([5])).toBeNull();
-    const more = encodeMoreTotals([5, 12 * period, 2 ** 40])!;
-    expect([0, 1, 2].map((c) => columnTotal(5, more, c))).toEqual([5, 12 * period, 2 ** 40]);
-    expect(() => columnTotal(5, more, 3)).toThrow(expect.objectContaining({ code: 'KPROF_STORE_CORRUPT_BLOB' }));
-    expect(() => columnTotal(5, null, 1)).toThrow(expect.objectContaining({ code: 'KPROF_STORE_CORRUPT_BLOB' }));
+    expect(encodeMoreTotals([1, 2, 3, 4])).toBeNull();
+    const more = encodeMoreTotals([1, 2, 3, 4, 12 * period, 2 ** 40])!;
+    expect([4, 5].map((c) => moreTotal(more, c))).toEqual([12 * period, 2 ** 40]);
+    expect(() => moreTotal(more, 6)).toThrow(expect.objectContaining({ code: 'KPROF_STORE_CORRUPT_BLOB' }));
+    expect(() => moreTotal(null, 4)).toThrow(expect.objectContaining({ code: 'KPROF_STORE_CORRUPT_BLOB' }));
   });
 });

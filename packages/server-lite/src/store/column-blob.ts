@@ -241,26 +241,32 @@ export function decodeColumn(blob: Uint8Array, col: number, each: (stackId: numb
   if (p !== idsEnd || q !== valuesEnd) throw corrupt('has the wrong length');
 }
 
-/** The `more_totals` of a row: columns 1.. totals as varints; null for a one-column row. */
+/**
+ * Columns whose totals a profile row keeps in integer columns (`total`, `total_1` … `total_3`):
+ * a timeline reads them from the covering index as plain numbers. Wider rows keep the totals of
+ * columns from this one on in `more_totals`.
+ */
+export const INLINE_TOTALS = 4;
+
+/** The `more_totals` of a row: the totals of columns {@link INLINE_TOTALS}.. as varints; null when there are none. */
 export function encodeMoreTotals(totals: readonly number[]): Buffer | null {
-  if (totals.length <= 1) return null;
+  if (totals.length <= INLINE_TOTALS) return null;
   const out = Buffer.allocUnsafe(totals.length * 8);
   let pos = 0;
-  for (let i = 1; i < totals.length; i++) pos = writeVarint(out, pos, totals[i]!);
+  for (let i = INLINE_TOTALS; i < totals.length; i++) pos = writeVarint(out, pos, totals[i]!);
   return Buffer.from(out.subarray(0, pos));
 }
 
-/** Column `col`'s total from a row's `total` and `more_totals`. */
-export function columnTotal(total: number, more: Uint8Array | null, col: number): number {
-  if (col === 0) return total;
-  if (more === null) throw corrupt(`has one column, not ${col + 1}`);
+/** Column `col`'s total (col ≥ {@link INLINE_TOTALS}) from a row's `more_totals`. */
+export function moreTotal(more: Uint8Array | null, col: number): number {
+  if (more === null) throw corrupt(`has no total for column ${col + 1}`);
   let pos = 0;
-  for (let c = 1; ; c++) {
+  for (let c = INLINE_TOTALS; ; c++) {
     let v = 0;
     let mul = 1;
     let b = 0x80;
     while (b >= 0x80) {
-      if (pos >= more.length) throw corrupt(`has fewer than ${col + 1} column totals`);
+      if (pos >= more.length) throw corrupt(`has no total for column ${col + 1}`);
       b = more[pos++]!;
       v += (b & 0x7f) * mul;
       mul *= 128;

@@ -5,7 +5,7 @@ import { ConfigError, LimitError } from '../errors.js';
 import type { IngestProfile, SeriesInput, SeriesMeta } from '../ingest/ingest-profile.js';
 import { countOldestPerSeries } from './oldest-profiles.js';
 import { type BuildOptions, type BuildResult, RollupStore, type SeriesPoints } from './rollup-store.js';
-import { encodeColumns, encodeMoreTotals } from './column-blob.js';
+import { encodeColumns, encodeMoreTotals, INLINE_TOTALS } from './column-blob.js';
 import { migrate } from './schema.js';
 import { StackInterner } from './stack-interner.js';
 
@@ -38,8 +38,9 @@ export interface MergedStacks {
   readonly rawBlobs?: number;
 }
 
-// A row to insert: group id, start, end, column 0's total, the other columns' totals, samples.
-type ProfileRow = [number, number, number, number, Buffer | null, Buffer];
+// A row to insert: group id, start, end, the totals of columns 0–3 (null past the row's width),
+// the further columns' totals, samples.
+type ProfileRow = [number, number, number, number, number | null, number | null, number | null, Buffer | null, Buffer];
 
 // One series' merged samples in one profile: stack ids ascending, their values, the sum.
 interface ColumnInput {
@@ -176,7 +177,7 @@ export class ProfileStore {
           this.#stmts.insertSeries.run(s.id, s.name, labelsKey(s.labels), s.meta.spyName, s.meta.sampleRate, s.meta.units, s.meta.aggregation);
         }
         for (const g of newGroups) this.#groups.get(g)!.forEach((seriesId, col) => this.#stmts.insertGroupColumn.run(g, col, seriesId));
-        for (const r of rows) this.#stmts.insertProfile.run(r[0], r[1], r[2], r[3], r[4], r[5]);
+        for (const r of rows) this.#stmts.insertProfile.run(r);
       })();
       this.#interner.commit();
     } catch (err) {
@@ -485,7 +486,7 @@ export class ProfileStore {
   #groupRow(columns: readonly ColumnInput[], startMs: number, endMs: number, newGroups: number[]): ProfileRow {
     const groupId = this.#groupId(columns.map((c) => c.seriesId), newGroups);
     const totals = columns.map((c) => c.total);
-    if (columns.length === 1) return [groupId, startMs, endMs, totals[0]!, null, encodeColumns(columns[0]!.ids, [columns[0]!.values])];
+    if (columns.length === 1) return [groupId, startMs, endMs, totals[0]!, null, null, null, null, encodeColumns(columns[0]!.ids, [columns[0]!.values])];
     // The union of the columns' stack ids (each ascending), and each column's value per id (0 = none).
     const union: number[] = [];
     const pos = columns.map(() => 0);
@@ -507,7 +508,8 @@ export class ProfileStore {
       }
       return out;
     });
-    return [groupId, startMs, endMs, totals[0]!, encodeMoreTotals(totals), encodeColumns(union, values)];
+    const inline = (c: number): number | null => (c < INLINE_TOTALS && c < totals.length ? totals[c]! : null);
+    return [groupId, startMs, endMs, totals[0]!, inline(1), inline(2), inline(3), encodeMoreTotals(totals), encodeColumns(union, values)];
   }
 
   #groupId(members: number[], newGroups: number[]): number {
@@ -593,7 +595,9 @@ function prepare(db: Database.Database) {
       'INSERT INTO series (id, name, labels, spy_name, sample_rate, units, aggregation) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
     insertGroupColumn: db.prepare('INSERT INTO group_columns (group_id, col, series_id) VALUES (?, ?, ?)'),
-    insertProfile: db.prepare('INSERT INTO profiles (group_id, start_ms, end_ms, total, more_totals, samples) VALUES (?, ?, ?, ?, ?, ?)'),
+    insertProfile: db.prepare(
+      'INSERT INTO profiles (group_id, start_ms, end_ms, total, total_1, total_2, total_3, more_totals, samples) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
     deleteOlderInGroup: db.prepare(
       'DELETE FROM profiles WHERE id IN (SELECT id FROM profiles WHERE group_id = ? AND start_ms < ? ORDER BY start_ms LIMIT ?)',
     ),

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
+import { KprofError } from '../errors.js';
 import { ROLLUP_LEVELS, type RollupLevel } from './rollup-levels.js';
 import { planMerge } from './rollup-plan.js';
-import { columnTotal, decodeColumn } from './column-blob.js';
+import { decodeColumn, INLINE_TOTALS, moreTotal } from './column-blob.js';
 import { decodeSamples, encodeSamples } from './sample-blob.js';
 
 /** Start time and total of every profile of one series in a range, ascending by time. */
@@ -95,13 +96,17 @@ export class RollupStore {
   #groupPoints(groupId: number, col: number, fromMs: number, untilMs: number): SeriesPoints {
     // all() rather than iterate(): one native call instead of one per row, 3–5× faster here,
     // and the rows are a few small values each.
-    const rows = this.#stmts.points.all(groupId, fromMs, untilMs) as [number, number, Buffer | null][];
+    // The column's own total column: no blob is read (better-sqlite3 copies every blob it returns).
+    const inline = col < INLINE_TOTALS;
+    const rows = (inline ? this.#stmts.points[col]! : this.#stmts.pointsMore).all(groupId, fromMs, untilMs) as [number, number | Buffer | null][];
     const times = new Array<number>(rows.length);
     const totals = new Array<number>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
       times[i] = r[0];
-      totals[i] = col === 0 ? r[1] : columnTotal(r[1], r[2], col);
+      const t = inline ? r[1] : moreTotal(r[1] as Buffer | null, col);
+      if (typeof t !== 'number') throw new KprofError('KPROF_STORE_CORRUPT_BLOB', `a stored profile row of group ${groupId} has no total for column ${col + 1}; the database may be damaged (run PRAGMA integrity_check)`);
+      totals[i] = t;
     }
     return { times, totals };
   }
@@ -237,9 +242,10 @@ function lowerBound(values: readonly number[], t: number): number {
 
 function prepare(db: Database.Database) {
   return {
-    points: db
-      .prepare('SELECT start_ms, total, more_totals FROM profiles WHERE group_id = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms')
-      .raw(),
+    points: ['total', 'total_1', 'total_2', 'total_3'].map((total) =>
+      db.prepare(`SELECT start_ms, ${total} FROM profiles WHERE group_id = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms`).raw(),
+    ),
+    pointsMore: db.prepare('SELECT start_ms, more_totals FROM profiles WHERE group_id = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms').raw(),
     rawSamples: db.prepare('SELECT samples FROM profiles WHERE group_id = ? AND start_ms >= ? AND start_ms < ?').raw(),
     rollupsIn: db
       .prepare('SELECT id, bucket_start, level, profile_count, total FROM rollups WHERE series_id = ? AND bucket_start >= ? AND bucket_start < ?')

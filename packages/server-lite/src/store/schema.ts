@@ -87,8 +87,9 @@ ${ROLLUP_LEVELS.map(
 
 // v4: one profile row per upload and label set holds every sample type of that pprof (a "row
 // group": the series of its columns, in group_columns), so stack ids are stored once instead of once
-// per type. `group_id` replaces `series_id`; `total` is column 0's total and `more_totals` the other
-// columns' (varints, NULL for a one-column row), so timeline reads stay on one covering index.
+// per type. `group_id` replaces `series_id`; `total` … `total_3` are the totals of columns 0–3 (NULL
+// past the row's width; a NULL costs one header byte) and `more_totals` those of any further
+// columns (varints), so timeline reads stay on one covering index and read plain integers.
 // In place: every existing series becomes a one-column group with the series' id, so v3 rows and
 // their one-column blobs stay as they are, and so do the rollups (still per series). The rollup
 // triggers now queue every series of the row's group.
@@ -104,6 +105,9 @@ DROP TRIGGER IF EXISTS profiles_rollup_insert;
 DROP TRIGGER IF EXISTS profiles_rollup_delete;
 DROP INDEX IF EXISTS profiles_by_series_time_total;
 ALTER TABLE profiles RENAME COLUMN series_id TO group_id;
+ALTER TABLE profiles ADD COLUMN total_1 INTEGER;
+ALTER TABLE profiles ADD COLUMN total_2 INTEGER;
+ALTER TABLE profiles ADD COLUMN total_3 INTEGER;
 ALTER TABLE profiles ADD COLUMN more_totals BLOB;
 -- The series of each row group, by column. Group ids are their own namespace; v3 series became
 -- one-column groups with their own id.
@@ -114,7 +118,7 @@ CREATE TABLE group_columns (
   PRIMARY KEY (group_id, col)
 ) WITHOUT ROWID;
 INSERT INTO group_columns (group_id, col, series_id) SELECT id, 0, id FROM series;
-CREATE INDEX profiles_by_group_time_totals ON profiles (group_id, start_ms, total, more_totals);
+CREATE INDEX profiles_by_group_time_totals ON profiles (group_id, start_ms, total, total_1, total_2, total_3, more_totals);
 CREATE TRIGGER profiles_rollup_insert AFTER INSERT ON profiles BEGIN
 ${onChange('NEW')}
 END;

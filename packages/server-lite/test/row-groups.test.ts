@@ -1,0 +1,129 @@
+// Schema v4 stores a profile's sample types of one label set as the columns of one row. These
+// check the store's reads per series against what was written, table-driven over the shapes a
+// row can take: many types (past the inline totals), types with their own stacks, a client that
+// changes its set of types (one series in several row groups), and the same series twice.
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { IngestProfile, SeriesSamples } from '../src/ingest/ingest-profile.js';
+import { ProfileStore, mergedValue } from '../src/store/profile-store.js';
+import { makeTempDir } from './helpers/profiles.js';
+
+const tmp = makeTempDir('kprof-row-groups-');
+afterAll(() => tmp.cleanup());
+const meta = { spyName: 'test', sampleRate: 100, units: 'samples', aggregation: 'sum' as const };
+
+// Stacks: main;a, main;b, main;a;c (leaf-first location lists).
+const names = ['main', 'a', 'b', 'c'];
+const stacks = ['main;a', 'main;b', 'main;a;c'];
+function profile(startMs: number, labels: Record<string, string>, types: readonly (readonly [string, readonly number[]])[]): IngestProfile {
+  const series: SeriesSamples[] = types.map(([name, values]) => {
+    const idx = values.flatMap((v, i) => (v > 0 ? [i] : []));
+    return { series: { name, labels, meta }, sampleIndices: Int32Array.from(idx), values: Float64Array.from(idx.map((i) => values[i]!)) };
+  });
+  return {
+    startMs,
+    endMs: startMs + 10_000,
+    names,
+    frameStart: Int32Array.from([0, 1, 2, 3, 4]),
+    frameNames: Int32Array.from([0, 1, 2, 3]),
+    stackStart: Int32Array.from([0, 2, 4, 7]),
+    stackLocs: Int32Array.from([1, 0, 2, 0, 3, 1, 0]),
+    series,
+    receivedBytes: 100,
+  };
+}
+
+interface Written {
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly startMs: number;
+  readonly values: readonly number[];
+}
+
+const period = 10_000_000;
+const cases: { name: string; pushes: { labels: Record<string, string>; types: [string, number[]][] }[]; rowsPerPush: number }[] = [
+  {
+    name: 'six types in one row (past the four inline totals)',
+    pushes: [{ labels: { env: 'x' }, types: [1, 2, 3, 4, 5, 6].map((k) => [`app.t${k}`, [k, 2 * k, 3 * k * period + k]] as [string, number[]]) }],
+    rowsPerPush: 1,
+  },
+  {
+    name: 'types with their own stacks, a multiple and a scaled column',
+    pushes: [{ labels: {}, types: [['app.samples', [2, 0, 1]], ['app.wall', [2 * period, 0, period]], ['app.cpu', [0, 7, 3]], ['app.alloc', [4000, 0, 0]]] }],
+    rowsPerPush: 1,
+  },
+  {
+    name: 'two label sets: a row each',
+    pushes: [
+      { labels: { route: '/a' }, types: [['app.samples', [1, 1, 1]], ['app.cpu', [5, 6, 7]]] },
+      { labels: { route: '/b' }, types: [['app.samples', [3, 0, 0]], ['app.cpu', [9, 0, 0]]] },
+    ],
+    rowsPerPush: 2,
+  },
+  {
+    name: 'the same series twice in one profile: a second row',
+    pushes: [{ labels: {}, types: [['app.cpu', [1, 2, 3]], ['app.cpu', [10, 0, 30]], ['app.samples', [1, 1, 1]]] }],
+    rowsPerPush: 2,
+  },
+];
+
+describe('row groups', () => {
+  for (const c of cases) {
+    it(`reads every series as written, with later pushes of other type sets: ${c.name}`, () => {
+      const store = ProfileStore.open(join(tmp.dir, c.name.replace(/\W+/g, '-')));
+      onTestFinished(() => store.close());
+      const written: Written[] = [];
+      let expectedRows = 0;
+      // Three pushes of the full type set, then one of a subset (new row groups for the same
+      // series), then the full set again: every series spans several groups over time.
+      const subset = (types: [string, number[]][]): [string, number[]][] => types.filter((_t, i) => i % 2 === 1);
+      const rounds = [(t: [string, number[]][]) => t, (t: [string, number[]][]) => t, subset, (t: [string, number[]][]) => t];
+      rounds.forEach((pick, r) => {
+        const batch = c.pushes.map((p) => ({ ...p, types: pick(p.types).map(([n, v]) => [n, v.map((x) => x * (r + 1))] as [string, number[]]) }));
+        const startMs = 1_000_000 + r * 10_000;
+        // One profile (one pprof) holding every label set's types.
+        store.writeBatch([{ ...profile(startMs, {}, []), series: batch.flatMap((p) => profile(startMs, p.labels, p.types).series) }]);
+        for (const p of batch) {
+          for (const [name, values] of p.types) written.push({ name, labels: p.labels, startMs, values });
+          // A row per label set, and one more for each repeat of a series in it.
+          expectedRows += Math.max(...p.types.map(([name]) => p.types.filter(([n]) => n === name).length));
+        }
+      });
+      const key = (name: string, labels: Record<string, string>): string => `${name}${JSON.stringify(labels)}`;
+      const series = new Map(store.series().map((s) => [key(s.name, s.labels), s.id]));
+      expect(series.size).toBe(new Set(written.map((w) => key(w.name, w.labels))).size);
+      for (const [k, id] of series) {
+        const mine = written.filter((w) => key(w.name, w.labels) === k);
+        // One point per written profile of the series, in time order, with its total.
+        const wantPoints = mine.map((w) => [w.startMs, w.values.reduce((a, b) => a + b, 0)]).sort((a, b) => a[0]! - b[0]!);
+        expect(store.profilePoints([id], 0, 2_000_000, 1000).map((p) => [p.timeMs, p.total]), k).toEqual(wantPoints);
+        const merged = store.mergeStacks([id], 0, 2_000_000, 1000);
+        const got: Record<string, number> = {};
+        for (const sid of merged.stackIds) got[store.frames(sid).join(';')] = mergedValue(merged.values, sid);
+        const want: Record<string, number> = {};
+        for (const w of mine) w.values.forEach((v, i) => v > 0 && (want[stacks[i]!] = (want[stacks[i]!] ?? 0) + v));
+        expect(got, k).toEqual(want);
+        expect(store.lastProfileEndMs(id)).toBe(Math.max(...mine.map((w) => w.startMs)) + 10_000);
+      }
+      // profileCount counts series profiles, whatever the rows; rows are one per label set and push.
+      expect(store.profileCount()).toBe(written.length);
+      const db = new Database(store.path, { readonly: true });
+      onTestFinished(() => {
+        db.close();
+      });
+      expect(db.prepare('SELECT count(*) FROM profiles').pluck().get()).toBe(expectedRows);
+      expect(expectedRows).toBeGreaterThanOrEqual(c.rowsPerPush * 3 + 1);
+      // Rollups built over the groups merge the same.
+      const before = new Map([...series].map(([k, id]) => [k, store.profilePoints([id], 0, 2_000_000, 1000)]));
+      store.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 });
+      for (const [k, id] of series) expect(store.profilePoints([id], 0, 2_000_000, 1000)).toEqual(before.get(k));
+      // Retention counts series profiles too, and leaves nothing behind.
+      expect(store.deleteOlderThan(1_015_000, 1000)).toBe(written.filter((w) => w.startMs < 1_015_000).length);
+      expect(store.profileCount()).toBe(written.filter((w) => w.startMs >= 1_015_000).length);
+      expect(store.deleteOldest(1000)).toBe(written.filter((w) => w.startMs >= 1_015_000).length);
+      expect(store.profileCount()).toBe(0);
+      expect(store.mergeStats.staleRollups).toBe(0);
+    });
+  }
+});
