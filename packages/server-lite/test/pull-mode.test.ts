@@ -74,9 +74,10 @@ scrape-configs:
     expect(metrics).toMatch(/kprof_scrape_total\{job="local",result="success"\} [1-9]/);
     expect(metrics).toContain('kprof_scrape_targets{health="up"} 1');
     expect(metrics).toMatch(/kprof_scrape_duration_seconds_count\{job="local"\} [1-9]/);
-    expect(metrics).toMatch(/kprof_scrape_slots_total\{job="local",outcome="on_time"\} [1-9]/);
+    // On time or late: on a busy machine a timer may fire more than 20 ms (10 % of 200 ms) after its slot.
+    expect(metrics).toMatch(/kprof_scrape_slots_total\{job="local",outcome="(on_time|late)"\} [1-9]/);
     const slots = (await targets()).data.activeTargets[0]!.slots;
-    expect(slots.onTime).toBeGreaterThanOrEqual(1);
+    expect(slots.onTime + slots.late).toBeGreaterThanOrEqual(1);
     expect(slots.due).toBeGreaterThanOrEqual(slots.onTime + slots.late + slots.missed);
     expect(page).toContain('Slots on time / late / missed');
 

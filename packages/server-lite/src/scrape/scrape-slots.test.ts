@@ -33,6 +33,11 @@ function oneTarget(address: string, interval: string, options: Partial<ScrapeMan
 
 const slotsOf = (m: ScrapeManager): SlotCounts => m.snapshot().active[0]!.status.slots;
 const accounted = (s: SlotCounts): number => s.onTime + s.late + s.missed;
+/**
+ * Every due slot has its outcome (none waits for a permit) and every started one has reached the
+ * target (a request may still be on its way just after its slot counted as started).
+ */
+const settled = (s: SlotCounts, hits: readonly string[]): boolean => accounted(s) === s.due && hits.length === s.onTime + s.late;
 
 describe('ScrapeLoop slot accounting', () => {
   it('counts the slots a clock jump skipped as missed (stall) and the slot served after it as late', async () => {
@@ -53,22 +58,22 @@ describe('ScrapeLoop slot accounting', () => {
       },
     });
     await expect.poll(() => slotsOf(manager).late, { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
-    // One more slot after the late one, and nothing waiting for a permit.
-    await expect.poll(() => (s => s.onTime >= 2 && accounted(s) === s.due)(slotsOf(manager)), { timeout: 15_000 }).toBe(true);
+    // More slots after the late one, and every slot settled.
+    await expect.poll(() => (s => s.onTime + s.late >= 3 && settled(s, target.hits))(slotsOf(manager)), { timeout: 15_000 }).toBe(true);
     const s = slotsOf(manager);
     expect(s.missedByReason).toEqual({ overlap: 0, concurrency: 0, stall: 3, backoff: 0 } satisfies Record<MissedReason, number>);
     expect(s.missed).toBe(3);
-    // The first scrape on time, then the jump: three slots missed at once, the newest served late.
-    expect(events.slice(0, 3)).toEqual(['on_time', 'missed stall 3', 'late']);
+    // The first scrape (on time unless the machine is very busy), then the jump: three slots
+    // missed at once, the newest served late (0.3 intervals after its slot; the margin is 0.1).
+    expect(events[0]).toMatch(/^(on_time|late)$/);
+    expect(events.slice(1, 3)).toEqual(['missed stall 3', 'late']);
     expect(accounted(s)).toBe(s.due);
-    // The target saw one request per served slot.
-    expect(target.hits.length).toBe(s.onTime + s.late);
   });
 
   it('counts the slots that passed while the event loop was blocked (busy-wait of five intervals)', async () => {
     const target = await heapTarget();
     const manager = oneTarget(target.address, '200ms', {});
-    await expect.poll(() => slotsOf(manager).onTime, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => (s => s.onTime + s.late)(slotsOf(manager)), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
     const before = slotsOf(manager);
     // Block the event loop for 1 s: five slots of this target come due and no timer can fire.
     const end = performance.now() + 1_000;
@@ -76,14 +81,13 @@ describe('ScrapeLoop slot accounting', () => {
       // busy
     }
     await expect.poll(() => slotsOf(manager).missedByReason.stall, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
-    await expect.poll(() => (s => s.due >= before.due + 6 && accounted(s) === s.due)(slotsOf(manager)), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => (s => s.due >= before.due + 6 && settled(s, target.hits))(slotsOf(manager)), { timeout: 15_000 }).toBe(true);
     const after = slotsOf(manager);
     // The first timer after the block served one slot and accounted for at least four before it
     // (the block spans five boundaries); nothing else went wrong.
     expect(after.missedByReason.stall).toBeGreaterThanOrEqual(4);
     expect(after.missed).toBe(after.missedByReason.stall + after.missedByReason.overlap);
     expect(after.missedByReason).toMatchObject({ concurrency: 0, backoff: 0 });
-    expect(target.hits.length).toBe(after.onTime + after.late);
   });
 
   it('counts the slots a failing target skips on purpose as missed (backoff)', async () => {
@@ -95,9 +99,8 @@ describe('ScrapeLoop slot accounting', () => {
     // Failures 1..4 skip 0, 1, 3 and 7 slots after them.
     await expect.poll(() => target.hits.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
     await expect.poll(() => slotsOf(manager).missedByReason.backoff, { timeout: 15_000 }).toBeGreaterThanOrEqual(1 + 3);
-    await expect.poll(() => (s => accounted(s) === s.due)(slotsOf(manager)), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => settled(slotsOf(manager), target.hits), { timeout: 15_000 }).toBe(true);
     const s = slotsOf(manager);
-    expect(s.onTime + s.late).toBe(target.hits.length);
     expect(s.missedByReason.overlap + s.missedByReason.concurrency).toBe(0);
   });
 });
