@@ -153,53 +153,44 @@ export function decodeColumn(blob: Uint8Array, col: number, each: (stackId: numb
     });
     return;
   }
-  let pos = 2;
-  const read = (): number => {
-    let v = 0;
-    let mul = 1;
-    let b = 0x80;
-    while (b >= 0x80) {
-      if (pos >= end) throw corrupt();
-      b = blob[pos++]!;
-      v += (b & 0x7f) * mul;
-      mul *= 128;
-    }
-    return v;
-  };
-  const columns = read();
-  const n = read();
+  // Header fields go to reused scratch arrays: this runs once per row a query reads.
+  headerPos = 2;
+  const columns = readHeaderVarint(blob, end);
+  const n = readHeaderVarint(blob, end);
   if (col >= columns) throw corrupt(`has ${columns} columns, not ${col + 1}`);
-  // The column's kind and, for plain/scaled ones, where its values section starts.
+  if (scratchScale.length < columns) {
+    scratchScale = new Float64Array(columns);
+    scratchOffset = new Float64Array(columns);
+    scratchLength = new Float64Array(columns);
+  }
+  const scales = scratchScale;
+  const offsets = scratchOffset;
+  const lengths = scratchLength;
   let sectionOffset = 0;
   let base = -1;
   let factor = 1;
-  const scales: number[] = [];
-  const offsets: number[] = [];
-  const lengths: number[] = [];
   for (let c = 0; c < columns; c++) {
-    const kind = read();
+    const kind = readHeaderVarint(blob, end);
     if (kind === MULTIPLE) {
-      const j = read();
-      const k = read();
+      const j = readHeaderVarint(blob, end);
+      const k = readHeaderVarint(blob, end);
       if (c === col) {
         base = j;
         factor = k;
       }
-      scales.push(-1);
-      offsets.push(-1);
-      lengths.push(0);
+      scales[c] = -1;
     } else if (kind === PLAIN || kind === SCALED) {
-      const scale = kind === SCALED ? read() : 1;
+      const scale = kind === SCALED ? readHeaderVarint(blob, end) : 1;
       if (kind === SCALED && scale < 2) throw corrupt('has a bad scale');
-      const len = read();
-      scales.push(scale);
-      offsets.push(sectionOffset);
-      lengths.push(len);
+      const len = readHeaderVarint(blob, end);
+      scales[c] = scale;
+      offsets[c] = sectionOffset;
+      lengths[c] = len;
       sectionOffset += len;
     } else throw corrupt(`has an unknown column kind ${kind}`);
   }
-  const idsLen = read();
-  const idsStart = pos;
+  const idsLen = readHeaderVarint(blob, end);
+  const idsStart = headerPos;
   const valuesStart = idsStart + idsLen;
   if (valuesStart + sectionOffset !== end) throw corrupt('has the wrong length');
   let c = col;
@@ -247,6 +238,25 @@ export function decodeColumn(blob: Uint8Array, col: number, each: (stackId: numb
  * columns from this one on in `more_totals`.
  */
 export const INLINE_TOTALS = 4;
+
+let scratchScale = new Float64Array(8);
+let scratchOffset = new Float64Array(8);
+let scratchLength = new Float64Array(8);
+let headerPos = 0;
+
+// Reads the varint at `headerPos` and moves past it.
+function readHeaderVarint(blob: Uint8Array, end: number): number {
+  let v = 0;
+  let mul = 1;
+  let b = 0x80;
+  while (b >= 0x80) {
+    if (headerPos >= end) throw corrupt();
+    b = blob[headerPos++]!;
+    v += (b & 0x7f) * mul;
+    mul *= 128;
+  }
+  return v;
+}
 
 /** The `more_totals` of a row: the totals of columns {@link INLINE_TOTALS}.. as varints; null when there are none. */
 export function encodeMoreTotals(totals: readonly number[]): Buffer | null {
