@@ -4,8 +4,13 @@ import { type ValueUnits, formatChange, formatPercent, formatValue } from './for
 import { type FunctionStat, functionStats } from './function-stats.js';
 
 // One collator for every comparison: String#localeCompare sets one up per call, which made
-// sorting ~10,000 functions a visible part of the first paint (bench/ui).
-const collator = new Intl.Collator();
+// sorting ~10,000 functions a visible part of the first paint (bench/ui). Made on first use, not
+// when the script loads (setting up a collator takes a few ms of the page load).
+let collator: Intl.Collator | undefined;
+function compareNames(a: string, b: string): number {
+  collator ??= new Intl.Collator();
+  return collator.compare(a, b);
+}
 
 type SortKey = 'name' | 'self' | 'total' | 'leftTotal' | 'rightTotal' | 'change';
 
@@ -98,8 +103,8 @@ export class FunctionTable {
       const va = this.value(a, key);
       const vb = this.value(b, key);
       // va === vb first: two `new` functions both have an infinite change, and ∞ − ∞ is NaN.
-      const c = typeof va === 'string' ? collator.compare(va, vb as string) : va === vb ? 0 : (va as number) - (vb as number);
-      return c === 0 ? collator.compare(a.name, b.name) : c * dir;
+      const c = typeof va === 'string' ? compareNames(va, vb as string) : va === vb ? 0 : (va as number) - (vb as number);
+      return c === 0 ? compareNames(a.name, b.name) : c * dir;
     });
 
     const head = h('tr', {}, ...cols.map((c) => {
