@@ -7,7 +7,8 @@ export type ReadStartTimes = (seriesId: number, limit: number, offset: number) =
  * How many of each series' oldest profiles make up the `count` oldest across all series: a
  * k-way merge over the series' start times, read in pages of `page` from the per-series index
  * (one seek per series, then about `count / page` more), with a binary heap so each pick costs
- * O(log series). Ties between series go to the series listed first.
+ * O(log series). Ties between series go to the series listed first. The store passes row-group
+ * ids (schema v4): any ids with an ascending start-time index work.
  */
 export function countOldestPerSeries(seriesIds: Iterable<number>, count: number, read: ReadStartTimes, page = 64): Map<number, number> {
   interface Head {

@@ -89,7 +89,8 @@ export const DB_FILE_NAME = 'kprof.db';
 
 /**
  * The embedded profile store: SQLite (WAL, synchronous=NORMAL) with interned names, a stack
- * trie, a series table and one compact sample blob per profile and series. One instance is the
+ * trie, a series table and one compact sample blob per profile and label set, holding each of its
+ * series (sample types) as a column (see schema.ts v4, column-blob.ts). One instance is the
  * only writer; `writeBatch` runs one transaction, so a crash loses at most the batch in flight.
  * Everything here is synchronous (better-sqlite3); the batcher decides when to call it.
  */
