@@ -34,8 +34,12 @@ describe('operations', () => {
     const res = await fetch(`${server.url}/`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await res.text()).toMatch(/<script[^>]+assets\/app\.js/);
-    expect((await get(server, '/assets/app.js')).status).toBe(200);
+    // The page names its content-hashed bundle; the bundle is served and may be cached for good.
+    const script = /<script[^>]+src="(\/assets\/app\.[0-9a-f]{12}\.js)"/.exec(await res.text())?.[1];
+    expect(script).toBeDefined();
+    const bundle = await fetch(`${server.url}${script}`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     // The API routes still answer behind the UI handler.
     expect((await get(server, '/api/apps')).status).toBe(200);
   });
