@@ -249,6 +249,15 @@ describe('ingest.decode-workers', () => {
     expect(() => resolveConfig({ config: path }, {}, tmp.dir)).toThrow(new RegExp(`ingest.${key}`));
   });
 
+  it('refuses an ingest.decode-timeout past what a Node timer holds (2^31 - 1 ms): such a timer fires after 1 ms and every parse would time out', () => {
+    const path = join(tmp.dir, 'decode-timeout-huge.yml');
+    writeFileSync(path, 'ingest:\n  decode-timeout: 600h\n');
+    expect(() => resolveConfig({ config: path }, {}, tmp.dir)).toThrow(/ingest\.decode-timeout.*at most/);
+    writeFileSync(path, 'ingest:\n  decode-timeout: 596h\n');
+    expect(resolveConfig({ config: path }, {}, tmp.dir).ingest.decodeTimeoutMs).toBe(596 * 3_600_000);
+    expect(() => new DecodePool({ limits: DEFAULTS.ingest, workers: 1, workerScript: fakeWorker, jobTimeoutMs: 2 ** 31 })).toThrow(/jobTimeoutMs/);
+  });
+
   it('sizes the pool', async () => {
     const p = pool({ workers: 3, workerScript: fakeWorker });
     expect(p.liveWorkers).toBe(3);

@@ -241,8 +241,16 @@ function readSection<T extends Record<string, number>>(
   return out;
 }
 
+// Longest delay a Node timer holds: a longer one fires after 1 ms (with a TimeoutOverflowWarning).
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function readCount(key: string, value: unknown, path: string, problems: ConfigProblems): number | undefined {
-  if (key.endsWith('Ms')) return readDurationMs(value, path, problems);
+  if (key.endsWith('Ms')) {
+    // ingest.* durations arm timers (decode-timeout): one past the timer limit would fire at once.
+    const ms = readDurationMs(value, path, problems);
+    if (ms !== undefined && ms > MAX_TIMER_MS) return problems.add(path, `must be at most 596h (${MAX_TIMER_MS} ms, the longest Node timer), got ${JSON.stringify(value)}`);
+    return ms;
+  }
   if (key.endsWith('Bytes')) {
     const n = readByteSize(value, path, problems);
     if (n !== undefined && n < 1) return problems.add(path, 'must be at least 1 byte');

@@ -113,8 +113,9 @@ export class DecodePool {
       testHooks: options.testHooks ?? false,
       logger: options.logger,
     };
-    if (!Number.isSafeInteger(this.#opts.jobTimeoutMs) || this.#opts.jobTimeoutMs < 1) {
-      throw new RangeError(`DecodePool jobTimeoutMs must be a whole number of ms ≥ 1, got ${this.#opts.jobTimeoutMs}`);
+    // Past 2^31 - 1 ms a Node timer fires after 1 ms: every parse would time out at once.
+    if (!Number.isSafeInteger(this.#opts.jobTimeoutMs) || this.#opts.jobTimeoutMs < 1 || this.#opts.jobTimeoutMs > 2 ** 31 - 1) {
+      throw new RangeError(`DecodePool jobTimeoutMs must be a whole number of ms from 1 to 2^31 - 1, got ${this.#opts.jobTimeoutMs}`);
     }
     this.#entry = options.workerScript !== undefined ? { filename: options.workerScript, eval: false } : defaultEntry();
     for (let i = 0; i < workers; i++) this.#slots.push(this.#spawn(0));
