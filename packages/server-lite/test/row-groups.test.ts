@@ -92,18 +92,25 @@ describe('row groups', () => {
       });
       const key = (name: string, labels: Record<string, string>): string => `${name}${JSON.stringify(labels)}`;
       const series = new Map(store.series().map((s) => [key(s.name, s.labels), s.id]));
+      const wantMerged = new Map<string, Record<string, number>>();
+      let rollupBlobs = 0;
+      const merge = (id: number): Record<string, number> => {
+        const merged = store.mergeStacks([id], 0, 2_000_000, 1000);
+        rollupBlobs += merged.rollupBlobs ?? 0;
+        const got: Record<string, number> = {};
+        for (const sid of merged.stackIds) got[store.frames(sid).join(';')] = mergedValue(merged.values, sid);
+        return got;
+      };
       expect(series.size).toBe(new Set(written.map((w) => key(w.name, w.labels))).size);
       for (const [k, id] of series) {
         const mine = written.filter((w) => key(w.name, w.labels) === k);
         // One point per written profile of the series, in time order, with its total.
         const wantPoints = mine.map((w) => [w.startMs, w.values.reduce((a, b) => a + b, 0)]).sort((a, b) => a[0]! - b[0]!);
         expect(store.profilePoints([id], 0, 2_000_000, 1000).map((p) => [p.timeMs, p.total]), k).toEqual(wantPoints);
-        const merged = store.mergeStacks([id], 0, 2_000_000, 1000);
-        const got: Record<string, number> = {};
-        for (const sid of merged.stackIds) got[store.frames(sid).join(';')] = mergedValue(merged.values, sid);
         const want: Record<string, number> = {};
         for (const w of mine) w.values.forEach((v, i) => v > 0 && (want[stacks[i]!] = (want[stacks[i]!] ?? 0) + v));
-        expect(got, k).toEqual(want);
+        wantMerged.set(k, want);
+        expect(merge(id), k).toEqual(want);
         expect(store.lastProfileEndMs(id)).toBe(Math.max(...mine.map((w) => w.startMs)) + 10_000);
       }
       // profileCount counts series profiles, whatever the rows; rows are one per label set and push.
@@ -114,10 +121,16 @@ describe('row groups', () => {
       });
       expect(db.prepare('SELECT count(*) FROM profiles').pluck().get()).toBe(expectedRows);
       expect(expectedRows).toBeGreaterThanOrEqual(c.rowsPerPush * 3 + 1);
-      // Rollups built over the groups merge the same.
+      // Rollups built over the groups (one 10-minute bucket holds every push) merge the same, and
+      // the merges read them rather than the rows.
+      expect(rollupBlobs).toBe(0);
       const before = new Map([...series].map(([k, id]) => [k, store.profilePoints([id], 0, 2_000_000, 1000)]));
-      store.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 });
-      for (const [k, id] of series) expect(store.profilePoints([id], 0, 2_000_000, 1000)).toEqual(before.get(k));
+      expect(store.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 }).built).toBeGreaterThan(0);
+      for (const [k, id] of series) {
+        expect(merge(id), k).toEqual(wantMerged.get(k));
+        expect(store.profilePoints([id], 0, 2_000_000, 1000)).toEqual(before.get(k));
+      }
+      expect(rollupBlobs).toBeGreaterThanOrEqual(series.size);
       // Retention counts series profiles too, and leaves nothing behind.
       expect(store.deleteOlderThan(1_015_000, 1000)).toBe(written.filter((w) => w.startMs < 1_015_000).length);
       expect(store.profileCount()).toBe(written.filter((w) => w.startMs >= 1_015_000).length);
