@@ -68,11 +68,6 @@ export class PushDeltaBaselines {
     return this.#cache.size;
   }
 
-  /** Bytes kept for `tenant`'s series. */
-  tenantBytes(tenant: string): number {
-    return this.#cache.tenantBytes(tenant);
-  }
-
   /**
    * Converts one profile of `series` (a `pushSeriesKey`) of `tenant` with `convert`, given the
    * series' previous baseline, and keeps the baseline it returns. Waits for earlier pushes of the

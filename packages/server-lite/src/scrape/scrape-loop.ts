@@ -21,9 +21,6 @@ export type TargetHealth = 'up' | 'down' | 'unknown';
  */
 export type MissedReason = 'overlap' | 'concurrency' | 'stall' | 'backoff';
 
-/** Every {@link MissedReason}, in the order the target pages show them. */
-export const MISSED_REASONS: readonly MissedReason[] = ['overlap', 'concurrency', 'stall', 'backoff'];
-
 /**
  * What happened to a target's slots (its interval boundaries, offset per target) since its loop
  * started. Every slot that came due ends as exactly one of: started on time (the request went
