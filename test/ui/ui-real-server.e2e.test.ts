@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { KprofServer } from '../../packages/server-lite/src/index.js';
 import { buildGoBurn, makeNodeProfile, makeTempDir } from '../../packages/server-lite/test/helpers/profiles.js';
 import { ingest, startTestServer } from '../../packages/server-lite/test/helpers/test-server.js';
@@ -110,5 +110,23 @@ describe('kprof UI on a real server-lite', () => {
     await expect.poll(() => functionRow(page, 'main.idleWait').count()).toBe(1);
     expect(await functionRow(page, 'main.hotLoop').locator('td').first().textContent()).toBe('100 ms (10.0%)');
     expect(await page.getByLabel('From', { exact: true }).inputValue()).toBe('now-2h');
+  });
+
+  it('starts the page\'s /render and /api/apps from a Link preload header, and requests each once', async () => {
+    const page = await context.newPage();
+    onTestFinished(() => page.close());
+    const requests: string[] = [];
+    page.on('request', (r) => {
+      const { pathname } = new URL(r.url());
+      if (pathname === '/render' || pathname === '/api/apps') requests.push(pathname);
+    });
+    const res = await page.goto(`${base}/?view=single&query=goburn.cpu&from=now-1h&until=now`);
+    const link = res?.headers()['link'] ?? '';
+    expect(link).toContain('</render?query=goburn.cpu&from=now-1h&until=now&maxNodes=8192&format=json>; rel=preload; as=fetch; crossorigin');
+    expect(link).toContain('</api/apps>; rel=preload; as=fetch; crossorigin');
+    await expect.poll(() => functionRow(page, 'main.hotLoop').count()).toBe(1);
+    await expect.poll(() => page.getByRole('group', { name: 'Time range presets' }).count()).toBe(1);
+    // The boot script's fetch took the preloaded answers: no second request for either.
+    expect(requests.sort()).toEqual(['/api/apps', '/render']);
   });
 });

@@ -65,7 +65,10 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     now,
   });
   const rollups = new RollupBuilder(store, { logger: logger.child({ component: 'rollups' }), now });
-  const ui = createUiHandler(options.uiPublicDir !== undefined ? { publicDir: options.uiPublicDir } : {});
+  const ui = createUiHandler({
+    ...(options.uiPublicDir !== undefined ? { publicDir: options.uiPublicDir } : {}),
+    preloadBootRequests: config.auth.queryTokens.length === 0,
+  });
   const decodePool = new DecodePool({ limits: config.ingest, workers: config.ingest.decodeWorkers, logger: logger.child({ component: 'decode' }) });
   let pull: PullMode | undefined;
   const router = createRouter({ config, store, batcher, metrics, logger, isReady: () => ready, now, decodePool, scrapeTargets: () => pull?.manager.snapshot() });

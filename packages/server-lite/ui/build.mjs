@@ -36,6 +36,9 @@ try {
   const common = { bundle: true, format: 'iife', target: ['chrome100', 'firefox100', 'safari15'], minify: true, legalComments: 'none', logLevel: 'warning', write: false };
   const main = await esbuild.build({ ...common, entryPoints: [join(uiDir, 'src', 'main.ts')], outfile: 'app.js', sourcemap: true });
   const boot = await esbuild.build({ ...common, entryPoints: [join(uiDir, 'src', 'boot.ts')], outfile: 'boot.js' });
+  // The boot URLs for the server's page handler (src/ui/serve-ui.ts), which names them in a
+  // Link preload header; outside assets/, so it is not served.
+  const bootUrls = await esbuild.build({ ...common, format: 'cjs', platform: 'neutral', entryPoints: [join(uiDir, 'src', 'boot-urls.ts')], outfile: 'boot-urls.cjs' });
   const output = (result, suffix) => result.outputFiles.find((f) => f.path.endsWith(suffix)).text;
   const hash = (text) => createHash('sha256').update(text).digest('hex').slice(0, 12);
 
@@ -58,6 +61,7 @@ try {
     if (!filled.includes(want)) throw new Error(`index.html has no placeholder for ${want} (<!--boot-->, /assets/app.css, /assets/app.js)`);
   }
   writeFileSync(join(staging, 'index.html'), filled);
+  writeFileSync(join(staging, 'boot-urls.cjs'), output(bootUrls, 'boot-urls.cjs'));
   const old = `${staging}-old`;
   try {
     renameSync(outDir, old);

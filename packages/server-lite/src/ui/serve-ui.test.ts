@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createUiHandler } from './serve-ui.js';
 
-async function serve(publicDir: string): Promise<string> {
-  const handler = createUiHandler({ publicDir });
+async function serve(publicDir: string, preloadBootRequests?: boolean): Promise<string> {
+  const handler = createUiHandler(preloadBootRequests === undefined ? { publicDir } : { publicDir, preloadBootRequests });
   const server: Server = createServer((req, res) => {
     if (handler(req, res)) return;
     res.writeHead(404).end('api');
@@ -17,7 +17,13 @@ async function serve(publicDir: string): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-function tempUi(withFiles: boolean): string {
+// What build.mjs bundles from ui/src/boot-urls.ts, reduced to a stand-in the tests control.
+const BOOT_URLS_CJS = `exports.bootUrls = (search) => {
+  const p = new URLSearchParams(search);
+  return p.get('query') ? ['/render?' + new URLSearchParams({ query: p.get('query'), format: 'json' }), '/api/apps'] : [];
+};`;
+
+function tempUi(withFiles: boolean, withBootUrls = false): string {
   const dir = mkdtempSync(join(tmpdir(), 'kprof-ui-'));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   if (withFiles) {
@@ -26,6 +32,7 @@ function tempUi(withFiles: boolean): string {
     writeFileSync(join(dir, 'assets', 'app.js'), 'void 0;');
     writeFileSync(join(dir, 'assets', 'app.css'), 'body{}');
     writeFileSync(join(dir, 'assets', 'app.0123456789ab.js'), 'void 1;');
+    if (withBootUrls) writeFileSync(join(dir, 'boot-urls.cjs'), BOOT_URLS_CJS);
   }
   return dir;
 }
@@ -74,6 +81,34 @@ describe('createUiHandler', () => {
     const res = await fetch(base + path);
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe(cache);
+  });
+
+  it.each([
+    { name: 'a single view, on 200', path: '/?view=single&query=app.cpu', etag: false,
+      link: '</render?query=app.cpu&format=json>; rel=preload; as=fetch; crossorigin, </api/apps>; rel=preload; as=fetch; crossorigin' },
+    { name: 'a single view, on 304', path: '/index.html?query=a%3Cb%3E%2Cc%3Bd', etag: true,
+      link: '</render?query=a%3Cb%3E%2Cc%3Bd&format=json>; rel=preload; as=fetch; crossorigin, </api/apps>; rel=preload; as=fetch; crossorigin' },
+    { name: 'a view without boot requests', path: '/?view=targets', etag: false, link: null },
+    { name: 'a page without a query string', path: '/', etag: false, link: null },
+    { name: 'an asset', path: '/assets/app.js?query=app.cpu', etag: false, link: null },
+  ])('names the boot requests of $name in a Link preload header', async ({ path, etag, link }) => {
+    const base = await serve(tempUi(true, true));
+    let res = await fetch(base + path);
+    if (etag) {
+      res = await fetch(base + path, { headers: { 'if-none-match': res.headers.get('etag') as string } });
+      expect(res.status).toBe(304);
+    }
+    expect(res.headers.get('link')).toBe(link);
+  });
+
+  it.each([
+    { name: 'turned off (query tokens)', withBootUrls: true, preload: false },
+    { name: 'a build without boot-urls.cjs', withBootUrls: false, preload: undefined },
+  ])('sends no Link header when $name', async ({ withBootUrls, preload }) => {
+    const base = await serve(tempUi(true, withBootUrls), preload);
+    const res = await fetch(`${base}/?view=single&query=app.cpu`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('link')).toBeNull();
   });
 
   it('says how to build the UI when it is missing', async () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
 
 /** Options for {@link createUiHandler}. */
@@ -10,6 +11,12 @@ export interface UiHandlerOptions {
    * this package, written by `node ui/build.mjs`.
    */
   readonly publicDir?: string;
+  /**
+   * Name the page's first API requests in a `Link: rel=preload` header (default true), so the
+   * browser starts them as soon as the page's response arrives. Off when API calls need a
+   * bearer token (`auth.query-tokens`): a preload cannot send it, and would only be refused.
+   */
+  readonly preloadBootRequests?: boolean;
 }
 
 /** Answers a request for the UI; returns false (and writes nothing) when the request is not for it. */
@@ -46,6 +53,29 @@ function defaultPublicDir(): string {
   return candidates.find((d) => existsSync(join(d, 'index.html'))) ?? (candidates[0] as string);
 }
 
+type BootUrls = (search: string) => string[];
+
+/**
+ * The UI's own `bootUrls` (ui/src/boot-urls.ts, bundled by build.mjs as `boot-urls.cjs`): the
+ * requests the boot script sends for a page URL, so the preload header names exactly those.
+ * None (no header) for a build without it.
+ */
+function loadBootUrls(dir: string): BootUrls | null {
+  const file = join(dir, 'boot-urls.cjs');
+  if (!existsSync(file)) return null;
+  const mod = createRequire(file)(file) as { bootUrls?: unknown };
+  return typeof mod.bootUrls === 'function' ? (mod.bootUrls as BootUrls) : null;
+}
+
+/**
+ * `Link` header value preloading `urls` as `fetch()` would send them (same-origin credentials,
+ * hence `crossorigin`), so the boot script's fetch takes the preloaded response.
+ * The URLs are built with URLSearchParams, which percent-encodes `<`, `>`, `,` and `;`.
+ */
+function preloadLink(urls: readonly string[]): string {
+  return urls.map((u) => `<${u}>; rel=preload; as=fetch; crossorigin`).join(', ');
+}
+
 function load(path: string): Asset {
   const body = readFileSync(path);
   return {
@@ -69,6 +99,7 @@ function load(path: string): Asset {
 export function createUiHandler(opts: UiHandlerOptions = {}): UiHandler {
   const dir = opts.publicDir ?? defaultPublicDir();
   const assets = new Map<string, Asset>();
+  const bootUrls = opts.preloadBootRequests === false ? null : loadBootUrls(dir);
   if (existsSync(join(dir, 'index.html'))) {
     const page = load(join(dir, 'index.html'));
     assets.set('/', page);
@@ -94,12 +125,16 @@ export function createUiHandler(opts: UiHandlerOptions = {}): UiHandler {
       res.end(req.method === 'HEAD' ? undefined : msg);
       return true;
     }
-    const headers = {
+    const headers: Record<string, string> = {
       'content-type': asset.contentType,
       etag: asset.etag,
       'cache-control': asset.cacheControl,
       'x-content-type-options': 'nosniff',
     };
+    if (bootUrls && q >= 0 && (path === '/' || path === '/index.html')) {
+      const urls = bootUrls(url.slice(q));
+      if (urls.length > 0) headers['link'] = preloadLink(urls);
+    }
     if (req.headers['if-none-match'] === asset.etag) {
       res.writeHead(304, headers);
       res.end();

@@ -1,6 +1,5 @@
-import { appsUrl, renderJsonUrl } from './api-urls.js';
 import { apiHeaders } from './auth-token.js';
-import { parseState } from './url-state.js';
+import { bootUrls } from './boot-urls.js';
 
 /**
  * Requests the page starts from its inline boot script (boot.ts, inlined into index.html by
@@ -13,14 +12,6 @@ declare global {
   interface Window {
     kprofBoot?: Map<string, Promise<Response>>;
   }
-}
-
-/** URLs the view in `search` (a location.search) asks for first. */
-export function bootUrls(search: string): string[] {
-  const s = parseState(search);
-  if (s.view === 'single' && s.query) return [renderJsonUrl(s.query, s.from, s.until, s.maxNodes), appsUrl()];
-  if (s.view === 'apps' || s.view === 'diff') return [appsUrl()];
-  return [];
 }
 
 /** Starts the requests for `search`; called once, by the boot script. */
