@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Code, ConnectError, createClient, type Interceptor } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
-import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PusherService } from '../src/gen/push/v1/push_pb.js';
 import type { KprofServer } from '../src/server.js';
 import { buildGoBurn, collapsedTotals, makeNodeProfile, makeTempDir, pprofRawTotals } from './helpers/profiles.js';
+import { goHeapPprof } from './helpers/go-heap-pprof.js';
 import { get, startTestServer } from './helpers/test-server.js';
 
 const tmp = makeTempDir('kprof-connect-push-');
@@ -44,25 +44,6 @@ async function connectError(p: Promise<unknown>): Promise<ConnectError> {
     return ConnectError.from(err);
   }
   throw new Error('expected the call to fail');
-}
-
-// A Go-style heap profile (alloc_objects, alloc_space, inuse_objects, inuse_space) with one
-// stack main → alloc whose values are `values`, as a Go process would report them cumulatively.
-function heapProfile(values: [number, number, number, number], timeMs: number): Uint8Array {
-  const st = new StringTable();
-  const vt = (type: string, unit: string) => new ValueType({ type: st.dedup(type), unit: st.dedup(unit) });
-  const fn = (id: number, name: string) => new PprofFunction({ id, name: st.dedup(name), systemName: st.dedup(name), filename: st.dedup('main.go') });
-  const functions = [fn(1, 'main.main'), fn(2, 'main.alloc')];
-  return new Profile({
-    sampleType: [vt('alloc_objects', 'count'), vt('alloc_space', 'bytes'), vt('inuse_objects', 'count'), vt('inuse_space', 'bytes')],
-    periodType: vt('space', 'bytes'),
-    period: 524_288,
-    timeNanos: BigInt(timeMs) * 1_000_000n,
-    function: functions,
-    location: functions.map((f) => new Location({ id: f.id, line: [new Line({ functionId: f.id, line: 1 })] })),
-    sample: [new Sample({ locationId: [2, 1], value: values })],
-    stringTable: st,
-  }).encode();
 }
 
 function sum(m: Map<string, number>): number {
@@ -142,7 +123,7 @@ describe('push.v1 mounted in server-lite', () => {
         series: [
           {
             labels: labels({ __name__: 'memory', service_name: service, ...(delta === undefined ? {} : { __delta__: delta }) }),
-            samples: [{ rawProfile: heapProfile(values, timeMs) }],
+            samples: [{ rawProfile: goHeapPprof(values, timeMs) }],
           },
         ],
       });
@@ -162,9 +143,9 @@ describe('push.v1 mounted in server-lite', () => {
     // A push that fails after its memory series was delta-ed (a later series is not pprof) leaves
     // the baseline where it was: the client's retry of the same profile stores its real growth.
     await pushClient(server).push({
-      series: [{ labels: labels({ __name__: 'memory', service_name: 'retried' }), samples: [{ rawProfile: heapProfile([10, 1000, 1, 100], t0) }] }],
+      series: [{ labels: labels({ __name__: 'memory', service_name: 'retried' }), samples: [{ rawProfile: goHeapPprof([10, 1000, 1, 100], t0) }] }],
     });
-    const third = { labels: labels({ __name__: 'memory', service_name: 'retried' }), samples: [{ rawProfile: heapProfile([14, 1400, 2, 200], t0 + 10_000) }] };
+    const third = { labels: labels({ __name__: 'memory', service_name: 'retried' }), samples: [{ rawProfile: goHeapPprof([14, 1400, 2, 200], t0 + 10_000) }] };
     const bad = { labels: labels({ __name__: 'process_cpu', service_name: 'retried' }), samples: [{ rawProfile: Buffer.from('not a profile') }] };
     expect((await connectError(pushClient(server).push({ series: [third, bad] }))).code).toBe(Code.InvalidArgument);
     await pushClient(server).push({ series: [third] });

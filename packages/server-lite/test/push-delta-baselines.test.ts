@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { createClient, type Interceptor } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
-import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PusherService } from '../src/gen/push/v1/push_pb.js';
 import type { KprofServer } from '../src/server.js';
 import { collapsedTotals, makeTempDir } from './helpers/profiles.js';
+import { goHeapPprof } from './helpers/go-heap-pprof.js';
 import { get, startTestServer } from './helpers/test-server.js';
 
 // push.v1 `memory` series with Grafana Pyroscope's server-side delta, many series at once: the
@@ -22,27 +22,9 @@ function pushClient(server: KprofServer, tenant?: string) {
   return createClient(PusherService, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1', interceptors: [scope] }));
 }
 
-// A Go heap profile with one stack main.main → main.alloc and cumulative values as a Go process reports them.
-function heapProfile(values: [number, number, number, number], timeMs: number): Uint8Array {
-  const st = new StringTable();
-  const vt = (type: string, unit: string) => new ValueType({ type: st.dedup(type), unit: st.dedup(unit) });
-  const fn = (id: number, name: string) => new PprofFunction({ id, name: st.dedup(name), systemName: st.dedup(name), filename: st.dedup('main.go') });
-  const functions = [fn(1, 'main.main'), fn(2, 'main.alloc')];
-  return new Profile({
-    sampleType: [vt('alloc_objects', 'count'), vt('alloc_space', 'bytes'), vt('inuse_objects', 'count'), vt('inuse_space', 'bytes')],
-    periodType: vt('space', 'bytes'),
-    period: 524_288,
-    timeNanos: BigInt(timeMs) * 1_000_000n,
-    function: functions,
-    location: functions.map((f) => new Location({ id: f.id, line: [new Line({ functionId: f.id, line: 1 })] })),
-    sample: [new Sample({ locationId: [2, 1], value: values })],
-    stringTable: st,
-  }).encode();
-}
-
 // One push round: every pod of `service` sends its cumulative profile, `perRequest` series per request.
 async function pushRound(server: KprofServer, opts: { service: string; pods: number; values: [number, number, number, number]; timeMs: number; tenant?: string; perRequest?: number }) {
-  const raw = heapProfile(opts.values, opts.timeMs);
+  const raw = goHeapPprof(opts.values, opts.timeMs);
   const perRequest = opts.perRequest ?? 500;
   for (let from = 0; from < opts.pods; from += perRequest) {
     const series = [];
