@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { IngestProfile, SeriesSamples } from '../src/ingest/ingest-profile.js';
-import { ProfileStore, mergedValue } from '../src/store/profile-store.js';
+import { DB_FILE_NAME, ProfileStore, mergedValue } from '../src/store/profile-store.js';
 import { makeTempDir } from './helpers/profiles.js';
 
 const tmp = makeTempDir('kprof-row-groups-');
@@ -139,4 +139,29 @@ describe('row groups', () => {
       expect(store.mergeStats.staleRollups).toBe(0);
     });
   }
+
+  it('opens a database with more row groups than one spread call takes (250,000, as v3 series after the upgrade) and numbers new groups after them', () => {
+    const dir = join(tmp.dir, 'many-groups');
+    ProfileStore.open(dir).close();
+    const groups = 250_000;
+    const db = new Database(join(dir, DB_FILE_NAME));
+    db.transaction(() => {
+      const series = db.prepare("INSERT INTO series (id, name, labels, spy_name, sample_rate, units, aggregation) VALUES (?, 'app.cpu', ?, 'test', 100, 'samples', 'sum')");
+      const column = db.prepare('INSERT INTO group_columns (group_id, col, series_id) VALUES (?, 0, ?)');
+      for (let id = 1; id <= groups; id++) {
+        series.run(id, JSON.stringify({ pod: `p${id}` }));
+        column.run(id, id);
+      }
+    })();
+    db.close();
+    const store = ProfileStore.open(dir);
+    onTestFinished(() => store.close());
+    store.writeBatch([profile(1_000_000, { pod: 'new' }, [['app.cpu', [1, 2, 3]]])]);
+    const check = new Database(store.path, { readonly: true });
+    onTestFinished(() => {
+      check.close();
+    });
+    expect(check.prepare('SELECT group_id, series_id FROM group_columns WHERE series_id > ?').raw().all(groups)).toEqual([[groups + 1, groups + 1]]);
+    expect(store.profilePoints([groups + 1], 0, 2_000_000, 10).map((p) => p.total)).toEqual([6]);
+  });
 });

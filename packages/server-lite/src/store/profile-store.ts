@@ -584,7 +584,9 @@ export class ProfileStore {
       members.push(seriesId);
     }
     if (current >= 0) this.#addGroup(current, members);
-    this.#nextGroupId = Math.max(0, ...this.#groups.keys()) + 1;
+    // Rows come in group order, so the last group is the highest (no spread of every id: that
+    // overflows the call stack past ~150,000 groups, as many as a large v3 database's series).
+    this.#nextGroupId = Math.max(current, 0) + 1;
   }
 }
 
