@@ -110,12 +110,38 @@ async function renderProfile(host: HTMLElement, signal: AbortSignal): Promise<vo
   const title = h('h2', { text: diff ? `Diff: ${state.query}${right}` : state.query });
   host.replaceChildren(title, bar, timelineSlot, body);
   document.title = `${state.query} · kprof`;
-  apps(signal).then((list) => bar.replaceChildren(queryBar(state, list, navigate)))
-    .catch(() => bar.replaceChildren(queryBar(state, [], navigate)));
+  // The timeline, and on a page load the query bar, are built once the flamegraph is on screen
+  // (or the view ends without one): their DOM, layout and the bar's /labels request would
+  // otherwise run before the first draw. Their height stays reserved meanwhile (`reserved` in
+  // style.css), so the flamegraph does not move. On a query change the bar is built at once, as
+  // before: the apps are cached, so it is done while /render is on its way.
+  let graphShown!: () => void;
+  const afterGraph = new Promise<void>((resolve) => { graphShown = resolve; });
+  const barAfterGraph = viewStart?.kind === 'load-to-paint';
+  if (barAfterGraph) bar.classList.add('reserved');
+  void Promise.all([apps(signal).catch((): AppInfo[] => []), barAfterGraph ? afterGraph : undefined]).then(([list]) => {
+    bar.classList.remove('reserved');
+    if (!signal.aborted) bar.replaceChildren(queryBar(state, list, navigate));
+  });
+  let drew = false;
+  try {
+    drew = await showProfile(body, timelineSlot, afterGraph, signal);
+  } finally {
+    // After the frame that paints the flamegraph (and after the table, queued before it).
+    if (drew) afterNextPaint(graphShown);
+    else graphShown();
+  }
+}
 
+/**
+ * Fetches, decodes and draws the view's profile into `body` (the timeline follows `afterGraph`);
+ * true when it drew a flamegraph, false for a message (empty, error) or an aborted view.
+ */
+async function showProfile(body: HTMLElement, timelineSlot: HTMLElement, afterGraph: Promise<void>, signal: AbortSignal): Promise<boolean> {
+  const diff = state.view === 'diff';
   if (!state.query) {
     showMessage(body, 'empty', 'Choose an application first.');
-    return;
+    return false;
   }
   showMessage(body, 'loading', 'Loading profile…');
   let res: RenderResponse;
@@ -129,33 +155,38 @@ async function renderProfile(host: HTMLElement, signal: AbortSignal): Promise<vo
       }, signal)
       : await fetchRender(state.query, state.from, state.until, state.maxNodes, signal);
   } catch (err) {
-    if (promptOnUnauthorized(err, signal)) return;
+    if (promptOnUnauthorized(err, signal)) return false;
     if (!signal.aborted) showMessage(body, 'error', `Could not load the profile. ${describeError(err)}`);
-    return;
+    return false;
   }
-  if (signal.aborted) return;
+  if (signal.aborted) return false;
   const fetched = performance.now();
 
-  if (!diff && res.timeline && res.timeline.samples.length > 0) {
-    const tl = res.timeline;
-    const endSec = tl.startTime + tl.samples.length * tl.durationDelta;
-    timelineSlot.replaceChildren(h('h3', { class: 'sr-only', text: 'Timeline' }),
-      timelineChart(tl, (from, until) => navigate({ from: String(from), until: String(until) })),
-      h('div', { class: 'timeline-axis' },
-        h('span', { text: displayTime(String(tl.startTime)) }),
-        h('span', { text: `${tl.durationDelta} s buckets · drag to zoom in` }),
-        h('span', { text: displayTime(String(endSec)) })));
+  const tl = res.timeline;
+  if (!diff && tl && tl.samples.length > 0) {
+    timelineSlot.classList.add('reserved');
+    void afterGraph.then(() => {
+      timelineSlot.classList.remove('reserved');
+      if (signal.aborted) return;
+      const endSec = tl.startTime + tl.samples.length * tl.durationDelta;
+      timelineSlot.replaceChildren(h('h3', { class: 'sr-only', text: 'Timeline' }),
+        timelineChart(tl, (from, until) => navigate({ from: String(from), until: String(until) })),
+        h('div', { class: 'timeline-axis' },
+          h('span', { text: displayTime(String(tl.startTime)) }),
+          h('span', { text: `${tl.durationDelta} s buckets · drag to zoom in` }),
+          h('span', { text: displayTime(String(endSec)) })));
+    });
   }
   let data;
   try {
     data = decodeFlamebearer(res);
   } catch (err) {
     showMessage(body, 'error', `The server sent a profile this UI cannot read: ${(err as Error).message}`);
-    return;
+    return false;
   }
   if (data.numTicks === 0 || data.name.length === 0) {
     showMessage(body, 'empty', diff ? 'No data in either range.' : 'No data in this range. Try a longer time range or fewer label filters.');
-    return;
+    return false;
   }
   const units = { units: res.metadata?.units ?? 'samples', sampleRate: res.metadata?.sampleRate ?? 0 };
   const searchId = 'fn-search';
@@ -197,6 +228,7 @@ async function renderProfile(host: HTMLElement, signal: AbortSignal): Promise<vo
     table.setData(data, units, search.value);
     if (start) measureInteraction(start.kind === 'load-to-paint' ? 'load-to-table' : 'query-to-table', start.ms);
   });
+  return true;
 }
 
 function render(): void {
