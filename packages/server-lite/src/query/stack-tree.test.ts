@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StackTree, sortedChildren } from './stack-tree.js';
+import { StackTree, sortNodes, sortedChildren } from './stack-tree.js';
 
 describe('StackTree', () => {
   it('merges stacks: totals along the path, self at the leaf', () => {
@@ -86,5 +86,19 @@ describe('StackTree.divide (Pyroscope OG average)', () => {
 
   it.each([0, -1, 1.5, Number.NaN])('refuses divisor %s with KPROF_QUERY_BAD_DIVISOR', (d) => {
     expect(() => new StackTree().divide(d)).toThrow(expect.objectContaining({ code: 'KPROF_QUERY_BAD_DIVISOR' }));
+  });
+});
+
+describe('sortNodes', () => {
+  const node = (name: string) => ({ name, self: 0, total: 1, children: undefined });
+  const byUtf8 = (names: string[]) => [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  it.each([
+    { name: 'ASCII (the native-compare path)', names: ['main.b', 'Main.a', 'main.a', 'main', 'a_b', 'a.b', ''] },
+    { name: 'below U+D800 (native compare)', names: ['é', 'e', 'ö', 'z', '中', 'a'] },
+    { name: 'U+E000–U+FFFF and astral (byte-wise compare)', names: ['\uFFFD', 'a', '😀', '\uE000x', 'z'] },
+    { name: 'one astral name among ASCII', names: ['b', 'a😀', 'a\uFFFF', 'a'] },
+    { name: 'a single node', names: ['x'] },
+  ])('sorts $name in UTF-8 byte order', ({ names }) => {
+    expect(sortNodes(names.map(node)).map((n) => n.name)).toEqual(byUtf8(names));
   });
 });

@@ -196,11 +196,22 @@ export function sortedChildren(node: StackTreeNode): StackTreeNode[] {
 
 /** Sorts `nodes` in place by name in UTF-8 byte order (Pyroscope's order); returns it. */
 export function sortNodes(nodes: StackTreeNode[]): StackTreeNode[] {
-  return nodes.sort(compareNodes);
+  if (nodes.length < 2) return nodes;
+  // Without code units from U+D800 up, UTF-16 order (JavaScript's `<`, a native compare) is
+  // UTF-8 byte order; checking the names once per sort is cheaper than comparing every pair
+  // a character at a time (a quarter of a 10,000-node flamebearer build's time).
+  for (const n of nodes) if (SURROGATE_OR_ABOVE.test(n.name)) return nodes.sort(compareNodes);
+  return nodes.sort(compareNodesUtf16);
 }
+
+const SURROGATE_OR_ABOVE = /[\uD800-\uFFFF]/;
 
 function compareNodes(a: StackTreeNode, b: StackTreeNode): number {
   return compareUtf8(a.name, b.name);
+}
+
+function compareNodesUtf16(a: StackTreeNode, b: StackTreeNode): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 function checkValue(value: number): void {
