@@ -150,6 +150,21 @@ describe('push.v1 mounted in server-lite', () => {
     expect((await connectError(pushClient(server).push({ series: [third, bad] }))).code).toBe(Code.InvalidArgument);
     await pushClient(server).push({ series: [third] });
     expect(await total('retried.alloc_space')).toBe(400);
+    // Two profiles of one series in the failed push: both baselines it moved go back, newest
+    // first, so the retry stores 400 + 600 (were they put back oldest first, the second push's
+    // baseline would stay and the retry's first profile would store no growth).
+    const series2 = (profiles: [values: [number, number, number, number], timeMs: number][]) => ({
+      labels: labels({ __name__: 'memory', service_name: 'retried2' }),
+      samples: profiles.map(([v, timeMs]) => ({ rawProfile: goHeapPprof(v, timeMs) })),
+    });
+    await pushClient(server).push({ series: [series2([[[10, 1000, 1, 100], t0]])] });
+    const both = series2([
+      [[14, 1400, 2, 200], t0 + 10_000],
+      [[20, 2000, 3, 300], t0 + 20_000],
+    ]);
+    expect((await connectError(pushClient(server).push({ series: [both, bad] }))).code).toBe(Code.InvalidArgument);
+    await pushClient(server).push({ series: [both] });
+    expect(await total('retried2.alloc_space')).toBe(1000);
     expect(await total('cumulative.alloc_objects')).toBe(5);
     expect(await total('deltas.alloc_space')).toBe(2600);
     // In-use values are never delta-ed (stored per profile; /render averages them: (100 + 200) / 2).
