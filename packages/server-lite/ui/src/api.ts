@@ -1,6 +1,6 @@
 import { appsUrl, renderJsonUrl, renderParams, withParams } from './api-urls.js';
 import { apiHeaders } from './auth-token.js';
-import { takeBootFetch } from './boot-fetch.js';
+import { type BootAnswer, takeBootFetch } from './boot-fetch.js';
 import type { RenderResponse } from './flamebearer.js';
 
 /** server-lite's error body `{code, message}` as `message (code)`; any other body as it is. */
@@ -47,15 +47,18 @@ export interface AppInfo {
 }
 
 /** Fetches `url` with the API headers, or takes the boot script's request for it (page load). */
-function request(url: string, signal?: AbortSignal): Promise<Response> {
-  return takeBootFetch(url) ?? fetch(url, { signal, headers: apiHeaders() });
+async function request(url: string, signal?: AbortSignal): Promise<BootAnswer> {
+  const boot = takeBootFetch(url);
+  if (boot) return boot;
+  const res = await fetch(url, { signal, headers: apiHeaders() });
+  return { ok: res.ok, status: res.status, text: await res.text() };
 }
 
 async function getJsonUrl<T>(url: string, signal?: AbortSignal): Promise<T> {
   const res = await request(url, signal);
   const path = url.split('?')[0];
   // Pyroscope sets no Content-Type on /labels and /label-values, so read text and parse it.
-  const text = await res.text();
+  const text = res.text;
   if (!res.ok) throw new ApiError(res.status, text.trim() || `${path} answered ${res.status}`);
   try {
     return JSON.parse(text) as T;

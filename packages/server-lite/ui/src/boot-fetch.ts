@@ -10,15 +10,27 @@ import { bootUrls } from './boot-urls.js';
  */
 declare global {
   interface Window {
-    kprofBoot?: Map<string, Promise<Response>>;
+    kprofBoot?: Map<string, Promise<BootAnswer>>;
   }
+}
+
+/**
+ * A boot request's answer with its body already read. Reading it here, as soon as it arrives,
+ * means the bundle gets a settled promise: decoding and drawing then run in the bundle's own
+ * task, not several tasks (and a "Loading…" frame) later, after the body is read from the network.
+ */
+export interface BootAnswer {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly text: string;
 }
 
 /** Starts the requests for `search`; called once, by the boot script. */
 export function startBootFetches(search: string): void {
-  const started = new Map<string, Promise<Response>>();
+  const started = new Map<string, Promise<BootAnswer>>();
   for (const url of bootUrls(search)) {
-    const p = fetch(url, { headers: apiHeaders() });
+    const p = fetch(url, { headers: apiHeaders() })
+      .then(async (res): Promise<BootAnswer> => ({ ok: res.ok, status: res.status, text: await res.text() }));
     // Nobody may take it (the view changed first); never an unhandled rejection.
     p.catch(() => undefined);
     started.set(url, p);
@@ -27,7 +39,7 @@ export function startBootFetches(search: string): void {
 }
 
 /** The boot script's response promise for `url`, once; undefined when it did not start one. */
-export function takeBootFetch(url: string): Promise<Response> | undefined {
+export function takeBootFetch(url: string): Promise<BootAnswer> | undefined {
   const p = window.kprofBoot?.get(url);
   if (p) window.kprofBoot?.delete(url);
   return p;
