@@ -65,7 +65,7 @@ export function parseQueryRange(start: bigint, end: bigint, limits: QuerierLimit
   if (range.endMs - range.startMs > limits.maxRangeMs) {
     throw new ValidationError(
       'KPROF_QUERY_RANGE_TOO_LONG',
-      `time range is ${range.endMs - range.startMs} ms, over the limit of ${limits.maxRangeMs} ms (query.maxRangeMs); query a shorter range`,
+      `time range is ${range.endMs - range.startMs} ms, over the limit of ${limits.maxRangeMs} ms (query.max-range); query a shorter range`,
     );
   }
   return range;
