@@ -34,6 +34,8 @@ export class FlameGraph {
   lastDrawMs = 0;
   /** The canvas clientWidth the last draw measured (-1 = never drawn). */
   private drawnWidth = -1;
+  /** frameColor of each name index, filled as frames are drawn (hashing a name per frame per draw added up). */
+  private colors: string[] = [];
 
   constructor() {
     this.canvas = h('canvas', { role: 'img', 'aria-label': 'Flamegraph', tabindex: 0, class: 'flame-canvas' });
@@ -58,6 +60,8 @@ export class FlameGraph {
   /** Shows a new profile (zoom resets). */
   setData(data: FlameData, units: ValueUnits, searchTerm: string): void {
     this.data = data;
+    // Sized up front: filling a growing array at scattered indices can turn it into a slow dictionary.
+    this.colors = new Array<string>(data.names.length);
     this.units = units;
     this.focus = 0;
     this.cursor = -1;
@@ -181,11 +185,13 @@ export class FlameGraph {
         const x0 = (Math.max(s, viewStart) - viewStart) * scale;
         const w = (Math.min(e, viewEnd) - Math.max(s, viewStart)) * scale;
         if (w < MIN_DRAW_PX) continue;
-        const name = data.names[data.name[i] as number] as string;
+        const nameIndex = data.name[i] as number;
+        const name = data.names[nameIndex] as string;
         let fill: string;
         if (matched && matched[i] === 0) fill = '#e4e4e4';
         else if (data.diff) fill = diffColor((data.leftTotal[i] as number) / leftTicks, (data.rightTotal[i] as number) / rightTicks);
-        else fill = d === 0 ? '#c9c9c9' : frameColor(name);
+        else if (d === 0) fill = '#c9c9c9';
+        else fill = this.colors[nameIndex] ??= frameColor(name);
         ctx.globalAlpha = d < focusRow ? 0.55 : 1;
         ctx.fillStyle = fill;
         ctx.fillRect(x0, y, Math.max(w - 1, MIN_DRAW_PX), ROW_HEIGHT_PX - 1);
