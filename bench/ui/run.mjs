@@ -209,7 +209,7 @@ function markdown(result) {
       lines.push(`- ${label}: ${fmt(lf.median)} / ${fmt(lf.p95)} (${nodes.large} nodes), ${fmt(tf.median)} / ${fmt(tf.p95)} (${nodes.tiny} nodes)`);
     }
   }
-  lines.push('', 'Of which waiting for the `/render` answer (median ms; on a page load it was started from the page's Link preload header (or the boot script) before the bundle ran):');
+  lines.push('', 'Of which waiting for the `/render` answer (median ms; on a page load it was started from the page’s Link preload header (or the boot script) before the bundle ran):');
   for (const k of ['load', 'query']) {
     lines.push(`- ${LABELS[k]}: ${fmt(stats(large[k], 'fetch').median)} (${nodes.large} nodes), ${fmt(stats(tiny[k], 'fetch').median)} (${nodes.tiny} nodes)`);
   }
