@@ -40,13 +40,28 @@ CREATE INDEX profiles_by_series_time ON profiles (series_id, start_ms);
 CREATE INDEX profiles_by_time ON profiles (start_ms);
 `;
 
+// The start of the rollup bucket of `sizeMs` holding `row`'s profile (SQL expression).
+function bucket(row: string, sizeMs: number): string {
+  return `${row}.start_ms - ${row}.start_ms % ${sizeMs}`;
+}
+
+// The rollup triggers on profiles: `onChange(row)` is their body for the inserted (NEW) or
+// deleted (OLD) row.
+function rollupTriggers(onChange: (row: string) => string): string {
+  return `CREATE TRIGGER profiles_rollup_insert AFTER INSERT ON profiles BEGIN
+${onChange('NEW')}
+END;
+CREATE TRIGGER profiles_rollup_delete AFTER DELETE ON profiles BEGIN
+${onChange('OLD')}
+END;`;
+}
+
 // v2: pre-merged rollups per series and coarse time bucket (see rollup-levels.ts). Triggers keep
 // them exact inside the writing transaction: any profile inserted into or deleted from a bucket
 // drops that bucket's rollups and queues the bucket for a rebuild, so a stored rollup always
 // equals the merge of the profiles now in its bucket. The (series, time, total) index covers
 // timeline reads, which need every profile's total but none of its samples.
 function v2(): string {
-  const bucket = (row: string, sizeMs: number): string => `${row}.start_ms - ${row}.start_ms % ${sizeMs}`;
   const onChange = (row: string): string =>
     ROLLUP_LEVELS.map(
       (l) => `  DELETE FROM rollups WHERE series_id = ${row}.series_id AND bucket_start = ${bucket(row, l.sizeMs)} AND level = ${l.level};
@@ -72,12 +87,7 @@ CREATE TABLE rollup_pending (
 ) WITHOUT ROWID;
 CREATE INDEX profiles_by_series_time_total ON profiles (series_id, start_ms, total);
 DROP INDEX IF EXISTS profiles_by_series_time;
-CREATE TRIGGER profiles_rollup_insert AFTER INSERT ON profiles BEGIN
-${onChange('NEW')}
-END;
-CREATE TRIGGER profiles_rollup_delete AFTER DELETE ON profiles BEGIN
-${onChange('OLD')}
-END;
+${rollupTriggers(onChange)}
 ${ROLLUP_LEVELS.map(
   (l) =>
     `INSERT OR IGNORE INTO rollup_pending (level, bucket_start, series_id) SELECT DISTINCT ${l.level}, ${bucket('profiles', l.sizeMs)}, series_id FROM profiles;`,
@@ -94,7 +104,6 @@ ${ROLLUP_LEVELS.map(
 // their one-column blobs stay as they are, and so do the rollups (still per series). The rollup
 // triggers now queue every series of the row's group.
 function v4(): string {
-  const bucket = (row: string, sizeMs: number): string => `${row}.start_ms - ${row}.start_ms % ${sizeMs}`;
   const onChange = (row: string): string =>
     ROLLUP_LEVELS.map(
       (l) => `  DELETE FROM rollups WHERE bucket_start = ${bucket(row, l.sizeMs)} AND level = ${l.level} AND series_id IN (SELECT series_id FROM group_columns WHERE group_id = ${row}.group_id);
@@ -119,12 +128,7 @@ CREATE TABLE group_columns (
 ) WITHOUT ROWID;
 INSERT INTO group_columns (group_id, col, series_id) SELECT id, 0, id FROM series;
 CREATE INDEX profiles_by_group_time_totals ON profiles (group_id, start_ms, total, total_1, total_2, total_3, more_totals);
-CREATE TRIGGER profiles_rollup_insert AFTER INSERT ON profiles BEGIN
-${onChange('NEW')}
-END;
-CREATE TRIGGER profiles_rollup_delete AFTER DELETE ON profiles BEGIN
-${onChange('OLD')}
-END;
+${rollupTriggers(onChange)}
 `;
 }
 
