@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { DEFAULTS } from '../src/config/defaults.js';
 import { resolveConfig } from '../src/config/resolve-config.js';
 import { pushedDeltaToIngest, pushedProfileToIngest } from '../src/connect/push-to-ingest.js';
-import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { DecodePool } from '../src/ingest/decode-pool.js';
 import { type IngestRequest, parseIngestRequest } from '../src/ingest/ingest-request.js';
+import { goHeapPprofStacks } from './helpers/go-heap-pprof.js';
 import { buildGoBurn, makeTempDir, rawProfile } from './helpers/profiles.js';
 
 const tmp = makeTempDir('kprof-decode-pool-');
@@ -54,21 +54,7 @@ const NOW = 1_795_412_505_000;
 
 // A Go heap profile, one stack per entry of `alloc` ([alloc_objects, alloc_space], cumulative).
 function heap(alloc: ReadonlyArray<readonly [number, number]>, timeMs: number): Uint8Array {
-  const st = new StringTable();
-  const vt = (type: string, unit: string) => new ValueType({ type: st.dedup(type), unit: st.dedup(unit) });
-  const functions = ['main.main', 'main.a', 'main.b'].map(
-    (name, i) => new PprofFunction({ id: i + 1, name: st.dedup(name), systemName: st.dedup(name), filename: st.dedup('main.go') }),
-  );
-  return new Profile({
-    sampleType: [vt('alloc_objects', 'count'), vt('alloc_space', 'bytes'), vt('inuse_objects', 'count'), vt('inuse_space', 'bytes')],
-    periodType: vt('space', 'bytes'),
-    period: 524_288,
-    timeNanos: BigInt(timeMs) * 1_000_000n,
-    function: functions,
-    location: functions.map((f) => new Location({ id: f.id, line: [new Line({ functionId: f.id, line: 1 })] })),
-    sample: alloc.map(([objects, space], i) => new Sample({ locationId: [i + 2, 1], value: [objects, space, 1, 100] })),
-    stringTable: st,
-  }).encode();
+  return goHeapPprofStacks(alloc.map(([objects, space], i) => ({ leaf: `main.alloc${i}`, values: [objects, space, 1, 100] })), timeMs);
 }
 const PPROF_QUERY = { name: 'svc{env=test}', format: 'pprof', from: '1795412490', until: '1795412500', spyName: 'gospy' };
 
