@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULTS } from '../src/config/defaults.js';
 import { resolveConfig } from '../src/config/resolve-config.js';
-import { pushedDeltaToIngest, pushedProfileToIngest } from '../src/connect/push-to-ingest.js';
+import { pushedDeltaToIngest, pushedProfileToIngest } from '../src/ingest/push-to-ingest.js';
 import { DecodePool } from '../src/ingest/decode-pool.js';
 import { type IngestRequest, parseIngestRequest } from '../src/ingest/ingest-request.js';
 import { goHeapPprofStacks } from './helpers/go-heap-pprof.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { foldedToProfile } from '../src/ingest/folded-to-profile.js';
-import type { IngestProfile } from '../src/ingest/ingest-profile.js';
+import type { IngestProfile } from '../src/model/ingest-profile.js';
 import { ProfileStore, mergedValue } from '../src/store/profile-store.js';
 import { makeTempDir } from './helpers/profiles.js';
 

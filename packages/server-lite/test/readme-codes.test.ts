@@ -6,7 +6,7 @@ const ROOT = join(__dirname, '..');
 // Environment variable names share the prefix but are not error codes.
 const NOT_CODES = new Set(['KPROF_CONFIG', 'KPROF_DATA_DIR', 'KPROF_LISTEN']);
 // Modules whose owners document their codes in their own sections.
-const ELSEWHERE = ['connect', 'ui', 'gen'];
+const ELSEWHERE = ['ui', 'gen'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

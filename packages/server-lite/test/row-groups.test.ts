@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
-import type { IngestProfile, SeriesSamples } from '../src/ingest/ingest-profile.js';
+import type { IngestProfile, SeriesSamples } from '../src/model/ingest-profile.js';
 import { DB_FILE_NAME, ProfileStore, mergedValue } from '../src/store/profile-store.js';
 import { makeTempDir } from './helpers/profiles.js';
 

@@ -8,14 +8,14 @@ import type { ServerMetrics } from '../observability/metrics.js';
 import type { TargetsSnapshot } from '../scrape/scrape-manager.js';
 import type { ProfileStore } from '../store/profile-store.js';
 import type { WriteBatcher } from '../store/write-batcher.js';
-import { checkBearer } from './auth.js';
-import { labelNames, labelValues, listApps } from './label-routes.js';
-import { readBody } from './read-body.js';
-import { renderDiff } from './render-diff-route.js';
-import { render } from './render-route.js';
-import { sendBody, sendError, sendJson } from './respond.js';
+import { checkBearer } from '../http/bearer-auth.js';
+import { labelNames, labelValues, listApps } from '../query/pyroscope-og/labels.js';
+import { readBody } from '../ingest/front-ends/read-body.js';
+import { renderDiff } from '../query/pyroscope-og/render-diff.js';
+import { render } from '../query/pyroscope-og/render.js';
+import { sendBody, sendError, sendJson } from '../http/respond.js';
 import { targetsHtml, targetsJson } from './targets-route.js';
-import { scopeProfile, tenantOf } from './tenant-scope.js';
+import { scopeProfile, tenantOf } from '../model/tenant.js';
 
 /** What the routes need. */
 export interface RouterDeps {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { type ScrapeConfig, parseScrapeConfigs } from '../scrape/config-schema.js';
+import { type ScrapeConfig, parseScrapeConfigs } from './scrape-config.js';
 import {
   ConfigProblems,
   type KeySpec,
@@ -11,8 +11,8 @@ import {
   readObject,
   readString,
   readStringList,
-} from '../scrape/config-reader.js';
-import { isValidTenantId } from '../api/tenant-scope.js';
+} from './config-reader.js';
+import { isValidTenantId } from '../model/tenant.js';
 import { DEFAULTS } from './defaults.js';
 import { type ListenAddress, parseListenAddress } from './listen-address.js';
 import { MAX_CONFIG_BYTES, parseYamlSource } from './yaml-lines.js';

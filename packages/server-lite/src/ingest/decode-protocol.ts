@@ -1,5 +1,5 @@
 import type { IngestLimits } from '../config/resolve-config.js';
-import type { IngestProfile } from './ingest-profile.js';
+import type { IngestProfile } from '../model/ingest-profile.js';
 import type { EncodedNames } from './name-dictionary.js';
 import type { PackedBaseline } from './packed-baseline.js';
 import type { WorkerErrorData } from './worker-error.js';

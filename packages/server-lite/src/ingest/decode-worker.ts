@@ -3,9 +3,9 @@
 // transferred.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { IngestLimits } from '../config/resolve-config.js';
-import { pushedDeltaToIngest, pushedProfileToIngest } from '../connect/push-to-ingest.js';
+import { pushedDeltaToIngest, pushedProfileToIngest } from './push-to-ingest.js';
 import type { PackedBaseline } from './packed-baseline.js';
-import type { IngestProfile } from './ingest-profile.js';
+import type { IngestProfile } from '../model/ingest-profile.js';
 import { parseIngestRequest } from './ingest-request.js';
 import type { DecodeTask, DecodeWorkerData, WorkerReady, WorkerReply } from './decode-protocol.js';
 import { NameEncoder } from './name-dictionary.js';

@@ -1,6 +1,6 @@
-import { parseCollapsed } from '../query/collapsed.js';
+import { parseCollapsed } from '../query/export/collapsed.js';
 import type { AppName } from './app-name.js';
-import type { IngestProfile, SeriesMeta } from './ingest-profile.js';
+import type { IngestProfile, SeriesMeta } from '../model/ingest-profile.js';
 
 /** Bounds for folded input. */
 export interface FoldedLimits {

@@ -1,11 +1,11 @@
 import type { IngestLimits } from '../config/resolve-config.js';
 import { LimitError, ValidationError } from '../errors.js';
-import { parseTime } from '../query/time-range.js';
+import { parseTime } from '../syntax/pyroscope-time.js';
 import { parseAppName } from './app-name.js';
 import { foldedToProfile } from './folded-to-profile.js';
 import { gunzipBounded, isGzip } from './gunzip-bounded.js';
-import type { IngestProfile, SeriesMeta } from './ingest-profile.js';
-import { parseMultipart } from './multipart.js';
+import type { IngestProfile, SeriesMeta } from '../model/ingest-profile.js';
+import { parseMultipart } from './front-ends/multipart.js';
 import { decodePprof, decodePprofFlat } from './pprof-decoder.js';
 import { pprofToProfile } from './pprof-to-profile.js';
 import { applyPrevProfile } from './prev-profile.js';

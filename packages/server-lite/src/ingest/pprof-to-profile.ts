@@ -1,6 +1,6 @@
 import { LimitError } from '../errors.js';
 import { type AppName, type LabelLimits, addLabel, sanitizeLabelName } from './app-name.js';
-import type { IngestProfile, SeriesInput } from './ingest-profile.js';
+import type { IngestProfile, SeriesInput } from '../model/ingest-profile.js';
 import { type DecodedPprof, type FlatPprof, toFlatPprof } from './pprof-decoder.js';
 import { type SampleTypeConfig, nameSampleTypes } from './sample-type-names.js';
 

@@ -1,4 +1,4 @@
-import type { SeriesMeta } from './ingest-profile.js';
+import type { SeriesMeta } from '../model/ingest-profile.js';
 import type { ValueTypeText } from './pprof-decoder.js';
 
 /** Pyroscope's per-sample-type settings (`sample_type_config` JSON, kebab-case keys). */

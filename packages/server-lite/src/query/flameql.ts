@@ -1,7 +1,7 @@
 import { RE2JS } from 're2js';
-import { parseAnchoredRegex } from '../scrape/anchored-regex.js';
+import { parseAnchoredRegex } from '../syntax/anchored-regex.js';
 import { LimitError, ValidationError } from '../errors.js';
-import { readGoStringLiteral } from './go-string-literal.js';
+import { readGoStringLiteral } from '../syntax/go-string-literal.js';
 
 /** Label match operators, as in FlameQL and PromQL. */
 export type MatchOp = '=' | '!=' | '=~' | '!~';

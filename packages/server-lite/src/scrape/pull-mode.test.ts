@@ -9,7 +9,7 @@ import { DEFAULTS } from '../config/defaults.js';
 import { FakeKubeApi } from '../../test/scrape/fake-kube-api.js';
 import { heapPprof, startTarget } from '../../test/scrape/pprof-target.js';
 import { recordingPullMode } from '../../test/scrape/recording-pull-mode.js';
-import { parseScrapeConfigs } from './config-schema.js';
+import { parseScrapeConfigs } from '../config/scrape-config.js';
 import { startPullMode } from './pull-mode.js';
 
 const seedJob = (parse(readFileSync(join(__dirname, '..', '..', 'test', 'scrape', 'fixtures', 'seed-pyroscope-values.yaml'), 'utf8')) as { pyroscopeConfigs: Record<string, unknown> })

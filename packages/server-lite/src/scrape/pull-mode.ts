@@ -1,4 +1,4 @@
-import type { ScrapeConfig } from './config-schema.js';
+import type { ScrapeConfig } from '../config/scrape-config.js';
 import type { DiscoveryLogger } from './discovery/kubernetes.js';
 import { TargetDiscovery, type TargetDiscoveryOptions } from './discovery/target-discovery.js';
 import { ScrapeManager, type ScrapeManagerOptions } from './scrape-manager.js';

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IngestProfile } from '../ingest/ingest-profile.js';
-import { parseScrapeConfigs } from './config-schema.js';
+import type { IngestProfile } from '../model/ingest-profile.js';
+import { parseScrapeConfigs } from '../config/scrape-config.js';
 import { recordingPullMode } from '../../test/scrape/recording-pull-mode.js';
 
 const run = promisify(execFile);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parseAnchoredRegex, type AnchoredRegex } from './anchored-regex.js';
+import { parseAnchoredRegex, type AnchoredRegex } from '../syntax/anchored-regex.js';
 import { expandGoTemplate } from './go-expand.js';
 
 /** A label set: name → value. A label with an empty value does not exist. */

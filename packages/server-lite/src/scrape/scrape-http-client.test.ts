@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { heapPprof, startTarget } from '../../test/scrape/pprof-target.js';
-import { type HttpClientConfig, parseScrapeConfigs } from './config-schema.js';
+import { type HttpClientConfig, parseScrapeConfigs } from '../config/scrape-config.js';
 import { ScrapeHttpClient } from './scrape-http-client.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kprof-scrape-tls-'));

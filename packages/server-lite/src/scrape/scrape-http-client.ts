@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Agent, buildConnector, type Dispatcher, interceptors } from 'undici';
-import type { HttpClientConfig } from './config-schema.js';
+import type { HttpClientConfig } from '../config/scrape-config.js';
 import { ScrapeError } from './scrape-error.js';
 
 /** Options of {@link ScrapeHttpClient}. */

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { IngestLimits } from '../config/resolve-config.js';
-import type { IngestProfile } from '../ingest/ingest-profile.js';
+import type { IngestProfile } from '../model/ingest-profile.js';
 import type { DiscoveryLogger } from './discovery/kubernetes.js';
 import { type DeltaTracker, createDeltaTracker } from '../ingest/pprof-delta.js';
 import { type FittedProfileRequest, fitProfileRequest, lateStartMs } from './profile-fetch.js';

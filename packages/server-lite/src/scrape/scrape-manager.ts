@@ -1,6 +1,6 @@
 import type { IngestLimits } from '../config/resolve-config.js';
-import type { IngestProfile } from '../ingest/ingest-profile.js';
-import type { ScrapeConfig } from './config-schema.js';
+import type { IngestProfile } from '../model/ingest-profile.js';
+import type { ScrapeConfig } from '../config/scrape-config.js';
 import type { DiscoveryLogger } from './discovery/kubernetes.js';
 import { ConcurrencyLimit } from './scrape-concurrency.js';
 import { ScrapeHttpClient } from './scrape-http-client.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULTS } from '../config/defaults.js';
 import { heapPprof, startTarget } from '../../test/scrape/pprof-target.js';
-import { type ScrapeConfig, parseScrapeConfigs } from './config-schema.js';
+import { type ScrapeConfig, parseScrapeConfigs } from '../config/scrape-config.js';
 import { staticTargetGroups } from './discovery/static.js';
 import type { MissedReason, SlotCounts } from './scrape-loop.js';
 import { ScrapeManager, type ScrapeManagerOptions } from './scrape-manager.js';

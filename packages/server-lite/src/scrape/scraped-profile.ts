@@ -1,12 +1,12 @@
 import type { IngestLimits } from '../config/resolve-config.js';
 import { parseAppName, addLabel } from '../ingest/app-name.js';
 import { gunzipBounded, isGzip } from '../ingest/gunzip-bounded.js';
-import type { IngestProfile } from '../ingest/ingest-profile.js';
+import type { IngestProfile } from '../model/ingest-profile.js';
 import { type DecodedPprof, decodePprof } from '../ingest/pprof-decoder.js';
 import { type DeltaTracker, cumulativeMask } from '../ingest/pprof-delta.js';
 import { pprofToProfile } from '../ingest/pprof-to-profile.js';
 import type { SampleTypeConfig } from '../ingest/sample-type-names.js';
-import type { ProfileConfig } from './config-schema.js';
+import type { ProfileConfig } from '../config/scrape-config.js';
 import { ScrapeError, errorCode } from './scrape-error.js';
 import type { ScrapeTarget } from './targets.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseScrapeConfigs, type ScrapeConfig } from './config-schema.js';
+import { parseScrapeConfigs, type ScrapeConfig } from '../config/scrape-config.js';
 import { podTargetGroup } from './discovery/pod-target-group.js';
 import { relabel, type Labels } from './relabel.js';
 import { resolveTargetGroup } from './targets.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseScrapeConfigs, type ScrapeConfig } from './config-schema.js';
+import { parseScrapeConfigs, type ScrapeConfig } from '../config/scrape-config.js';
 import { staticTargetGroups } from './discovery/static.js';
 import { splitHostPort } from './host-port.js';
 import type { Labels } from './relabel.js';

@@ -1,5 +1,5 @@
-import type { ProfileConfig, ScrapeConfig } from './config-schema.js';
-import { formatGoDuration, parseGoDuration } from './go-duration.js';
+import type { ProfileConfig, ScrapeConfig } from '../config/scrape-config.js';
+import { formatGoDuration, parseGoDuration } from '../syntax/go-duration.js';
 import { needsDefaultPort } from './host-port.js';
 import { isValidLabelName, relabel, type Labels } from './relabel.js';
 import type { TargetGroup } from './target-group.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { foldedToProfile } from '../ingest/folded-to-profile.js';
-import type { IngestProfile } from '../ingest/ingest-profile.js';
+import type { IngestProfile } from '../model/ingest-profile.js';
 import { DB_FILE_NAME, ProfileStore } from './profile-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kprof-retention-'));

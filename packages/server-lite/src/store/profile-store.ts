@@ -2,7 +2,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError, LimitError } from '../errors.js';
-import type { IngestProfile, SeriesInput, SeriesMeta } from '../ingest/ingest-profile.js';
+import type { IngestProfile, SeriesInput, SeriesMeta } from '../model/ingest-profile.js';
 import { countOldestPerSeries } from './oldest-profiles.js';
 import { type BuildOptions, type BuildResult, RollupStore, type SeriesPoints } from './rollup-store.js';
 import { encodeColumns, encodeMoreTotals, INLINE_TOTALS } from './column-blob.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { IngestProfile } from '../ingest/ingest-profile.js';
+import type { IngestProfile } from '../model/ingest-profile.js';
 import { type BatchSink, WriteBatcher } from './write-batcher.js';
 
 // The batcher only groups and acknowledges; what it hands the store is what these tests pin, so

@@ -1,5 +1,5 @@
 import { LimitError, UnavailableError } from '../errors.js';
-import type { IngestProfile } from '../ingest/ingest-profile.js';
+import type { IngestProfile } from '../model/ingest-profile.js';
 
 /** What the batcher writes to (the store's `writeBatch`). */
 export interface BatchSink {

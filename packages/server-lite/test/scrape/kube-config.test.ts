@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parse } from 'yaml';
 import { resolveConfig } from '../../src/config/resolve-config.js';
-import { parseScrapeConfigs, type KubernetesSdConfig } from '../../src/scrape/config-schema.js';
+import { parseScrapeConfigs, type KubernetesSdConfig } from '../../src/config/scrape-config.js';
 import { loadKubeConfig } from '../../src/scrape/discovery/kube-config.js';
 import { KubernetesPodDiscovery } from '../../src/scrape/discovery/kubernetes.js';
 import { FakeKubeApi, testKubeApiTls } from './fake-kube-api.js';

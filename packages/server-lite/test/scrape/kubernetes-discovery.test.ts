@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parse } from 'yaml';
-import { parseScrapeConfigs, type KubernetesSdConfig, type ScrapeConfig } from '../../src/scrape/config-schema.js';
+import { parseScrapeConfigs, type KubernetesSdConfig, type ScrapeConfig } from '../../src/config/scrape-config.js';
 import { KubernetesPodDiscovery, type KubernetesPodDiscoveryOptions } from '../../src/scrape/discovery/kubernetes.js';
 import type { TargetGroup } from '../../src/scrape/target-group.js';
 import { resolveTargetGroup } from '../../src/scrape/targets.js';

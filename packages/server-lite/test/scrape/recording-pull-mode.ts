@@ -1,7 +1,7 @@
 import { onTestFinished } from 'vitest';
 import { DEFAULTS } from '../../src/config/defaults.js';
-import type { IngestProfile } from '../../src/ingest/ingest-profile.js';
-import type { ScrapeConfig } from '../../src/scrape/config-schema.js';
+import type { IngestProfile } from '../../src/model/ingest-profile.js';
+import type { ScrapeConfig } from '../../src/config/scrape-config.js';
 import { type PullMode, type PullModeOptions, startPullMode } from '../../src/scrape/pull-mode.js';
 
 /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parse } from 'yaml';
-import { parseScrapeConfigs } from '../../src/scrape/config-schema.js';
+import { parseScrapeConfigs } from '../../src/config/scrape-config.js';
 import { TargetDiscovery } from '../../src/scrape/discovery/target-discovery.js';
 import { FakeKubeApi } from './fake-kube-api.js';
 

@@ -1,4 +1,4 @@
-import type { StaticConfig } from '../config-schema.js';
+import type { StaticConfig } from '../../config/scrape-config.js';
 import type { Labels } from '../relabel.js';
 import type { TargetGroup } from '../target-group.js';
 

@@ -1,4 +1,4 @@
-import type { ScrapeConfig } from '../config-schema.js';
+import type { ScrapeConfig } from '../../config/scrape-config.js';
 import type { TargetGroup } from '../target-group.js';
 import { resolveTargetGroup, type DroppedTarget, type ResolvedTargets, type ScrapeTarget } from '../targets.js';
 import { KubernetesPodDiscovery, type DiscoveryLogger, type KubernetesPodDiscoveryOptions } from './kubernetes.js';
