@@ -6,14 +6,15 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { parseCollapsed } from '../../packages/server-lite/src/query/collapsed.js';
-import { buildDiffFlamebearer, buildFlamebearer } from '../../packages/server-lite/src/query/flamebearer.js';
+import { parseCollapsed } from '../../packages/server-lite/src/model/folded-text.js';
+import { buildDiffFlamebearer } from '../../packages/server-lite/src/query/export/diff-flamebearer.js';
+import { buildFlamebearer } from '../../packages/server-lite/src/query/export/flamebearer.js';
 import { matchesAll, parseQuery } from '../../packages/server-lite/src/query/flameql.js';
 import { parseMaxNodes } from '../../packages/server-lite/src/query/max-nodes-param.js';
-import { buildPprofProfile } from '../../packages/server-lite/src/query/pprof-export.js';
-import { StackTree } from '../../packages/server-lite/src/query/stack-tree.js';
-import { parseTimeRange } from '../../packages/server-lite/src/query/time-range.js';
-import { buildTimeline } from '../../packages/server-lite/src/query/timeline.js';
+import { buildPprofProfile } from '../../packages/server-lite/src/query/export/pprof-export.js';
+import { StackTree } from '../../packages/server-lite/src/model/stack-tree.js';
+import { parseTimeRange } from '../../packages/server-lite/src/syntax/pyroscope-time.js';
+import { buildTimeline } from '../../packages/server-lite/src/query/export/timeline.js';
 import { createUiHandler } from '../../packages/server-lite/src/ui/index.js';
 
 /** One uploaded profile of a series: folded stacks at a time. */

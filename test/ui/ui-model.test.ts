@@ -1,8 +1,8 @@
 // The UI's data layer, run in Node: decoding Pyroscope's flamebearer encoding (worked examples
 // from COMPAT-server.md §1), per-function stats, search share, value formats and URL state.
 import { describe, expect, it } from 'vitest';
-import { parseCollapsed } from '../../packages/server-lite/src/query/collapsed.js';
-import { buildFlamebearer } from '../../packages/server-lite/src/query/flamebearer.js';
+import { parseCollapsed } from '../../packages/server-lite/src/model/folded-text.js';
+import { buildFlamebearer } from '../../packages/server-lite/src/query/export/flamebearer.js';
 import { FlamebearerFormatError, decodeFlamebearer, rowOf } from '../../packages/server-lite/ui/src/flamebearer.js';
 import { formatQuery, parseQuery } from '../../packages/server-lite/ui/src/flameql.js';
 import { formatChange, formatValue } from '../../packages/server-lite/ui/src/format-value.js';

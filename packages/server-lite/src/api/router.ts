@@ -15,7 +15,8 @@ import { renderDiff } from '../query/pyroscope-og/render-diff.js';
 import { render } from '../query/pyroscope-og/render.js';
 import { sendBody, sendError, sendJson } from '../http/respond.js';
 import { targetsHtml, targetsJson } from './targets-route.js';
-import { scopeProfile, tenantOf } from '../model/tenant.js';
+import { scopeProfile } from '../model/tenant.js';
+import { tenantOf } from '../http/tenant-header.js';
 
 /** What the routes need. */
 export interface RouterDeps {

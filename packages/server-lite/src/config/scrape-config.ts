@@ -10,7 +10,7 @@ import {
   readStringMap,
   type KeySpec,
 } from './config-reader.js';
-import { compileRelabelConfig, isValidLabelName, RELABEL_ACTIONS, RELABEL_DEFAULTS, type Labels, type RelabelAction, type RelabelRule } from '../scrape/relabel.js';
+import { compileRelabelConfig, isValidLabelName, RELABEL_ACTIONS, RELABEL_DEFAULTS, type Labels, type RelabelAction, type RelabelRule } from './relabel-rules.js';
 
 /** TLS settings for scraping targets or reaching the Kubernetes API. */
 export interface TlsConfig {

@@ -1,4 +1,4 @@
-import { parseCollapsed } from '../query/export/collapsed.js';
+import { parseCollapsed } from '../model/folded-text.js';
 import type { AppName } from './app-name.js';
 import type { IngestProfile, SeriesMeta } from '../model/ingest-profile.js';
 

@@ -1,6 +1,17 @@
 import { TENANT_LABEL } from './tenant.js';
-import type { StoredSeries } from '../store/profile-store.js';
-import type { ProfileTypeInfo } from '../query/querier-v1/querier-backend.js';
+import type { StoredSeries } from './stored-series.js';
+
+/** The parts of a profile type ID `<name>:<sampleType>:<sampleUnit>:<periodType>:<periodUnit>`. */
+export interface ProfileTypeInfo {
+  /** The full ID, e.g. `process_cpu:cpu:nanoseconds:cpu:nanoseconds`. */
+  readonly id: string;
+  /** The profile name (`__name__`), e.g. `process_cpu`. */
+  readonly name: string;
+  readonly sampleType: string;
+  readonly sampleUnit: string;
+  readonly periodType: string;
+  readonly periodUnit: string;
+}
 
 /**
  * Series label holding the Grafana profile type ID of a series stored from `push.v1` (where the

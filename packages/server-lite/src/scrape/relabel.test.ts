@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileRelabelConfig, hashMod, relabel, RELABEL_DEFAULTS, type Labels, type RelabelConfig, type RelabelRule } from './relabel.js';
+import { compileRelabelConfig, RELABEL_DEFAULTS, type Labels, type RelabelConfig, type RelabelRule } from '../config/relabel-rules.js';
+import { hashMod, relabel } from './relabel.js';
 
 // Cases are pinned to Prometheus semantics (model/relabel, Prometheus 3: regex anchored as
 // `^(?s:RE)$`, legacy label-name validation). Expected values come from Prometheus's own

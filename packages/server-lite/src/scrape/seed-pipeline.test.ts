@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseScrapeConfigs, type ScrapeConfig } from '../config/scrape-config.js';
 import { podTargetGroup } from './discovery/pod-target-group.js';
-import { relabel, type Labels } from './relabel.js';
+import type { Labels } from '../config/relabel-rules.js';
+import { relabel } from './relabel.js';
 import { resolveTargetGroup } from './targets.js';
 
 // The seed's scrape-configs block, verbatim, driving pods shaped like the seed's deploy.yaml.

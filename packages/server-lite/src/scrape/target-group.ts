@@ -1,4 +1,4 @@
-import type { Labels } from './relabel.js';
+import type { Labels } from '../config/relabel-rules.js';
 
 /**
  * A set of targets from one discovery source (Prometheus's `targetgroup.Group`): each target is

@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { parseScrapeConfigs, type ScrapeConfig } from '../config/scrape-config.js';
 import { staticTargetGroups } from './discovery/static.js';
 import { splitHostPort } from './host-port.js';
-import type { Labels } from './relabel.js';
+import type { Labels } from '../config/relabel-rules.js';
 import { resolveTargetGroup } from './targets.js';
 
 function config(yaml: string): ScrapeConfig {

@@ -1,7 +1,8 @@
 import type { ProfileConfig, ScrapeConfig } from '../config/scrape-config.js';
 import { formatGoDuration, parseGoDuration } from '../syntax/go-duration.js';
 import { needsDefaultPort } from './host-port.js';
-import { isValidLabelName, relabel, type Labels } from './relabel.js';
+import { isValidLabelName, type Labels } from '../config/relabel-rules.js';
+import { relabel } from './relabel.js';
 import type { TargetGroup } from './target-group.js';
 
 /** One profile of one target to scrape. */

@@ -2,20 +2,13 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError, LimitError } from '../errors.js';
-import type { IngestProfile, SeriesInput, SeriesMeta } from '../model/ingest-profile.js';
+import type { IngestProfile, SeriesInput } from '../model/ingest-profile.js';
+import type { StoredSeries } from '../model/stored-series.js';
 import { countOldestPerSeries } from './oldest-profiles.js';
 import { type BuildOptions, type BuildResult, RollupStore, type SeriesPoints } from './rollup-store.js';
 import { encodeColumns, encodeMoreTotals, INLINE_TOTALS } from './column-blob.js';
 import { migrate } from './schema.js';
 import { StackInterner } from './stack-interner.js';
-
-/** A stored series: `__name__` plus labels, and Pyroscope's metadata. */
-export interface StoredSeries {
-  readonly id: number;
-  readonly name: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly meta: SeriesMeta;
-}
 
 /** One stored profile's place in a series, for timelines. */
 export interface ProfilePoint {

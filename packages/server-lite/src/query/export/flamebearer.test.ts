@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildDiffFlamebearer, buildFlamebearer } from './flamebearer.js';
+import { buildDiffFlamebearer } from './diff-flamebearer.js';
+import { buildFlamebearer } from './flamebearer.js';
 import { StackTree } from '../../model/stack-tree.js';
 
 function treeOf(lines: readonly string[]): StackTree {

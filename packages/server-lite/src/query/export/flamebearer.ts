@@ -2,7 +2,6 @@ import { finishLevels } from './level-encoding.js';
 import { NodeThreshold, UNLIMITED_MAX_NODES, checkMaxNodes } from './node-threshold.js';
 import { type StackTree, type StackTreeNode, sortNodes } from '../../model/stack-tree.js';
 
-export { buildDiffFlamebearer, type DiffFlamebearer } from './diff-flamebearer.js';
 
 /**
  * Pyroscope's flamebearer (`flamebearer` in `/render` JSON, `FlameGraph` in querier.v1).

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildDiffFlamebearer, buildFlamebearer } from './flamebearer.js';
-import { parseCollapsed } from './collapsed.js';
+import { buildDiffFlamebearer } from './diff-flamebearer.js';
+import { buildFlamebearer } from './flamebearer.js';
+import { parseCollapsed } from '../../model/folded-text.js';
 import { buildRenderDiffResponse, buildRenderResponse } from './render-response.js';
 import { buildTimeline } from './timeline.js';
 

@@ -1,5 +1,6 @@
 import { ValidationError } from '../../errors.js';
-import type { DiffFlamebearer, Flamebearer } from './flamebearer.js';
+import type { DiffFlamebearer } from './diff-flamebearer.js';
+import type { Flamebearer } from './flamebearer.js';
 import type { Timeline } from './timeline.js';
 
 /** Series metadata Pyroscope OG reports with a profile. */

@@ -1,6 +1,7 @@
 import { ValidationError } from '../../errors.js';
 import { parseTimeRange } from '../../syntax/pyroscope-time.js';
-import type { ProfileStore, StoredSeries } from '../../store/profile-store.js';
+import type { ProfileStore } from '../../store/profile-store.js';
+import type { StoredSeries } from '../../model/stored-series.js';
 import { selectForLabels } from './series-selector.js';
 import { TENANT_LABEL, seriesOfTenant } from '../../model/tenant.js';
 

@@ -1,6 +1,6 @@
 import type { QueryLimits } from '../../config/resolve-config.js';
 import { ValidationError } from '../../errors.js';
-import { buildDiffFlamebearer } from '../export/flamebearer.js';
+import { buildDiffFlamebearer } from '../export/diff-flamebearer.js';
 import { parseMaxNodes } from '../max-nodes-param.js';
 import { type ProfileMetadata, buildRenderDiffResponse } from '../export/render-response.js';
 import type { ProfileStore } from '../../store/profile-store.js';

@@ -2,7 +2,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { QueryLimits } from '../../config/resolve-config.js';
 import { ValidationError } from '../../errors.js';
-import { toCollapsed } from '../export/collapsed.js';
+import { toCollapsed } from '../../model/folded-text.js';
 import { buildFlamebearer } from '../export/flamebearer.js';
 import { parseMaxNodes } from '../max-nodes-param.js';
 import { buildRenderResponse } from '../export/render-response.js';
@@ -10,7 +10,8 @@ import { buildPprofProfile, describeNodeFrame } from '../export/pprof-export.js'
 import { StackTree } from '../../model/stack-tree.js';
 import { parseTimeRange } from '../../syntax/pyroscope-time.js';
 import { type Timeline, buildTimeline } from '../export/timeline.js';
-import { type MergedStacks, type ProfileStore, type StoredSeries, mergedValue } from '../../store/profile-store.js';
+import { type MergedStacks, type ProfileStore, mergedValue } from '../../store/profile-store.js';
+import type { StoredSeries } from '../../model/stored-series.js';
 import { type Selection, selectSeries } from './series-selector.js';
 import { TENANT_LABEL } from '../../model/tenant.js';
 

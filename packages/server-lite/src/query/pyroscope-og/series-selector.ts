@@ -1,7 +1,8 @@
 import type { QueryLimits } from '../../config/resolve-config.js';
 import { LimitError } from '../../errors.js';
 import { matchesAll, parseQuery } from '../flameql.js';
-import type { ProfileStore, StoredSeries } from '../../store/profile-store.js';
+import type { ProfileStore } from '../../store/profile-store.js';
+import type { StoredSeries } from '../../model/stored-series.js';
 import { seriesOfTenant } from '../../model/tenant.js';
 
 /** Series selected by a Pyroscope OG FlameQL query (`app.cpu{k="v"}`). */

@@ -1,3 +1,5 @@
+import type { ProfileTypeInfo } from '../../model/profile-type.js';
+
 /**
  * What the querier.v1 Connect service needs from storage. server-core implements it over the
  * store; all times are unix milliseconds, ranges are inclusive `[startMs, endMs]`, and every
@@ -31,18 +33,6 @@ export interface TimeRangeMs {
 /** Label lookups: Prometheus selectors such as `{service_name="api"}`, ORed; empty = all. */
 export interface LabelQuery extends TimeRangeMs {
   readonly matchers: readonly string[];
-}
-
-/** The parts of a profile type ID `<name>:<sampleType>:<sampleUnit>:<periodType>:<periodUnit>`. */
-export interface ProfileTypeInfo {
-  /** The full ID, e.g. `process_cpu:cpu:nanoseconds:cpu:nanoseconds`. */
-  readonly id: string;
-  /** The profile name (`__name__`), e.g. `process_cpu`. */
-  readonly name: string;
-  readonly sampleType: string;
-  readonly sampleUnit: string;
-  readonly periodType: string;
-  readonly periodUnit: string;
 }
 
 /** Selects profiles of one type. */

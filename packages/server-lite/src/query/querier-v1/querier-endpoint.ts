@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { checkBearer } from '../../http/bearer-auth.js';
-import { tenantOf } from '../../model/tenant.js';
+import { tenantOf } from '../../http/tenant-header.js';
 import type { ServerConfig } from '../../config/resolve-config.js';
 import { QuerierService } from '../../gen/querier/v1/querier_pb.js';
 import type { ServerMetrics } from '../../observability/metrics.js';

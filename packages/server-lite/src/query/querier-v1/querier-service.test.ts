@@ -7,18 +7,12 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { ValidationError } from '../../errors.js';
 import { ProfileFormat, QuerierService } from '../../gen/querier/v1/querier_pb.js';
 import { TimeSeriesAggregationType } from '../../gen/types/v1/types_pb.js';
-import { buildDiffFlamebearer, buildFlamebearer } from '../export/flamebearer.js';
+import { buildDiffFlamebearer } from '../export/diff-flamebearer.js';
+import { buildFlamebearer } from '../export/flamebearer.js';
 import { buildPprofProfile } from '../export/pprof-export.js';
 import { StackTree } from '../../model/stack-tree.js';
-import type {
-  LabelQuery,
-  ProfileQuery,
-  ProfileTypeInfo,
-  QuerierBackend,
-  SeriesData,
-  SeriesQuery,
-  TimeRangeMs,
-} from './querier-backend.js';
+import type { LabelQuery, ProfileQuery, QuerierBackend, SeriesData, SeriesQuery, TimeRangeMs } from './querier-backend.js';
+import type { ProfileTypeInfo } from '../../model/profile-type.js';
 import { createQuerierHandler } from './querier-service.js';
 
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';

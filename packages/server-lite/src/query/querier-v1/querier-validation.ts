@@ -1,5 +1,6 @@
 import { ValidationError } from '../../errors.js';
-import type { ProfileTypeInfo, TimeRangeMs } from './querier-backend.js';
+import type { TimeRangeMs } from './querier-backend.js';
+import type { ProfileTypeInfo } from '../../model/profile-type.js';
 
 /** Bounds on querier.v1 requests. */
 export interface QuerierLimits {

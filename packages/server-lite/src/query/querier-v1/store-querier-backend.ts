@@ -1,20 +1,13 @@
 import { seriesOfTenant } from '../../model/tenant.js';
 import type { QueryLimits } from '../../config/resolve-config.js';
-import type {
-  FlameGraphData,
-  FlameGraphDiffData,
-  LabelQuery,
-  ProfileQuery,
-  ProfileTypeInfo,
-  QuerierBackend,
-  SeriesData,
-  SeriesQuery,
-  TimeRangeMs,
-} from './querier-backend.js';
+import type { FlameGraphData, FlameGraphDiffData, LabelQuery, ProfileQuery, QuerierBackend, SeriesData, SeriesQuery, TimeRangeMs } from './querier-backend.js';
+import type { ProfileTypeInfo } from '../../model/profile-type.js';
 import { grafanaLabelsOfSeries, profileTypeOfSeries } from '../../model/profile-type.js';
 import { LimitError } from '../../errors.js';
-import { type MergedStacks, type ProfileStore, type StoredSeries, mergedValue } from '../../store/profile-store.js';
-import { buildDiffFlamebearer, buildFlamebearer } from '../export/flamebearer.js';
+import { type MergedStacks, type ProfileStore, mergedValue } from '../../store/profile-store.js';
+import type { StoredSeries } from '../../model/stored-series.js';
+import { buildDiffFlamebearer } from '../export/diff-flamebearer.js';
+import { buildFlamebearer } from '../export/flamebearer.js';
 import { type LabelMatcher, matchesAll, parseQuery } from '../flameql.js';
 import { buildPprofProfile, describeNodeFrame } from '../export/pprof-export.js';
 import { StackTree } from '../../model/stack-tree.js';

@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import type { Labels } from '../relabel.js';
+import type { Labels } from '../../config/relabel-rules.js';
 import type { TargetGroup } from '../target-group.js';
 
 const META = '__meta_kubernetes_';

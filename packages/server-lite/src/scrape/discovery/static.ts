@@ -1,5 +1,5 @@
 import type { StaticConfig } from '../../config/scrape-config.js';
-import type { Labels } from '../relabel.js';
+import type { Labels } from '../../config/relabel-rules.js';
 import type { TargetGroup } from '../target-group.js';
 
 /**

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { checkBearer } from '../../../http/bearer-auth.js';
-import { scopeProfile, tenantOf } from '../../../model/tenant.js';
+import { scopeProfile } from '../../../model/tenant.js';
+import { tenantOf } from '../../../http/tenant-header.js';
 import type { ServerConfig } from '../../../config/resolve-config.js';
 import type { DecodePool } from '../../decode-pool.js';
 import type { IngestProfile } from '../../../model/ingest-profile.js';

@@ -1,5 +1,5 @@
-import { LimitError, ValidationError } from '../../errors.js';
-import { StackTree } from '../../model/stack-tree.js';
+import { LimitError, ValidationError } from '../errors.js';
+import { StackTree } from './stack-tree.js';
 
 /**
  * Renders `tree` as collapsed ("folded") text for `/render?format=collapsed`: one line per call

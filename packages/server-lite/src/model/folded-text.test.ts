@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseCollapsed, toCollapsed } from './collapsed.js';
-import { buildFlamebearer } from './flamebearer.js';
-import { StackTree } from '../../model/stack-tree.js';
+import { parseCollapsed, toCollapsed } from './folded-text.js';
+import { buildFlamebearer } from '../query/export/flamebearer.js';
+import { StackTree } from './stack-tree.js';
 
 function stacksOf(tree: StackTree): [string, number][] {
   return [...tree.stacks()].map((s) => [s.frames.join(';'), s.value]);
