@@ -1,8 +1,11 @@
 /**
- * server-lite's error hierarchy. Every error carries a stable `code` (never reused) and the HTTP
- * status the API answers with. Callers match on `code`, never on the class: two copies of this
- * module may be loaded at once, and the query modules keep a compatible hierarchy of their own.
+ * server-lite's error classes. Every error carries a registered `code` (error-codes.ts: never
+ * reused) and takes its HTTP status from the registry, so a code answers with one status
+ * wherever it is thrown. Each class accepts only its own codes: a code that is not in the
+ * registry, or is registered for another class, does not compile. Callers match on `code`,
+ * never on the class: two copies of this module may be loaded at once.
  */
+import { type CodeOfKind, ERROR_CODES, type ErrorCode, type ErrorKind } from './error-codes.js';
 
 /** Options every kprof error accepts. */
 export interface KprofErrorOptions {
@@ -13,65 +16,83 @@ export interface KprofErrorOptions {
 /** Base of every kprof error. */
 export class KprofError extends Error {
   /** Stable machine-readable code, e.g. `KPROF_INGEST_BODY_TOO_LARGE`. */
-  readonly code: string;
-  /** HTTP status the API answers with. 500 for the base class. */
-  readonly status: number = 500;
+  readonly code: ErrorCode;
+  /** HTTP status the API answers with (500 for errors that are never an HTTP answer, should one be sent). */
+  readonly status: number;
 
-  constructor(code: string, message: string, options?: KprofErrorOptions) {
+  constructor(code: ErrorCode, message: string, options?: KprofErrorOptions) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
+    this.status = ERROR_CODES[code].status ?? 500;
   }
+}
+
+// A class per kind whose constructor takes only that kind's codes.
+function errorClass<K extends ErrorKind>() {
+  return class extends KprofError {
+    constructor(code: CodeOfKind<K>, message: string, options?: KprofErrorOptions) {
+      super(code, message, options);
+    }
+  };
 }
 
 /** Bad configuration (file, flag or environment); the server refuses to start. */
-export class ConfigError extends KprofError {
-  override readonly status = 500;
-}
+export class ConfigError extends errorClass<'ConfigError'>() {}
 
 /** The request is malformed (HTTP 400). */
-export class ValidationError extends KprofError {
-  override readonly status: number = 400;
-}
+export class ValidationError extends errorClass<'ValidationError'>() {}
 
 /** The request body could not be parsed (HTTP 422, like Pyroscope's ingest parse errors). */
-export class UnprocessableError extends ValidationError {
-  override readonly status = 422;
-}
+export class UnprocessableError extends errorClass<'UnprocessableError'>() {}
 
 /** Authentication is missing or wrong (HTTP 401). */
-export class UnauthorizedError extends KprofError {
-  override readonly status = 401;
-}
+export class UnauthorizedError extends errorClass<'UnauthorizedError'>() {}
 
 /** The thing asked for does not exist (HTTP 404). */
-export class NotFoundError extends KprofError {
-  override readonly status = 404;
-}
+export class NotFoundError extends errorClass<'NotFoundError'>() {}
 
-/** The request conflicts with the current state (HTTP 409). */
-export class ConflictError extends KprofError {
-  override readonly status = 409;
-}
+/** Over a configured limit: 413 for a request that is too large, 429 for a rate or queue limit. */
+export class LimitError extends errorClass<'LimitError'>() {}
 
-/** Over a configured limit (HTTP 413 by default; 429 for rate-like limits). */
-export class LimitError extends KprofError {
-  override readonly status: number;
-
-  constructor(code: string, message: string, options?: KprofErrorOptions & { readonly status?: 413 | 429 }) {
-    super(code, message, options);
-    this.status = options?.status ?? 413;
-  }
-}
-
-/** A remote party (a scrape target, a forward destination) failed (HTTP 502). */
-export class UpstreamError extends KprofError {
-  override readonly status = 502;
-}
+/**
+ * A scrape of one target failed: the target did not answer, answered badly, or what it sent
+ * could not be stored. Shown as `lastError` on the target health pages and counted by code in
+ * `kprof_scrape_total{result}`; never an HTTP answer.
+ */
+export class ScrapeError extends errorClass<'ScrapeError'>() {}
 
 /** The server is shutting down or not ready (HTTP 503). */
-export class UnavailableError extends KprofError {
-  override readonly status = 503;
+export class UnavailableError extends errorClass<'UnavailableError'>() {}
+
+/** The server failed in a known way (HTTP 500): a damaged blob, a dead worker. */
+export class InternalError extends errorClass<'InternalError'>() {}
+
+const CLASSES: Readonly<Record<ErrorKind, new (code: never, message: string, options?: KprofErrorOptions) => KprofError>> = {
+  ConfigError,
+  ValidationError,
+  UnprocessableError,
+  UnauthorizedError,
+  NotFoundError,
+  LimitError,
+  ScrapeError,
+  UnavailableError,
+  InternalError,
+};
+
+/**
+ * An error of the class registered for `code`: for code that holds a code it did not choose (an
+ * error rebuilt after crossing a thread, or rewrapped with more context).
+ */
+export function createError(code: ErrorCode, message: string, options?: KprofErrorOptions): KprofError {
+  const Class = CLASSES[ERROR_CODES[code].kind] as new (code: ErrorCode, message: string, options?: KprofErrorOptions) => KprofError;
+  return new Class(code, message, options);
+}
+
+/** The code of any error, for metrics and health pages (`KPROF_INTERNAL` when it has none). */
+export function errorCode(err: unknown): ErrorCode {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code) ? (code as ErrorCode) : INTERNAL_ERROR_CODE;
 }
 
 /** The JSON body every error response carries. */
@@ -106,7 +127,7 @@ export function toHttpError(err: unknown): HttpError {
   }
   return {
     status: 500,
-    body: { code: INTERNAL_ERROR_CODE, message: 'internal server error; see the server log' },
+    body: { code: INTERNAL_ERROR_CODE, message: ERROR_CODES[INTERNAL_ERROR_CODE].meaning + '; ' + ERROR_CODES[INTERNAL_ERROR_CODE].fix },
     internal: true,
   };
 }

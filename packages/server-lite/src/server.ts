@@ -2,6 +2,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createRouter } from './api/router.js';
+import { sendError } from './http/respond.js';
 import { scopeProfile } from './model/tenant.js';
 import { createPushEndpoint } from './ingest/front-ends/push-v1/push-endpoint.js';
 import { createQuerierEndpoint } from './query/querier-v1/querier-endpoint.js';
@@ -81,9 +82,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       if ((await push(req, res)) || (await querier(req, res))) return;
       if (!ui(req, res)) router(req, res);
     })().catch((err: unknown) => {
-      logger.error({ err, url: req.url }, 'request handler failed');
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
+      sendError(res, err, logger, { url: req.url }, true);
     });
   });
   try {

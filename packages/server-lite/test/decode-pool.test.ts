@@ -25,7 +25,7 @@ parentPort.on('message', (t) => {
   if (text === 'throw') return void setImmediate(() => { throw new Error('worker blew up'); });
   if (text === 'hang') return;
   if (text === 'oom') { const keep = []; for (;;) keep.push(new Array(1e6).fill(keep.length)); }
-  parentPort.postMessage({ id: t.id, error: { name: 'ValidationError', code: 'KPROF_TEST_ECHO', message: 'thread ' + threadId + ': ' + text, status: 400 } });
+  parentPort.postMessage({ id: t.id, error: { code: 'KPROF_INGEST_BAD_NAME', message: 'thread ' + threadId + ': ' + text } });
 });
 `;
 let fakeWorker: string;
@@ -162,7 +162,7 @@ describe('DecodePool failures and limits', () => {
     const err = await p.parse(request(how), NOW).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'KPROF_INGEST_WORKER_FAILED', status: 500 });
     const next = await p.parse(request('hello'), NOW).catch((e: unknown) => e);
-    expect(next).toMatchObject({ code: 'KPROF_TEST_ECHO', status: 400 });
+    expect(next).toMatchObject({ code: 'KPROF_INGEST_BAD_NAME', status: 400 });
     expect((next as Error).message).toMatch(/: hello$/);
     expect(p.threadIds[0]).not.toBe(before);
     expect((next as Error).message).toBe(`thread ${p.threadIds[0]}: hello`);
@@ -173,13 +173,13 @@ describe('DecodePool failures and limits', () => {
     const err = await p.parse(request('oom'), NOW).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'KPROF_INGEST_WORKER_FAILED', status: 500 });
     const next = await p.parse(request('after'), NOW).catch((e: unknown) => e);
-    expect(next).toMatchObject({ code: 'KPROF_TEST_ECHO' });
+    expect(next).toMatchObject({ code: 'KPROF_INGEST_BAD_NAME' });
   });
 
   it('requests queued behind a dying worker still run on its replacement', async () => {
     const p = pool({ workers: 1, workerScript: fakeWorker });
     const results = await Promise.all(['exit', 'one', 'two'].map((b) => p.parse(request(b), NOW).catch((e: unknown) => e)));
-    expect(results.map((r) => (r as { code: string }).code)).toEqual(['KPROF_INGEST_WORKER_FAILED', 'KPROF_TEST_ECHO', 'KPROF_TEST_ECHO']);
+    expect(results.map((r) => (r as { code: string }).code)).toEqual(['KPROF_INGEST_WORKER_FAILED', 'KPROF_INGEST_BAD_NAME', 'KPROF_INGEST_BAD_NAME']);
   });
 
   it('answers 429 when every worker is busy and the queue is full (by count and by bytes)', async () => {
@@ -201,7 +201,7 @@ describe('DecodePool failures and limits', () => {
 
   it('close terminates the workers and refuses further work', async () => {
     const p = pool({ workers: 2, workerScript: fakeWorker });
-    await expect(p.parse(request('hi'), NOW)).rejects.toMatchObject({ code: 'KPROF_TEST_ECHO' });
+    await expect(p.parse(request('hi'), NOW)).rejects.toMatchObject({ code: 'KPROF_INGEST_BAD_NAME' });
     expect(p.liveWorkers).toBe(2);
     await p.close();
     expect(p.liveWorkers).toBe(0);

@@ -11,8 +11,8 @@ const SRC = join(__dirname, '..', 'src');
 /** Stages in data-flow order: each may import only the ones before it (and itself). */
 const STAGES = [
   'gen',
-  'errors.ts',
   'error-codes.ts',
+  'errors.ts',
   'syntax',
   'model',
   'config',

@@ -101,15 +101,15 @@ describe('multipart /ingest with prev_profile (real Go heap profiles)', () => {
   });
 
   it.each([
-    { what: 'empty', prev: () => Buffer.alloc(0), status: 400 },
-    { what: 'not pprof', prev: () => Buffer.from('\u0012\u00ffnot a profile at all'), status: 422 },
-    { what: 'corrupt gzip', prev: () => Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5]), status: 422 },
-    { what: 'other sample types (goroutine profile)', prev: () => readFileSync(goroutineFile), status: 400 },
-  ])('refuses a bad prev_profile ($what) with $status naming it, storing nothing', async ({ prev, status }) => {
+    { what: 'empty', prev: () => Buffer.alloc(0), status: 400, code: 'KPROF_INGEST_BAD_PREV_PROFILE' },
+    { what: 'not pprof', prev: () => Buffer.from('\u0012\u00ffnot a profile at all'), status: 422, code: 'KPROF_INGEST_PREV_PROFILE_NOT_PPROF' },
+    { what: 'corrupt gzip', prev: () => Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5]), status: 422, code: 'KPROF_INGEST_PREV_PROFILE_NOT_PPROF' },
+    { what: 'other sample types (goroutine profile)', prev: () => readFileSync(goroutineFile), status: 400, code: 'KPROF_INGEST_BAD_PREV_PROFILE' },
+  ])('refuses a bad prev_profile ($what) with $status $code naming it, storing nothing', async ({ prev, status, code }) => {
     const server = await startTestServer(join(tmp.dir, `db-bad-${Math.random().toString(36).slice(2)}`));
     const res = await ingestMultipart(server, 'bad', { profile: readFileSync(curFile), prev_profile: prev() });
     expect(res.status).toBe(status);
-    expect(res.body.code).toBe('KPROF_INGEST_BAD_PREV_PROFILE');
+    expect(res.body.code).toBe(code);
     expect(res.body.message).toMatch(/^prev_profile /);
     expect(server.store.profileCount()).toBe(0);
   });

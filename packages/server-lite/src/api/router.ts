@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/resolve-config.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { NotFoundError, UnavailableError, ValidationError } from '../errors.js';
 import type { DecodePool } from '../ingest/decode-pool.js';
 import { parseIngestRequest } from '../ingest/ingest-request.js';
 import type { ServerMetrics } from '../observability/metrics.js';
@@ -110,7 +110,7 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
       'GET /ready',
       async (_req, res) => {
         if (deps.isReady()) sendJson(res, { status: 'ready' });
-        else sendJson(res, { code: 'KPROF_NOT_READY', message: 'the server is starting or shutting down' }, 503);
+        else sendError(res, new UnavailableError('KPROF_NOT_READY', 'the server is starting or shutting down'), log, { route: '/ready' });
       },
     ],
     [

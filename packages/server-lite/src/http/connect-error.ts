@@ -107,6 +107,11 @@ const HTTP_STATUS_BY_CODE: Readonly<Record<Code, number>> = {
  */
 export function sendConnectError(res: ServerResponse, err: unknown, logger?: ConnectLogger): void {
   const connectErr = toConnectError(err, logger);
+  // Too late for an answer: the client sees the connection drop.
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
   const body = JSON.stringify({
     code: Code[connectErr.code].replace(/[A-Z]/g, (c, i: number) => (i === 0 ? '' : '_') + c.toLowerCase()),
     message: connectErr.rawMessage,

@@ -8,7 +8,8 @@ import {
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from '@connectrpc/connect-node';
-import { KPROF_ERROR_CODE_HEADER, createErrorInterceptor, type ConnectLogger } from './connect-error.js';
+import { NotFoundError } from '../errors.js';
+import { KPROF_ERROR_CODE_HEADER, createErrorInterceptor, sendConnectError, type ConnectLogger } from './connect-error.js';
 
 /**
  * A node:http request handler for one group of Connect services. Resolves `true` once it has
@@ -100,7 +101,7 @@ export function createConnectUnaryHandler(options: ConnectUnaryHandlerOptions): 
     if (!prefixes.some((p) => path.startsWith(p))) return false;
     const handler = handlers.get(path);
     if (!handler) {
-      res.writeHead(404).end();
+      sendConnectError(res, new NotFoundError('KPROF_NOT_FOUND', `no procedure ${path}`), logger);
       return true;
     }
     try {
@@ -117,11 +118,7 @@ export function createConnectUnaryHandler(options: ConnectUnaryHandlerOptions): 
       if (ConnectError.from(err).code !== Code.Aborted) {
         logger?.error({ err, path }, 'connect response failed');
       }
-      if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'application/json' }).end('{"code":"internal","message":"internal error"}');
-      } else {
-        res.destroy();
-      }
+      sendConnectError(res, err);
     }
     return true;
   };

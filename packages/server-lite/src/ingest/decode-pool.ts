@@ -187,7 +187,6 @@ export class DecodePool {
             'KPROF_INGEST_BACKPRESSURE',
             `${this.#queue.length} profiles (${this.#queuedBytes} bytes) are waiting for ${this.#slots.length} decode workers, at the queue's limit ` +
               `(${this.#opts.maxQueued} profiles, 64 per ingest.decode-workers, or ${this.#opts.maxQueuedBytes} bytes); retry later`,
-            { status: 429 },
           ),
         );
       }

@@ -109,7 +109,7 @@ function readTime(value: string | null, param: string, nowMs: number): number {
 function readSampleTypeConfig(part: Buffer | undefined): Record<string, SampleTypeConfig> | undefined {
   if (part === undefined) return undefined;
   if (part.length > MAX_SAMPLE_TYPE_CONFIG_BYTES) {
-    throw new LimitError('KPROF_INGEST_BAD_SAMPLE_TYPE_CONFIG', `sample_type_config is ${part.length} bytes, over ${MAX_SAMPLE_TYPE_CONFIG_BYTES}`);
+    throw new LimitError('KPROF_INGEST_SAMPLE_TYPE_CONFIG_TOO_LARGE', `sample_type_config is ${part.length} bytes, over ${MAX_SAMPLE_TYPE_CONFIG_BYTES}`);
   }
   let parsed: unknown;
   try {

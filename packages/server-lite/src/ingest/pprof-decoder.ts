@@ -1,3 +1,4 @@
+import type { CodeOfKind } from '../error-codes.js';
 import { LimitError } from '../errors.js';
 import { ProtobufReader, WIRE_LEN, WIRE_VARINT } from './protobuf-reader.js';
 
@@ -454,6 +455,6 @@ function readSample(
   }
 }
 
-function tooMany(what: string, max: number, option: string, code: string): LimitError {
+function tooMany(what: string, max: number, option: string, code: CodeOfKind<'LimitError'>): LimitError {
   return new LimitError(code, `profile has more than ${max} ${what}, over ${option} (${max}); raise it or send smaller profiles`);
 }

@@ -1,4 +1,4 @@
-import { KprofError, LimitError, UnprocessableError, ValidationError } from '../errors.js';
+import { KprofError, LimitError, UnprocessableError, ValidationError, createError } from '../errors.js';
 import { gunzipBounded, isGzip } from './gunzip-bounded.js';
 import { type DecodedPprof, type PprofDecodeLimits, decodePprof } from './pprof-decoder.js';
 import { cumulativeMask, deltaPprof } from './pprof-delta.js';
@@ -18,7 +18,7 @@ export interface PrevProfileLimits extends PprofDecodeLimits {
  *
  * `prev` is the raw part (gzipped or not), bounded like the profile itself. Throws
  * `ValidationError` `KPROF_INGEST_BAD_PREV_PROFILE` when it is empty or its sample types differ
- * from the profile's, `UnprocessableError` `KPROF_INGEST_BAD_PREV_PROFILE` (422) when it is not
+ * from the profile's, `UnprocessableError` `KPROF_INGEST_PREV_PROFILE_NOT_PPROF` (422) when it is not
  * a readable pprof, and the decoder's `LimitError`s (message prefixed `prev_profile:`) past a
  * limit.
  */
@@ -48,10 +48,10 @@ async function decodePrev(prev: Buffer, limits: Readonly<PrevProfileLimits>): Pr
   } catch (err) {
     if (err instanceof LimitError) {
       if (err.message.startsWith('prev_profile')) throw err;
-      throw new LimitError(err.code, `prev_profile: ${err.message}`, { cause: err, status: err.status === 429 ? 429 : 413 });
+      throw createError(err.code, `prev_profile: ${err.message}`, { cause: err });
     }
     if (err instanceof KprofError) {
-      throw new UnprocessableError('KPROF_INGEST_BAD_PREV_PROFILE', `prev_profile is not a readable pprof profile: ${err.message}`, { cause: err });
+      throw new UnprocessableError('KPROF_INGEST_PREV_PROFILE_NOT_PPROF', `prev_profile is not a readable pprof profile: ${err.message}`, { cause: err });
     }
     throw err;
   }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Agent, buildConnector, type Dispatcher, interceptors } from 'undici';
 import type { HttpClientConfig } from '../config/scrape-config.js';
-import { ScrapeError } from './scrape-error.js';
+import { ScrapeError } from '../errors.js';
 
 /** Options of {@link ScrapeHttpClient}. */
 export interface ScrapeHttpClientOptions {

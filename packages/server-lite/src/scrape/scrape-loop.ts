@@ -5,7 +5,7 @@ import type { DiscoveryLogger } from './discovery/kubernetes.js';
 import { type DeltaTracker, createDeltaTracker } from '../ingest/pprof-delta.js';
 import { type FittedProfileRequest, fitProfileRequest, lateStartMs } from './profile-fetch.js';
 import type { ConcurrencyLimit } from './scrape-concurrency.js';
-import { errorCode } from './scrape-error.js';
+import { errorCode } from '../errors.js';
 import type { ScrapeHttpClient } from './scrape-http-client.js';
 import { scrapedToProfile } from './scraped-profile.js';
 import type { ScrapeTarget } from './targets.js';

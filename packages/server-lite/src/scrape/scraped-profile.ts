@@ -7,7 +7,7 @@ import { type DeltaTracker, cumulativeMask } from '../ingest/pprof-delta.js';
 import { pprofToProfile } from '../ingest/pprof-to-profile.js';
 import type { SampleTypeConfig } from '../ingest/sample-type-names.js';
 import type { ProfileConfig } from '../config/scrape-config.js';
-import { ScrapeError, errorCode } from './scrape-error.js';
+import { ScrapeError, errorCode } from '../errors.js';
 import type { ScrapeTarget } from './targets.js';
 
 /** Pyroscope's default sample rate, used when a profile's period does not give one. */

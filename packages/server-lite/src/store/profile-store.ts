@@ -395,7 +395,7 @@ export class ProfileStore {
   }
 
   #checkOpen(): void {
-    if (this.#closed) throw new LimitError('KPROF_STORE_CLOSED', 'the store is closed (server shutting down)', { status: 429 });
+    if (this.#closed) throw new LimitError('KPROF_STORE_CLOSED', 'the store is closed (server shutting down)');
   }
 
   #encodeProfile(p: IngestProfile, rows: ProfileRow[], newSeries: StoredSeries[], newGroups: number[]): void {

@@ -67,7 +67,6 @@ export class WriteBatcher {
         new LimitError(
           'KPROF_INGEST_BACKPRESSURE',
           `${this.#queue.length} profiles are waiting to be written and this request adds ${profiles.length}, over storage.max-pending-profiles (${this.#opts.maxPending}); retry later`,
-          { status: 429 },
         ),
       );
     }

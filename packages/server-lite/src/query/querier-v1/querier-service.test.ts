@@ -39,7 +39,7 @@ function parseEqualitySelector(selector: string): Array<[string, string]> {
   if (body === '') return [];
   return body.split(',').map((part) => {
     const m = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"([^"]*)"\s*$/.exec(part);
-    if (!m) throw new ValidationError('KPROF_TEST_SELECTOR', `unsupported matcher ${JSON.stringify(part)}`);
+    if (!m) throw new ValidationError('KPROF_QUERY_BAD_SELECTOR', `unsupported matcher ${JSON.stringify(part)}`);
     return [m[1] ?? '', m[2] ?? ''];
   });
 }

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../errors.js';
+import { LimitError, ValidationError } from '../../errors.js';
 import type { TimeRangeMs } from './querier-backend.js';
 import type { ProfileTypeInfo } from '../../model/profile-type.js';
 
@@ -64,7 +64,7 @@ export function parseQueryRange(start: bigint, end: bigint, limits: QuerierLimit
     );
   }
   if (range.endMs - range.startMs > limits.maxRangeMs) {
-    throw new ValidationError(
+    throw new LimitError(
       'KPROF_QUERY_RANGE_TOO_LONG',
       `time range is ${range.endMs - range.startMs} ms, over the limit of ${limits.maxRangeMs} ms (query.max-range); query a shorter range`,
     );
@@ -112,7 +112,7 @@ export function parseProfileTypeId(id: string): ProfileTypeInfo {
 /** A label selector; empty means all series (`{}`). */
 export function checkSelector(field: string, selector: string, limits: QuerierLimits): string {
   if (selector.length > limits.maxSelectorChars) {
-    throw new ValidationError(
+    throw new LimitError(
       'KPROF_QUERY_SELECTOR_TOO_LONG',
       `${field} is ${selector.length} characters, over the limit of ${limits.maxSelectorChars}`,
     );
@@ -123,7 +123,7 @@ export function checkSelector(field: string, selector: string, limits: QuerierLi
 /** A list of selectors or label names, bounded in count and entry length. */
 export function checkList(field: string, entries: readonly string[], limits: QuerierLimits): readonly string[] {
   if (entries.length > limits.maxListEntries) {
-    throw new ValidationError(
+    throw new LimitError(
       'KPROF_QUERY_TOO_MANY_ENTRIES',
       `${field} has ${entries.length} entries, over the limit of ${limits.maxListEntries}`,
     );
@@ -140,7 +140,7 @@ export function parseStepMs(stepSeconds: number, range: TimeRangeMs, limits: Que
   const stepMs = Math.max(1, Math.round(stepSeconds * 1000));
   const points = Math.floor((range.endMs - range.startMs) / stepMs) + 1;
   if (points > limits.maxSeriesPoints) {
-    throw new ValidationError(
+    throw new LimitError(
       'KPROF_QUERY_TOO_MANY_POINTS',
       `step ${stepSeconds} s over ${range.endMs - range.startMs} ms gives ${points} points, over the limit of ${limits.maxSeriesPoints}; use a larger step`,
     );

@@ -256,15 +256,15 @@ describe('push.v1.PusherService/Push', () => {
   });
 
   it('maps ingest errors: kprof errors keep their message, others become internal without details', async () => {
-    let failure: Error = new LimitError('KPROF_STORE_FULL', 'store is full: 10 GiB of 10 GiB (storage.maxDiskBytes)', { status: 429 });
+    let failure: Error = new LimitError('KPROF_INGEST_BACKPRESSURE', '4096 profiles are waiting to be written, over storage.max-pending-profiles (4096); retry later');
     const h = await startServer(async () => {
       throw failure;
     });
     const push = () => client(h.baseUrl).push({ series: [{ labels: baseLabels, samples: [{ rawProfile: cpu }] }] });
     const limited = await pushError(push());
     expect(limited.code).toBe(Code.ResourceExhausted);
-    expect(limited.rawMessage).toBe('store is full: 10 GiB of 10 GiB (storage.maxDiskBytes)');
-    expect(limited.metadata.get(KPROF_ERROR_CODE_HEADER)).toBe('KPROF_STORE_FULL');
+    expect(limited.rawMessage).toBe('4096 profiles are waiting to be written, over storage.max-pending-profiles (4096); retry later');
+    expect(limited.metadata.get(KPROF_ERROR_CODE_HEADER)).toBe('KPROF_INGEST_BACKPRESSURE');
 
     failure = new Error('SQLITE_IOERR at /var/lib/secret/db.sqlite');
     const internal = await pushError(push());
