@@ -63,7 +63,6 @@ export const ERROR_CODES = Object.freeze({
   KPROF_INGEST_SAMPLE_TYPE_CONFIG_TOO_LARGE: { kind: 'LimitError', status: 413, meaning: '`sample_type_config` over 64 KiB', fix: 'send only the sample types the profile has' },
   KPROF_INGEST_BAD_PREV_PROFILE: { kind: 'ValidationError', status: 400, meaning: '`prev_profile` empty, or with other sample types than `profile`', fix: 'send the previous profile of the same kind, or leave the field out' },
   KPROF_INGEST_PREV_PROFILE_NOT_PPROF: { kind: 'UnprocessableError', status: 422, meaning: '`prev_profile` is not a readable pprof', fix: 'send the previous pprof profile, or leave the field out' },
-  KPROF_DELTA_BAD_MAX_KEYS: { kind: 'ValidationError', status: 400, meaning: '`createDeltaTracker({ maxKeys })` not a positive integer', fix: '—' },
   KPROF_DELTA_BAD_MASK: { kind: 'ValidationError', status: 400, meaning: 'cumulative mask length differs from the profile\'s sample types', fix: 'build it with `cumulativeMask`' },
   KPROF_INGEST_EMPTY_PROFILE: { kind: 'ValidationError', status: 400, meaning: 'empty pprof body', fix: 'send a profile' },
   KPROF_INGEST_BAD_ENCODING: { kind: 'ValidationError', status: 400, meaning: '`Content-Encoding` other than gzip', fix: 'use gzip or none' },

@@ -3,11 +3,12 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createRouter } from './api/router.js';
 import { sendError } from './http/respond.js';
-import { scopeProfile } from './model/tenant.js';
 import { createPushEndpoint } from './ingest/front-ends/push-v1/push-endpoint.js';
 import { createQuerierEndpoint } from './query/querier-v1/querier-endpoint.js';
 import type { ServerConfig } from './config/resolve-config.js';
 import { DecodePool } from './ingest/decode-pool.js';
+import { DeltaBaselines } from './ingest/delta-baselines.js';
+import { Intake } from './ingest/intake.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { type PullMode, startPullMode } from './scrape/pull-mode.js';
@@ -71,9 +72,17 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     preloadBootRequests: config.auth.queryTokens.length === 0,
   });
   const decodePool = new DecodePool({ limits: config.ingest, workers: config.ingest.decodeWorkers, logger: logger.child({ component: 'decode' }) });
+  const baselines = new DeltaBaselines({
+    maxBytes: config.ingest.pushDeltaMaxBytes,
+    now,
+    logger: logger.child({ component: 'intake' }),
+    onEvict: (active) => metrics.pushDeltaEvictions.inc({ active: String(active) }),
+  });
+  metrics.setPushDeltaSource(baselines);
+  const intake = new Intake({ limits: config.ingest, pool: decodePool, baselines, writer: batcher, now });
   let pull: PullMode | undefined;
-  const router = createRouter({ config, store, batcher, metrics, logger, isReady: () => ready, now, decodePool, scrapeTargets: () => pull?.manager.snapshot() });
-  const push = createPushEndpoint({ config, batcher, metrics, logger, now, decodePool });
+  const router = createRouter({ config, store, intake, metrics, logger, isReady: () => ready, now, scrapeTargets: () => pull?.manager.snapshot() });
+  const push = createPushEndpoint({ config, intake, metrics, logger });
   const querier = createQuerierEndpoint({ config, store, metrics, logger, now });
   const server: Server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 60_000, headersTimeout: 30_000 }, (req, res) => {
     // Connect APIs (push.v1, querier.v1) first, then the UI's static files; everything else
@@ -104,8 +113,9 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   if (config.scrapeConfigs.length > 0) {
     pull = startPullMode({
       configs: config.scrapeConfigs,
+      intake,
       // Scraped series belong to auth.scrape-tenant in multi-tenant mode.
-      write: (profile) => batcher.write(scopeProfile(profile, config.auth.multiTenant ? config.auth.scrapeTenant : undefined)),
+      ...(config.auth.multiTenant ? { tenant: config.auth.scrapeTenant } : {}),
       limits: config.ingest,
       now,
       logger: logger.child({ component: 'scrape' }),

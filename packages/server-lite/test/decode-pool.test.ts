@@ -4,9 +4,11 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULTS } from '../src/config/defaults.js';
 import { resolveConfig } from '../src/config/resolve-config.js';
-import { pushedDeltaToIngest, pushedProfileToIngest } from '../src/ingest/push-to-ingest.js';
+import { convertIntake } from '../src/ingest/convert-intake.js';
 import { DecodePool } from '../src/ingest/decode-pool.js';
-import { type IngestRequest, parseIngestRequest } from '../src/ingest/ingest-request.js';
+import { intakeFromIngest } from '../src/ingest/front-ends/pyroscope-ingest.js';
+import { intakeFromPush } from '../src/ingest/front-ends/push-v1/push-series.js';
+import type { IntakeTask } from '../src/ingest/intake-request.js';
 import { goHeapPprofStacks } from './helpers/go-heap-pprof.js';
 import { buildGoBurn, makeTempDir, rawProfile } from './helpers/profiles.js';
 
@@ -38,11 +40,20 @@ beforeAll(async () => {
 });
 afterAll(() => tmp.cleanup());
 
-function request(body: Buffer | string | (() => Buffer), query: Record<string, string> = {}, contentType = 'application/octet-stream'): IngestRequest {
+// An /ingest request as its front end hands it over. Default query: a folded profile of app.cpu.
+function request(body: Buffer | string | (() => Buffer), query: Record<string, string> = FOLDED_QUERY, contentType = 'application/octet-stream'): IntakeTask {
   // A function defers reading fixtures made in beforeAll; a copy, as the pool moves the memory away.
   const buf = Buffer.from(typeof body === 'function' ? body() : body);
-  return { query: new URLSearchParams(query), contentType, body: buf, receivedBytes: buf.length };
+  return { ...intakeFromIngest({ query: new URLSearchParams(query), contentType, body: buf, receivedBytes: buf.length }, DEFAULTS.ingest, NOW), nowMs: NOW };
 }
+
+// A push.v1 profile as its front end hands it over (a fresh copy of `raw` each time).
+function pushed(raw: Uint8Array, labels: Record<string, string>, nowMs: number, previous?: IntakeTask['previous']): IntakeTask {
+  return { ...intakeFromPush(new Uint8Array(raw), labels, DEFAULTS.ingest), nowMs, ...(previous !== undefined ? { previous } : {}) };
+}
+
+const NOW = 1_795_412_505_000;
+const FOLDED_QUERY = { name: 'app.cpu', from: '1795412490', until: '1795412500' };
 
 function pool(opts: Partial<ConstructorParameters<typeof DecodePool>[0]> = {}): DecodePool {
   const p = new DecodePool({ limits: DEFAULTS.ingest, ...opts });
@@ -50,7 +61,6 @@ function pool(opts: Partial<ConstructorParameters<typeof DecodePool>[0]> = {}): 
   return p;
 }
 
-const NOW = 1_795_412_505_000;
 
 // A Go heap profile, one stack per entry of `alloc` ([alloc_objects, alloc_space], cumulative).
 function heap(alloc: ReadonlyArray<readonly [number, number]>, timeMs: number): Uint8Array {
@@ -61,21 +71,21 @@ const PPROF_QUERY = { name: 'svc{env=test}', format: 'pprof', from: '1795412490'
 describe('DecodePool with the real decode worker', () => {
   it('parses a real Go profile into the same IngestProfile as the main thread does', async () => {
     const p = pool({ workers: 2 });
-    const [a, b] = await Promise.all([p.parse(request(goGz, PPROF_QUERY), NOW), p.parse(request(goGz, PPROF_QUERY), NOW)]);
-    const direct = await parseIngestRequest(request(goGz, PPROF_QUERY), DEFAULTS.ingest, NOW);
+    const [a, b] = (await Promise.all([p.convert(request(goGz, PPROF_QUERY)), p.convert(request(goGz, PPROF_QUERY))])).map((r) => r.profile);
+    const { profile: direct } = await convertIntake(request(goGz, PPROF_QUERY), DEFAULTS.ingest);
     expect(direct.series.length).toBeGreaterThan(0);
     expect(a).toEqual(direct);
     expect(b).toEqual(direct);
-    expect(a.stackLocs).toBeInstanceOf(Int32Array);
+    expect(a!.stackLocs).toBeInstanceOf(Int32Array);
   });
 
   it('keeps names right across profiles on one worker (names cross once per worker)', async () => {
     const p = pool({ workers: 1 });
     const bodies = [goGz, 'x;y 1\nx;main.hotLoop 4\n', goGz, 'main.main;main.coldLoop 2\n'];
     for (const body of bodies) {
-      const query = typeof body === 'string' ? { name: 'app.cpu', from: '1795412490', until: '1795412500' } : PPROF_QUERY;
-      const got = await p.parse(request(body, query), NOW);
-      expect(got).toEqual(await parseIngestRequest(request(body, query), DEFAULTS.ingest, NOW));
+      const query = typeof body === 'string' ? FOLDED_QUERY : PPROF_QUERY;
+      const got = await p.convert(request(body, query));
+      expect(got).toEqual(await convertIntake(request(body, query), DEFAULTS.ingest));
     }
   });
 
@@ -84,11 +94,11 @@ describe('DecodePool with the real decode worker', () => {
     const labels = { __name__: 'process_cpu', service_name: 'checkout', env: 'test' };
     // The profile carries its own time (now); the server clock must not be behind it.
     const now = Date.now();
-    const got = await p.parsePush(new Uint8Array(goGz), labels, now);
-    const direct = await pushedProfileToIngest(new Uint8Array(goGz), labels, { limits: DEFAULTS.ingest, nowMs: now });
-    expect(direct.series.length).toBeGreaterThan(0);
+    const got = await p.convert(pushed(goGz, labels, now));
+    const direct = await convertIntake(pushed(goGz, labels, now), DEFAULTS.ingest);
+    expect(direct.profile.series.length).toBeGreaterThan(0);
     expect(got).toEqual(direct);
-    await expect(p.parsePush(new Uint8Array([0x0a, 0xff]), labels, now)).rejects.toMatchObject({ code: 'KPROF_INGEST_BAD_PPROF', status: 422 });
+    await expect(p.convert(pushed(new Uint8Array([0x0a, 0xff]), labels, now))).rejects.toMatchObject({ code: 'KPROF_INGEST_BAD_PPROF', status: 422 });
   });
 
   it('runs the memory server-side delta on a worker: same profile and next baseline as the main thread, the previous baseline left intact', async () => {
@@ -97,13 +107,13 @@ describe('DecodePool with the real decode worker', () => {
     const t = Date.now() - 60_000;
     const first = heap([[10, 1000], [3, 300]], t);
     const second = heap([[14, 1400], [3, 350]], t + 10_000);
-    const ctx = { limits: DEFAULTS.ingest, nowMs: Date.now() };
-    const direct1 = await pushedDeltaToIngest(first, labels, ctx, undefined);
-    const got1 = await p.parsePushDelta(new Uint8Array(first), labels, ctx.nowMs, undefined);
+    const nowMs = Date.now();
+    const direct1 = await convertIntake(pushed(first, labels, nowMs, null), DEFAULTS.ingest);
+    const got1 = await p.convert(pushed(first, labels, nowMs, null));
     expect(got1).toEqual(direct1);
     expect(direct1.baseline!.keys.byteLength).toBe(2 * 20);
-    const direct2 = await pushedDeltaToIngest(second, labels, ctx, direct1.baseline);
-    const got2 = await p.parsePushDelta(new Uint8Array(second), labels, ctx.nowMs, direct1.baseline);
+    const direct2 = await convertIntake(pushed(second, labels, nowMs, direct1.baseline), DEFAULTS.ingest);
+    const got2 = await p.convert(pushed(second, labels, nowMs, direct1.baseline));
     expect(got2).toEqual(direct2);
     // Growth only: 400 bytes on the first stack, 50 on the second.
     const allocSpace = got2.profile.series.find((s) => s.series.name === 'heapy.alloc_space')!;
@@ -114,7 +124,7 @@ describe('DecodePool with the real decode worker', () => {
 
   it('parses folded text too', async () => {
     const p = pool({ workers: 1 });
-    const got = await p.parse(request('a;b 3\na;c 2\n', { name: 'app.cpu', from: '1795412490', until: '1795412500' }), NOW);
+    const { profile: got } = await p.convert(request('a;b 3\na;c 2\n'));
     expect([...got.names].sort()).toEqual(['a', 'b', 'c']);
     expect([...got.series[0]!.values]).toEqual([3, 2]);
   });
@@ -122,14 +132,13 @@ describe('DecodePool with the real decode worker', () => {
   it.each([
     ['KPROF_INGEST_BAD_PPROF', 422, 'UnprocessableError', () => request(Buffer.from([0x0a, 0xff, 0xff]), PPROF_QUERY)],
     ['KPROF_INGEST_BAD_GZIP', 422, 'UnprocessableError', () => request(Buffer.from([0x1f, 0x8b, 1, 2, 3]), PPROF_QUERY)],
-    ['KPROF_INGEST_UNSUPPORTED_FORMAT', 400, 'ValidationError', () => request('x', { ...PPROF_QUERY, format: 'jfr' })],
     ['KPROF_INGEST_TOO_MANY_SAMPLES', 413, 'LimitError', () => request(() => goGz, PPROF_QUERY)],
   ])('answers %s (%i) as the main thread would', async (code, status, name, make) => {
     const limits = { ...DEFAULTS.ingest, maxSamples: 1 };
     const p = pool({ workers: 1, limits });
-    const err = await p.parse(make(), NOW).catch((e: unknown) => e);
+    const err = await p.convert(make()).catch((e: unknown) => e);
     expect(err).toMatchObject({ code, status, name });
-    const direct = await parseIngestRequest(make(), limits, NOW).catch((e: unknown) => e);
+    const direct = await convertIntake(make(), limits).catch((e: unknown) => e);
     expect((err as Error).message).toBe((direct as Error).message);
   });
 });
@@ -141,11 +150,11 @@ describe('DecodePool failures and limits', () => {
     const before = p.threadIds[0];
     const spinning = p.spinForTest().catch((e: unknown) => e);
     // Queued behind the stuck worker: runs on its replacement.
-    const queued = p.parse(request('a;b 3\n', { name: 'app.cpu', from: '1795412490', until: '1795412500' }), NOW);
+    const queued = p.convert(request('a;b 3\n'));
     const err = await spinning;
     expect(err).toMatchObject({ code: 'KPROF_INGEST_DECODE_TIMEOUT', status: 422 });
     expect((err as Error).message).toContain('ingest.decode-timeout (1000 ms)');
-    expect([...(await queued).names].sort()).toEqual(['a', 'b']);
+    expect([...(await queued).profile.names].sort()).toEqual(['a', 'b']);
     expect(p.threadIds[0]).not.toBe(before);
     expect(p.liveWorkers).toBe(1);
     expect(warnings[0]).toContain('decode-timeout');
@@ -159,9 +168,9 @@ describe('DecodePool failures and limits', () => {
   it.each(['exit', 'throw'])('a worker that dies (%s) fails only its request, and a new worker takes over', async (how) => {
     const p = pool({ workers: 1, workerScript: fakeWorker });
     const before = p.threadIds[0];
-    const err = await p.parse(request(how), NOW).catch((e: unknown) => e);
+    const err = await p.convert(request(how)).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'KPROF_INGEST_WORKER_FAILED', status: 500 });
-    const next = await p.parse(request('hello'), NOW).catch((e: unknown) => e);
+    const next = await p.convert(request('hello')).catch((e: unknown) => e);
     expect(next).toMatchObject({ code: 'KPROF_INGEST_BAD_NAME', status: 400 });
     expect((next as Error).message).toMatch(/: hello$/);
     expect(p.threadIds[0]).not.toBe(before);
@@ -170,42 +179,42 @@ describe('DecodePool failures and limits', () => {
 
   it('a worker that runs out of its heap limit fails only its request; the process and the pool carry on', async () => {
     const p = pool({ workers: 1, workerScript: fakeWorker, maxWorkerHeapMb: 32 });
-    const err = await p.parse(request('oom'), NOW).catch((e: unknown) => e);
+    const err = await p.convert(request('oom')).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'KPROF_INGEST_WORKER_FAILED', status: 500 });
-    const next = await p.parse(request('after'), NOW).catch((e: unknown) => e);
+    const next = await p.convert(request('after')).catch((e: unknown) => e);
     expect(next).toMatchObject({ code: 'KPROF_INGEST_BAD_NAME' });
   });
 
   it('requests queued behind a dying worker still run on its replacement', async () => {
     const p = pool({ workers: 1, workerScript: fakeWorker });
-    const results = await Promise.all(['exit', 'one', 'two'].map((b) => p.parse(request(b), NOW).catch((e: unknown) => e)));
+    const results = await Promise.all(['exit', 'one', 'two'].map((b) => p.convert(request(b)).catch((e: unknown) => e)));
     expect(results.map((r) => (r as { code: string }).code)).toEqual(['KPROF_INGEST_WORKER_FAILED', 'KPROF_INGEST_BAD_NAME', 'KPROF_INGEST_BAD_NAME']);
   });
 
   it('answers 429 when every worker is busy and the queue is full (by count and by bytes)', async () => {
     const p = pool({ workers: 1, maxQueued: 1, maxQueuedBytes: 100, workerScript: fakeWorker });
-    const busy = p.parse(request('hang'), NOW).catch((e: unknown) => e);
-    const queued = p.parse(request('hang'), NOW).catch((e: unknown) => e);
+    const busy = p.convert(request('hang')).catch((e: unknown) => e);
+    const queued = p.convert(request('hang')).catch((e: unknown) => e);
     expect(p.queued).toBe(1);
-    await expect(p.parse(request('x'), NOW)).rejects.toMatchObject({ code: 'KPROF_INGEST_BACKPRESSURE', status: 429 });
+    await expect(p.convert(request('x'))).rejects.toMatchObject({ code: 'KPROF_INGEST_BACKPRESSURE', status: 429 });
     await p.close();
     expect(await busy).toMatchObject({ code: 'KPROF_SHUTTING_DOWN', status: 503 });
     expect(await queued).toMatchObject({ code: 'KPROF_SHUTTING_DOWN', status: 503 });
 
     const q = pool({ workers: 1, maxQueued: 10, maxQueuedBytes: 100, workerScript: fakeWorker });
-    const held = q.parse(request('hang'), NOW).catch((e: unknown) => e);
-    await expect(q.parse(request('x'.repeat(101)), NOW)).rejects.toMatchObject({ code: 'KPROF_INGEST_BACKPRESSURE' });
+    const held = q.convert(request('hang')).catch((e: unknown) => e);
+    await expect(q.convert(request('x'.repeat(101)))).rejects.toMatchObject({ code: 'KPROF_INGEST_BACKPRESSURE' });
     await q.close();
     expect(await held).toMatchObject({ code: 'KPROF_SHUTTING_DOWN' });
   });
 
   it('close terminates the workers and refuses further work', async () => {
     const p = pool({ workers: 2, workerScript: fakeWorker });
-    await expect(p.parse(request('hi'), NOW)).rejects.toMatchObject({ code: 'KPROF_INGEST_BAD_NAME' });
+    await expect(p.convert(request('hi'))).rejects.toMatchObject({ code: 'KPROF_INGEST_BAD_NAME' });
     expect(p.liveWorkers).toBe(2);
     await p.close();
     expect(p.liveWorkers).toBe(0);
-    await expect(p.parse(request('hi'), NOW)).rejects.toMatchObject({ code: 'KPROF_SHUTTING_DOWN' });
+    await expect(p.convert(request('hi'))).rejects.toMatchObject({ code: 'KPROF_SHUTTING_DOWN' });
     await p.close();
   });
 });

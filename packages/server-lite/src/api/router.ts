@@ -2,35 +2,31 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/resolve-config.js';
 import { NotFoundError, UnavailableError, ValidationError } from '../errors.js';
-import type { DecodePool } from '../ingest/decode-pool.js';
-import { parseIngestRequest } from '../ingest/ingest-request.js';
+import { createIngestRoute } from '../ingest/front-ends/pyroscope-ingest.js';
+import type { Intake } from '../ingest/intake.js';
 import type { ServerMetrics } from '../observability/metrics.js';
 import type { TargetsSnapshot } from '../scrape/scrape-manager.js';
 import type { ProfileStore } from '../store/profile-store.js';
-import type { WriteBatcher } from '../store/write-batcher.js';
 import { checkBearer } from '../http/bearer-auth.js';
 import { labelNames, labelValues, listApps } from '../query/pyroscope-og/labels.js';
-import { readBody } from '../ingest/front-ends/read-body.js';
 import { renderDiff } from '../query/pyroscope-og/render-diff.js';
 import { render } from '../query/pyroscope-og/render.js';
 import { sendBody, sendError, sendJson } from '../http/respond.js';
 import { targetsHtml, targetsJson } from './targets-route.js';
-import { scopeProfile } from '../model/tenant.js';
 import { tenantOf } from '../http/tenant-header.js';
 
 /** What the routes need. */
 export interface RouterDeps {
   readonly config: ServerConfig;
   readonly store: ProfileStore;
-  readonly batcher: WriteBatcher;
+  /** Where `POST /ingest` hands its profiles. */
+  readonly intake: Intake;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
   /** False while starting and once shutdown began (`/ready` answers 503). */
   readonly isReady: () => boolean;
   /** Clock, for tests. */
   readonly now: () => number;
-  /** Worker threads that parse `/ingest` bodies; absent = parse on the main thread. */
-  readonly decodePool?: DecodePool;
   /** Pull-mode targets and their health; absent or undefined = no scrape configs (empty lists). */
   readonly scrapeTargets?: () => TargetsSnapshot | undefined;
 }
@@ -39,36 +35,10 @@ type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<
 
 /** Builds the request handler for every HTTP route. */
 export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const { config, store, batcher, metrics, logger } = deps;
+  const { config, store, metrics, logger } = deps;
   const log = logger.child({ component: 'http' });
 
-  const ingest: Handler = async (req, res, url) => {
-    const started = performance.now();
-    let bodyRead = false;
-    try {
-      checkBearer(req, config.auth.ingestTokens, 'ingest');
-      const tenant = tenantOf(req, config.auth);
-      const { body, receivedBytes } = await readBody(req, config.ingest.maxBodyBytes, config.ingest.maxDecompressedBytes);
-      bodyRead = true;
-      const request = { query: url.searchParams, contentType: req.headers['content-type'] ?? '', body, receivedBytes };
-      const parsed =
-        deps.decodePool !== undefined ? await deps.decodePool.parse(request, deps.now()) : await parseIngestRequest(request, config.ingest, deps.now());
-      const profile = scopeProfile(parsed, tenant);
-      await batcher.write(profile);
-      const format = url.searchParams.get('format') || (/^multipart\//i.test(req.headers['content-type'] ?? '') ? 'multipart' : 'folded');
-      metrics.profilesIngested.inc({ format });
-      metrics.bytesIngested.inc(receivedBytes);
-      log.debug(
-        { name: url.searchParams.get('name'), format, bytes: receivedBytes, series: profile.series.length, ms: Math.round(performance.now() - started) },
-        'ingested profile',
-      );
-      res.writeHead(200, { 'content-length': 0 });
-      res.end();
-    } catch (err) {
-      const code = sendError(res, err, log, { route: '/ingest' }, !bodyRead);
-      metrics.rejected.inc({ reason: code });
-    }
-  };
+  const ingest = createIngestRoute({ config, intake: deps.intake, metrics, logger, now: deps.now });
 
   const query =
     (

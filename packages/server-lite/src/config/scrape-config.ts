@@ -1,3 +1,4 @@
+import { type SampleTypeConfig, readSampleTypeConfigs } from '../model/sample-type-config.js';
 import {
   ConfigProblems,
   readBoolean,
@@ -43,8 +44,8 @@ export interface ProfileConfig {
    * baseline). Defaults: `mem` true (alloc_* are cumulative), others false.
    */
   readonly delta: boolean;
-  /** Pyroscope OG `sample-types` overrides, kept as given (name → settings). */
-  readonly sampleTypes: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Pyroscope OG `sample-types` overrides (type → naming, units, aggregation, cumulative). */
+  readonly sampleTypes: Readonly<Record<string, SampleTypeConfig>>;
   /** Pyroscope OG `all-sample-types`. Default `false`. */
   readonly allSampleTypes: boolean;
 }
@@ -318,7 +319,7 @@ function parseProfile(raw: unknown, path: string, problems: ConfigProblems, base
   if (o.has('sample-types')) {
     const st = o.get('sample-types');
     if (st !== null && (typeof st !== 'object' || Array.isArray(st))) problems.add(`${path}.sample-types`, 'expected a mapping of sample type → settings');
-    else sampleTypes = Object.freeze({ ...(st as Record<string, Record<string, unknown>>) });
+    else sampleTypes = Object.freeze(readSampleTypeConfigs((st ?? {}) as Record<string, unknown>));
   }
   return Object.freeze({ path: profilePath, params, delta, sampleTypes, allSampleTypes });
 }

@@ -3,11 +3,11 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { IngestLimits } from '../config/resolve-config.js';
-import type { PushedDelta } from './push-to-ingest.js';
-import { KprofError, LimitError, UnavailableError, UnprocessableError } from '../errors.js';
+import { InternalError, LimitError, UnavailableError, UnprocessableError } from '../errors.js';
 import type { DecodeTask, DecodeWorkerData, WorkerReady, WorkerReply } from './decode-protocol.js';
 import type { IngestProfile } from '../model/ingest-profile.js';
-import type { IngestRequest } from './ingest-request.js';
+import type { ConvertedIntake } from './convert-intake.js';
+import type { IntakeTask } from './intake-request.js';
 import { NameDecoder } from './name-dictionary.js';
 import type { PackedBaseline } from './packed-baseline.js';
 import { errorFromData } from './worker-error.js';
@@ -50,15 +50,10 @@ export interface DecodePoolOptions {
 // A task before it is given an id (distributive, so each kind keeps its own fields).
 type NewTask = DecodeTask extends infer T ? (T extends DecodeTask ? Omit<T, 'id'> : never) : never;
 
-// What a worker hands back: the profile, and for a delta push the series' next baseline.
-interface DecodeResult {
-  readonly profile: IngestProfile;
-  readonly baseline?: PackedBaseline | undefined;
-}
 
 interface Job {
   readonly task: NewTask;
-  readonly resolve: (r: DecodeResult) => void;
+  readonly resolve: (r: ConvertedIntake) => void;
   readonly reject: (err: unknown) => void;
 }
 
@@ -82,8 +77,8 @@ interface Slot {
 }
 
 /**
- * Parses `/ingest` bodies and push.v1 profiles (gunzip, pprof decode, conversion to an
- * {@link IngestProfile}) on a pool of worker threads, so the main thread keeps serving HTTP and writing to SQLite. One body per
+ * Runs the intake pipeline (gunzip, pprof decode, deltas, conversion to an {@link IngestProfile})
+ * for every front end on a pool of worker threads, so the main thread keeps serving HTTP and writing to SQLite. One body per
  * worker at a time; the rest wait in a bounded queue (429 `KPROF_INGEST_BACKPRESSURE` when full).
  * Errors the parser throws come back as the same kprof errors. A worker that dies fails only the
  * body it held (500 `KPROF_INGEST_WORKER_FAILED`) and is replaced; one still busy with a body
@@ -137,38 +132,17 @@ export class DecodePool {
   }
 
   /**
-   * Parses one request on a worker; resolves with the profile or rejects with what the parser
-   * threw (`ValidationError`, `LimitError`, …). Also rejects with `LimitError`
+   * Runs the intake pipeline ({@link convertIntake}) for one request on a worker; resolves with
+   * the profile (and for a delta request the series' next baseline) or rejects with what the
+   * pipeline threw (`ValidationError`, `LimitError`, …). Also rejects with `LimitError`
    * `KPROF_INGEST_BACKPRESSURE` (429) when the queue is full, `UnavailableError`
-   * `KPROF_SHUTTING_DOWN` after {@link close}, `KprofError` `KPROF_INGEST_WORKER_FAILED` (500)
-   * when the worker died while parsing it. `req.body`'s memory is moved to the worker.
+   * `KPROF_SHUTTING_DOWN` after {@link close}, `InternalError` `KPROF_INGEST_WORKER_FAILED` (500)
+   * when the worker died while converting it. The body's memory is moved to the worker when it
+   * owns its buffer, else copied.
    */
-  parse(req: IngestRequest, nowMs: number): Promise<IngestProfile> {
-    const body = ownBuffer(req.body);
-    return this.#submit({ kind: 'ingest', query: req.query.toString(), contentType: req.contentType, body, receivedBytes: req.receivedBytes, nowMs }).then(
-      (r) => r.profile,
-    );
-  }
-
-  /**
-   * Converts one raw pprof of a push.v1 series on a worker, as `pushedProfileToIngest` does; only
-   * for series without `needsServerDelta` (see {@link parsePushDelta}). Rejects like
-   * {@link parse}. `raw`'s memory is moved to the worker when it owns its buffer, else copied.
-   */
-  parsePush(raw: Uint8Array, labels: Readonly<Record<string, string>>, nowMs: number): Promise<IngestProfile> {
-    return this.#submit({ kind: 'push', body: ownBuffer(raw), labels, nowMs }).then((r) => r.profile);
-  }
-
-  /**
-   * `pushedDeltaToIngest` on a worker, for a series with `needsServerDelta`: `previous` (the
-   * series' baseline, which the caller keeps) is copied to the worker, the next baseline comes
-   * back with the profile. Rejects like {@link parse}.
-   */
-  parsePushDelta(raw: Uint8Array, labels: Readonly<Record<string, string>>, nowMs: number, previous: PackedBaseline | undefined): Promise<PushedDelta> {
-    return this.#submit({ kind: 'push', body: ownBuffer(raw), labels, nowMs, delta: { previous: previous ?? null } }).then((r) => ({
-      profile: r.profile,
-      baseline: r.baseline,
-    }));
+  convert(task: IntakeTask): Promise<ConvertedIntake> {
+    const { body, ...rest } = task;
+    return this.#submit({ kind: 'convert', task: rest, body: ownBuffer(body) });
   }
 
   /** Test hook (pool created with `testHooks`): a job that keeps its worker busy forever. */
@@ -177,7 +151,7 @@ export class DecodePool {
     return this.#submit({ kind: 'spinForTest', body: new Uint8Array(0) }).then((r) => r.profile);
   }
 
-  #submit(task: NewTask): Promise<DecodeResult> {
+  #submit(task: NewTask): Promise<ConvertedIntake> {
     if (this.#closed) return Promise.reject(shuttingDown());
     const idle = this.#slots.find((s) => s.alive && s.job === undefined);
     if (idle === undefined) {
@@ -191,7 +165,7 @@ export class DecodePool {
         );
       }
     }
-    return new Promise<DecodeResult>((resolve, reject) => {
+    return new Promise<ConvertedIntake>((resolve, reject) => {
       const job: Job = { task, resolve, reject };
       if (idle !== undefined) this.#start(idle, job);
       else {
@@ -324,7 +298,7 @@ export class DecodePool {
     slot.alive = false;
     if (this.#closed) return;
     job?.reject(
-      new KprofError(
+      new InternalError(
         'KPROF_INGEST_WORKER_FAILED',
         `the decode worker stopped (exit code ${code}) while parsing this profile; it was replaced, retry the request`,
       ),

@@ -1,12 +1,10 @@
-// Entry point of a decode worker thread (see decode-pool.ts): parses `/ingest` bodies and push.v1
-// profiles into IngestProfiles off the main thread and hands them back with their typed arrays
+// Entry point of a decode worker thread (see decode-pool.ts): runs the intake pipeline
+// (convert-intake.ts) off the main thread and hands each profile back with its typed arrays
 // transferred.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { IngestLimits } from '../config/resolve-config.js';
-import { pushedDeltaToIngest, pushedProfileToIngest } from './push-to-ingest.js';
-import type { PackedBaseline } from './packed-baseline.js';
+import { type ConvertedIntake, convertIntake } from './convert-intake.js';
 import type { IngestProfile } from '../model/ingest-profile.js';
-import { parseIngestRequest } from './ingest-request.js';
 import type { DecodeTask, DecodeWorkerData, WorkerReady, WorkerReply } from './decode-protocol.js';
 import { NameEncoder } from './name-dictionary.js';
 import { errorToData } from './worker-error.js';
@@ -30,23 +28,12 @@ port.on('message', (task: DecodeTask) => {
 });
 port.postMessage({ ready: true } satisfies WorkerReady);
 
-async function run(task: DecodeTask, limits: Readonly<IngestLimits>): Promise<{ profile: IngestProfile; baseline?: PackedBaseline | undefined }> {
+async function run(task: DecodeTask, limits: Readonly<IngestLimits>): Promise<ConvertedIntake> {
   if (task.kind === 'spinForTest') {
     if (!testHooks) throw new Error('spinForTest needs a pool created with testHooks');
     for (;;);
   }
-  if (task.kind === 'push') {
-    const ctx = { limits, nowMs: task.nowMs };
-    if (task.delta !== undefined) return pushedDeltaToIngest(task.body, task.labels, ctx, task.delta.previous ?? undefined);
-    return { profile: await pushedProfileToIngest(task.body, task.labels, ctx) };
-  }
-  const body = Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength);
-  const profile = await parseIngestRequest(
-    { query: new URLSearchParams(task.query), contentType: task.contentType, body, receivedBytes: task.receivedBytes },
-    limits,
-    task.nowMs,
-  );
-  return { profile };
+  return convertIntake({ ...task.task, body: task.body }, limits);
 }
 
 // Every typed array of the profile owns its buffer (see pprof-to-profile / folded-to-profile);

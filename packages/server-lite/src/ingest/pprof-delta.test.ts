@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DecodedPprof } from './pprof-decoder.js';
-import { createDeltaTracker, cumulativeMask, deltaPprof, isCumulativeSampleType, withoutCumulative } from './pprof-delta.js';
+import { cumulativeMask, deltaPprof, isCumulativeSampleType, withoutCumulative } from './pprof-delta.js';
 
 const HEAP_TYPES = [
   { type: 'alloc_objects', unit: 'count' },
@@ -115,69 +115,6 @@ describe('deltaPprof', () => {
     deltaPprof(cur, prev, MASK);
     expect(cur.samples[0]!.values).toEqual([4, 40, 2, 20]);
     expect(prev.samples[0]!.values).toEqual([1, 10, 1, 10]);
-  });
-});
-
-describe('createDeltaTracker', () => {
-  it('keeps the first profile as the baseline (only non-cumulative values) and then returns deltas', () => {
-    const tracker = createDeltaTracker();
-    const p1 = heap([['main']], [{ locs: [0], v: [10, 100, 3, 30] }]);
-    const p2 = heap([['main']], [{ locs: [0], v: [14, 140, 2, 20] }]);
-    const p3 = heap([['main']], [{ locs: [0], v: [20, 200, 1, 10] }]);
-    const r1 = tracker.next('pod-a/heap', p1, MASK);
-    expect(r1.baseline).toBe(true);
-    expect(r1.profile.samples.map((s) => s.values)).toEqual([[0, 0, 3, 30]]);
-    expect(tracker.next('pod-a/heap', p2, MASK)).toMatchObject({ baseline: false, profile: { samples: [{ values: [4, 40, 2, 20] }] } });
-    expect(tracker.next('pod-a/heap', p3, MASK).profile.samples[0]!.values).toEqual([6, 60, 1, 10]);
-    // Another key starts its own baseline.
-    expect(tracker.next('pod-b/heap', p3, MASK).baseline).toBe(true);
-    expect(tracker.size).toBe(2);
-  });
-
-  it('starts over when the sample types change, and after forget', () => {
-    const tracker = createDeltaTracker();
-    const p = heap([['main']], [{ locs: [0], v: [1, 1, 1, 1] }]);
-    tracker.next('k', p, MASK);
-    const mutex: DecodedPprof = { ...p, sampleTypes: [{ type: 'contentions', unit: 'count' }, { type: 'delay', unit: 'nanoseconds' }], samples: [{ locations: [0], values: [5, 5], labels: undefined }] };
-    expect(tracker.next('k', mutex, [true, true]).baseline).toBe(true);
-    tracker.forget('k');
-    expect(tracker.size).toBe(0);
-    expect(tracker.next('k', mutex, [true, true]).baseline).toBe(true);
-  });
-
-  it('holds at most maxKeys baselines, dropping the least recently used', () => {
-    const tracker = createDeltaTracker({ maxKeys: 2 });
-    const p = heap([['main']], [{ locs: [0], v: [1, 1, 0, 0] }]);
-    tracker.next('a', p, MASK);
-    tracker.next('b', p, MASK);
-    tracker.next('a', p, MASK);
-    tracker.next('c', p, MASK);
-    expect(tracker.size).toBe(2);
-    expect(tracker.next('a', p, MASK).baseline).toBe(false);
-    expect(tracker.next('b', p, MASK).baseline).toBe(true);
-  });
-
-  it('passes profiles without cumulative types through', () => {
-    const tracker = createDeltaTracker();
-    const p = heap([['main']], [{ locs: [0], v: [1, 1, 1, 1] }]);
-    const none = [false, false, false, false];
-    expect(tracker.next('k', p, none)).toMatchObject({ profile: p, baseline: false });
-    expect(tracker.size).toBe(0);
-  });
-
-  it('undo puts the previous baseline back, unless a later call replaced it', () => {
-    const tracker = createDeltaTracker();
-    const at = (v: number) => heap([['main']], [{ locs: [0], v: [v, v, 0, 0] }]);
-    const cumulative = [true, true, false, false];
-    tracker.next('k', at(10), cumulative);
-    const failed = tracker.next('k', at(15), cumulative);
-    failed.undo();
-    expect(tracker.next('k', at(15), cumulative).profile.samples[0]!.values[0]).toBe(5);
-    const stale = tracker.next('k', at(18), cumulative);
-    tracker.next('k', at(20), cumulative);
-    stale.undo();
-    expect(tracker.next('k', at(26), cumulative).profile.samples[0]!.values[0]).toBe(6);
-    expect(() => createDeltaTracker({ maxKeys: 0 })).toThrow(expect.objectContaining({ code: 'KPROF_DELTA_BAD_MAX_KEYS' }));
   });
 });
 

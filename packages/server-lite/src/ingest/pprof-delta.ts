@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors.js';
 import type { DecodedPprof, DecodedSample, ValueTypeText } from './pprof-decoder.js';
-import type { SampleTypeConfig } from './sample-type-names.js';
+import type { SampleTypeConfig } from '../model/sample-type-config.js';
 
 // Pyroscope OG's default `cumulative` flags (its DefaultSampleTypeMapping): Go's heap alloc_*
 // and mutex/block contentions/delay only ever grow while the process lives.
@@ -158,8 +158,8 @@ export interface DeltaStep {
  * One step of a client-side delta, without state: `profile` − `previous` for the cumulative
  * types when `previous` has the same sample types and mask, else `profile` without its
  * cumulative values (a first profile, or one whose baseline was evicted, stores none of them),
- * plus the baseline to keep for the next profile. The caller keeps the state (a
- * {@link DeltaTracker}, or the push endpoint's byte-bounded cache with the step on a worker).
+ * plus the baseline to keep for the next profile. The caller keeps the state (the intake's
+ * byte-bounded DeltaBaselines, with the step on a decode worker).
  */
 export function deltaStep(previous: CumulativeBaseline | undefined, profile: DecodedPprof, cumulative: readonly boolean[]): DeltaStep {
   if (!cumulative.some(Boolean)) return { profile, baseline: false, next: undefined };
@@ -170,95 +170,6 @@ export function deltaStep(previous: CumulativeBaseline | undefined, profile: Dec
     : { profile: withoutCumulative(profile, cumulative), baseline: true, next };
 }
 
-/** What {@link DeltaTracker.next} returns. */
-export interface DeltaResult {
-  /** The profile to store: the delta, or on a baseline only the non-cumulative values. */
-  readonly profile: DecodedPprof;
-  /**
-   * True when there was no usable previous profile for the key (first scrape, evicted, or the
-   * sample types changed): the cumulative values were kept as the baseline, not stored.
-   */
-  readonly baseline: boolean;
-  /**
-   * Puts the key's previous baseline back, for a caller whose request failed after this call (so
-   * a retry of the same profile is not subtracted from itself). No-op once a later call replaced it.
-   */
-  readonly undo: () => void;
-}
-
-/** Keeps the previous profile per key (e.g. scrape target + profile type) for client-side deltas. */
-export interface DeltaTracker {
-  /**
-   * Returns what to store for `profile` scraped for `key`, and remembers it as the baseline for
-   * the next call with the same key. `cumulative` as from {@link cumulativeMask}.
-   */
-  next(key: string, profile: DecodedPprof, cumulative: readonly boolean[]): DeltaResult;
-  /** Forgets the baseline of `key` (target gone); the next profile for it is a baseline again. */
-  forget(key: string): void;
-  /** Number of keys with a baseline. */
-  readonly size: number;
-}
-
-/** Options for {@link createDeltaTracker}. */
-export interface DeltaTrackerOptions {
-  /**
-   * Most keys kept; past it the least recently used key's baseline is dropped (its next profile
-   * becomes a baseline again). Default 10,000.
-   */
-  readonly maxKeys?: number;
-}
-
-/** Default {@link DeltaTrackerOptions.maxKeys}. */
-export const DEFAULT_DELTA_TRACKER_MAX_KEYS = 10_000;
-
-/**
- * A {@link DeltaTracker} holding one {@link CumulativeBaseline} per key, so memory is bounded by
- * `maxKeys` × one baseline. A baseline keeps, per distinct stack + labels key, a 28-character
- * SHA-1 digest (whatever the stack's depth and name lengths) and one small Float64Array; the
- * decoder's `ingest.max-samples` bounds the number of keys of one baseline.
- * Profiles whose types have no cumulative entry keep no baseline and pass through unchanged.
- */
-export function createDeltaTracker(options: DeltaTrackerOptions = {}): DeltaTracker {
-  const maxKeys = options.maxKeys ?? DEFAULT_DELTA_TRACKER_MAX_KEYS;
-  if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
-    throw new ValidationError('KPROF_DELTA_BAD_MAX_KEYS', `delta tracker maxKeys is ${String(maxKeys)}; it must be a positive integer`);
-  }
-  // A Map iterates in insertion order; re-inserting on use makes the first key the least recent.
-  const baselines = new Map<string, CumulativeBaseline>();
-  return {
-    next(key, profile, cumulative) {
-      const prev = baselines.get(key);
-      baselines.delete(key);
-      if (!cumulative.some(Boolean)) {
-        const restore = (): void => {
-          if (prev !== undefined && !baselines.has(key)) baselines.set(key, prev);
-        };
-        return { profile, baseline: false, undo: restore };
-      }
-      const step = deltaStep(prev, profile, cumulative);
-      const mine = step.next!;
-      baselines.set(key, mine);
-      if (baselines.size > maxKeys) baselines.delete(baselines.keys().next().value as string);
-      const undo = (): void => {
-        if (baselines.get(key) !== mine) return;
-        baselines.delete(key);
-        if (prev !== undefined) baselines.set(key, prev);
-      };
-      return { profile: step.profile, baseline: step.baseline, undo };
-    },
-    forget(key) {
-      baselines.delete(key);
-    },
-    get size() {
-      return baselines.size;
-    },
-  };
-}
-
-// Builds the key of a sample: a SHA-1 over its locations' frames (each location hashed once) and
-// its sorted string labels. A digest, not the frames themselves: a stack can hold a thousand names
-// of up to ingest.max-string-bytes each, and a baseline keeps one key per distinct stack, so
-// joined names cost gigabytes for a few-KB gzipped request.
 function sampleKeyer(profile: DecodedPprof): (s: DecodedSample) => string {
   const locKeys = new Array<Buffer | undefined>(profile.locationFrames.length);
   return (s) => {

@@ -2,7 +2,8 @@ import { LimitError } from '../errors.js';
 import { type AppName, type LabelLimits, addLabel, sanitizeLabelName } from './app-name.js';
 import type { IngestProfile, SeriesInput } from '../model/ingest-profile.js';
 import { type DecodedPprof, type FlatPprof, toFlatPprof } from './pprof-decoder.js';
-import { type SampleTypeConfig, nameSampleTypes } from './sample-type-names.js';
+import type { SampleTypeConfig } from '../model/sample-type-config.js';
+import { nameSampleTypes } from './sample-type-names.js';
 
 /** What `/ingest` parameters add to a pprof profile. */
 export interface PprofIngestContext {

@@ -2,7 +2,7 @@ import { KprofError, LimitError, UnprocessableError, ValidationError, createErro
 import { gunzipBounded, isGzip } from './gunzip-bounded.js';
 import { type DecodedPprof, type PprofDecodeLimits, decodePprof } from './pprof-decoder.js';
 import { cumulativeMask, deltaPprof } from './pprof-delta.js';
-import type { SampleTypeConfig } from './sample-type-names.js';
+import type { SampleTypeConfig } from '../model/sample-type-config.js';
 
 /** Bounds for {@link applyPrevProfile}: the decoder's, plus the gunzip output limit. */
 export interface PrevProfileLimits extends PprofDecodeLimits {

@@ -1,14 +1,6 @@
 import type { SeriesMeta } from '../model/ingest-profile.js';
+import type { SampleTypeConfig } from '../model/sample-type-config.js';
 import type { ValueTypeText } from './pprof-decoder.js';
-
-/** Pyroscope's per-sample-type settings (`sample_type_config` JSON, kebab-case keys). */
-export interface SampleTypeConfig {
-  readonly units?: string;
-  readonly 'display-name'?: string;
-  readonly aggregation?: string;
-  readonly cumulative?: boolean;
-  readonly sampled?: boolean;
-}
 
 // Pyroscope OG's default mapping of Go pprof sample types (display name, units, aggregation).
 const DEFAULT_SAMPLE_TYPES: Readonly<Record<string, SampleTypeConfig>> = {

@@ -1,3 +1,6 @@
+/** Pyroscope's default `sampleRate` (samples per second), for profiles that do not say theirs. */
+export const PYROSCOPE_DEFAULT_SAMPLE_RATE = 100;
+
 /** Metadata Pyroscope keeps per series (shown by `/api/apps` and `/render` metadata). */
 export interface SeriesMeta {
   readonly spyName: string;

@@ -69,8 +69,8 @@ function parseStoredType(id: string): ProfileTypeInfo | undefined {
   return profileTypeFromParts(parts as unknown as TypeParts);
 }
 
-// Grafana's ID syntax reserves ':'; unknown suffixes and units become one part each.
-function part(s: string): string {
+/** One part of a Grafana profile type ID: its syntax reserves ':', and a part may not be empty. */
+export function profileTypeIdPart(s: string): string {
   return s.replace(/:/g, '_') || 'unknown';
 }
 
@@ -96,8 +96,8 @@ export function profileTypeOfSeries(series: Pick<StoredSeries, 'name' | 'labels'
   if (suffix === 'samples') return profileTypeFromParts(series.meta.spyName === 'nodespy' ? WALL_SAMPLES : CPU_SAMPLES);
   const known = BY_SUFFIX.get(suffix);
   if (known !== undefined) return profileTypeFromParts(known);
-  const unit = units === 'samples' ? 'count' : part(units);
-  const name = part(suffix);
+  const unit = units === 'samples' ? 'count' : profileTypeIdPart(units);
+  const name = profileTypeIdPart(suffix);
   return profileTypeFromParts([name, name, unit, name, unit]);
 }
 

@@ -11,6 +11,7 @@ import { heapPprof, startTarget } from '../../test/scrape/pprof-target.js';
 import { recordingPullMode } from '../../test/scrape/recording-pull-mode.js';
 import { parseScrapeConfigs } from '../config/scrape-config.js';
 import { startPullMode } from './pull-mode.js';
+import { testIntake } from '../../test/helpers/intake.js';
 
 const seedJob = (parse(readFileSync(join(__dirname, '..', '..', 'test', 'scrape', 'fixtures', 'seed-pyroscope-values.yaml'), 'utf8')) as { pyroscopeConfigs: Record<string, unknown> })
   .pyroscopeConfigs['scrape-configs'] as Record<string, unknown>[];
@@ -86,7 +87,7 @@ describe('startPullMode', () => {
 
   it('examples/local/kprof.yml (used by npm start) scrapes the Go and Node examples as the seed annotations say', () => {
     const config = resolveConfig({ config: join(__dirname, '..', '..', '..', '..', 'examples', 'local', 'kprof.yml') }, {});
-    const pm = startPullMode({ configs: config.scrapeConfigs, write: async () => undefined, limits: DEFAULTS.ingest });
+    const pm = startPullMode({ configs: config.scrapeConfigs, intake: testIntake(), limits: DEFAULTS.ingest });
     onTestFinished(() => pm.close());
     const active = pm.manager.snapshot().active.map((a) => `${a.target.labels.__name__} ${a.scrapeUrl}`);
     expect(active).toEqual([

@@ -1,13 +1,14 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { IngestLimits } from '../config/resolve-config.js';
+import type { ConvertedBatch } from '../ingest/intake.js';
+import type { IntakeRequest } from '../ingest/intake-request.js';
 import type { IngestProfile } from '../model/ingest-profile.js';
 import type { DiscoveryLogger } from './discovery/kubernetes.js';
-import { type DeltaTracker, createDeltaTracker } from '../ingest/pprof-delta.js';
 import { type FittedProfileRequest, fitProfileRequest, lateStartMs } from './profile-fetch.js';
 import type { ConcurrencyLimit } from './scrape-concurrency.js';
 import { errorCode } from '../errors.js';
 import type { ScrapeHttpClient } from './scrape-http-client.js';
-import { scrapedToProfile } from './scraped-profile.js';
+import { intakeFromScrape } from './scraped-intake.js';
 import type { ScrapeTarget } from './targets.js';
 
 /** A target's health as the target pages show it (Prometheus' vocabulary). */
@@ -55,13 +56,24 @@ export interface ScrapeObserver {
   storeFailed?(job: string, code: string, action: StoreFailureAction): void;
 }
 
+/** What pull mode needs from the server's intake. */
+export interface ScrapeIntake {
+  /** Converts a scraped body (on the decode workers), moving the target's delta baseline. */
+  convert(requests: readonly IntakeRequest[]): Promise<ConvertedBatch>;
+  /** Stores converted profiles; resolves once committed. */
+  write(profiles: readonly IngestProfile[]): Promise<void>;
+  /** Drops a target's delta baseline when its loop stops. */
+  forget(tenant: string | undefined, key: string): void;
+}
+
 /** What a loop needs from the manager; shared by every loop. */
 export interface ScrapeLoopDeps {
   readonly client: ScrapeHttpClient;
   readonly limit: ConcurrencyLimit;
-  /** Stores a profile (the write batcher); resolves once committed. */
-  readonly write: (profile: IngestProfile) => Promise<void>;
+  readonly intake: ScrapeIntake;
   readonly limits: Readonly<IngestLimits>;
+  /** Multi-tenant mode: the tenant scraped series are stored for (`auth.scrape-tenant`). */
+  readonly tenant?: string;
   /** `body-size-limit` of the target's scrape config. */
   readonly bodySizeLimitBytes: number;
   /** Longest a failing target is left alone between attempts. */
@@ -110,7 +122,6 @@ export class ScrapeLoop {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private readonly abort = new AbortController();
-  private readonly delta: DeltaTracker | undefined;
   private readonly offsetMs: number;
   private readonly fitted: FittedProfileRequest;
   private stopped = false;
@@ -127,8 +138,6 @@ export class ScrapeLoop {
     readonly target: ScrapeTarget,
     private readonly deps: ScrapeLoopDeps,
   ) {
-    // One baseline per loop: it goes when the target goes.
-    this.delta = target.delta ? createDeltaTracker({ maxKeys: 1 }) : undefined;
     this.offsetMs = hashKey(target.key) % target.intervalMs;
     this.fitted = fitProfileRequest(target.url, target.intervalMs, target.timeoutMs);
   }
@@ -171,6 +180,8 @@ export class ScrapeLoop {
     this.timer = undefined;
     this.abort.abort(new Error('scrape loop stopped'));
     await this.inFlight;
+    // The target's delta baseline goes with it.
+    if (this.target.delta) this.deps.intake.forget(this.deps.tenant, this.target.key);
   }
 
   private schedule(previousSlot?: number): void {
@@ -260,14 +271,21 @@ export class ScrapeLoop {
         signal: this.abort.signal,
       });
       // `seconds` profiles cover the time the target sampled; snapshots cover the interval before them.
-      const windowStart = fitted.seconds !== undefined ? startMs : this.delta !== undefined && previousSuccessMs !== undefined ? previousSuccessMs : startMs - target.intervalMs;
+      const windowStart = fitted.seconds !== undefined ? startMs : target.delta && previousSuccessMs !== undefined ? previousSuccessMs : startMs - target.intervalMs;
       const windowEnd = fitted.seconds !== undefined ? startMs + fitted.seconds * 1000 : startMs;
-      const { profile, undoDelta } = await scrapedToProfile({ body, target, startMs: windowStart, endMs: windowEnd, maxBytes: deps.bodySizeLimitBytes }, deps.limits, this.delta);
+      const request = intakeFromScrape(
+        { body, target, startMs: windowStart, endMs: windowEnd, maxBytes: deps.bodySizeLimitBytes, ...(deps.tenant !== undefined ? { tenant: deps.tenant } : {}) },
+        deps.limits,
+      );
+      const {
+        profiles: [profile],
+        undo: undoDelta,
+      } = await deps.intake.convert([request]);
       if (this.stopped) return;
       // The delta baseline has moved to this scrape, so the next window starts here.
       this.lastSuccessMs = startMs;
-      if (profile.series.length > 0) {
-        const failure = await this.store(profile);
+      if (profile!.series.length > 0) {
+        const failure = await this.store(profile!);
         if (failure !== undefined) {
           if (this.stopped) return;
           // Put the baseline back: the next scrape's delta (and window) then covers this interval too.
@@ -288,7 +306,7 @@ export class ScrapeLoop {
   private async store(profile: IngestProfile): Promise<{ err: unknown; attempts: number } | undefined> {
     const { job } = this.target;
     try {
-      await this.deps.write(profile);
+      await this.deps.intake.write([profile]);
       return undefined;
     } catch (err) {
       if (this.stopped) return { err, attempts: 1 };
@@ -300,7 +318,7 @@ export class ScrapeLoop {
     }
     try {
       await delay(storeRetryDelayMs(this.target.intervalMs), undefined, { signal: this.abort.signal, ref: false });
-      await this.deps.write(profile);
+      await this.deps.intake.write([profile]);
       return undefined;
     } catch (err) {
       if (!this.stopped) this.deps.observer?.storeFailed?.(job, storeErrorCode(err), 'drop');

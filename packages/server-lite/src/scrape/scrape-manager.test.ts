@@ -11,6 +11,7 @@ import { staticTargetGroups } from './discovery/static.js';
 import { type PullMode, startPullMode } from './pull-mode.js';
 import { ScrapeManager } from './scrape-manager.js';
 import { resolveTargetGroup } from './targets.js';
+import { testIntake } from '../../test/helpers/intake.js';
 
 function configs(raw: unknown[]): ScrapeConfig[] {
   const { configs: out, errors } = parseScrapeConfigs(raw, 'scrape-configs');
@@ -166,7 +167,7 @@ describe('ScrapeManager: missed slots', () => {
       },
     ]) as [ScrapeConfig];
     const manager = new ScrapeManager({
-      write: async () => undefined,
+      intake: testIntake(),
       limits: DEFAULTS.ingest,
       maxConcurrentScrapes: 1,
       observer: { missed: (_job, reason) => missed.push(reason), scraped: (_job, result) => scraped.push(result) },
@@ -198,7 +199,7 @@ describe('ScrapeManager: slot timing', () => {
       { 'job-name': 'skew', 'scrape-interval': '300ms', 'enabled-profiles': ['mem'], 'static-configs': [{ application: 'skew', targets: [target.address] }] },
     ]) as [ScrapeConfig];
     const manager = new ScrapeManager({
-      write: async () => undefined,
+      intake: testIntake(),
       limits: DEFAULTS.ingest,
       // A wall clock that runs slow against the timers' monotonic clock (3 ms per reading): when a
       // timer fires for its slot, the wall clock has not reached the slot yet.
@@ -242,7 +243,7 @@ describe('ScrapeManager: failing targets', () => {
     ]) as [ScrapeConfig];
     const resolved = resolveTargetGroup(staticTargetGroups(config.staticConfigs)[0]!, config);
     expect(resolved.active).toHaveLength(2);
-    const manager = new ScrapeManager({ write: async () => undefined, limits: DEFAULTS.ingest });
+    const manager = new ScrapeManager({ intake: testIntake(), limits: DEFAULTS.ingest });
     onTestFinished(() => manager.close());
     manager.sync(config, resolved.active, []);
     expect(manager.loopStats()).toMatchObject({ loops: 2, scheduled: 2 });

@@ -1,16 +1,17 @@
 import type { IngestLimits } from '../config/resolve-config.js';
-import type { IngestProfile } from '../model/ingest-profile.js';
 import type { ScrapeConfig } from '../config/scrape-config.js';
 import type { DiscoveryLogger } from './discovery/kubernetes.js';
 import { ConcurrencyLimit } from './scrape-concurrency.js';
 import { ScrapeHttpClient } from './scrape-http-client.js';
-import { ScrapeLoop, type ScrapeObserver, type ScrapeStatus, type TargetHealth } from './scrape-loop.js';
+import { type ScrapeIntake, ScrapeLoop, type ScrapeObserver, type ScrapeStatus, type TargetHealth } from './scrape-loop.js';
 import type { DroppedTarget, ScrapeTarget } from './targets.js';
 
 /** Options of {@link ScrapeManager}. */
 export interface ScrapeManagerOptions {
-  /** Stores a scraped profile (the server's write batcher). */
-  readonly write: (profile: IngestProfile) => Promise<void>;
+  /** Converts and stores scraped profiles (the server's intake). */
+  readonly intake: ScrapeIntake;
+  /** Multi-tenant mode: the tenant scraped series are stored for (`auth.scrape-tenant`). */
+  readonly tenant?: string;
   /** The server's ingest bounds; scraped profiles obey the same ones as pushed ones. */
   readonly limits: Readonly<IngestLimits>;
   /**
@@ -97,8 +98,9 @@ export class ScrapeManager {
       const loop = new ScrapeLoop(target, {
         client: pool.client,
         limit: this.limit,
-        write: this.options.write,
+        intake: this.options.intake,
         limits: this.options.limits,
+        ...(this.options.tenant !== undefined ? { tenant: this.options.tenant } : {}),
         bodySizeLimitBytes: config.bodySizeLimitBytes,
         maxBackoffMs: this.options.maxBackoffMs ?? SCRAPE_MANAGER_DEFAULTS.maxBackoffMs,
         now: this.options.now ?? Date.now,

@@ -6,6 +6,7 @@ import { staticTargetGroups } from './discovery/static.js';
 import type { MissedReason, SlotCounts } from './scrape-loop.js';
 import { ScrapeManager, type ScrapeManagerOptions } from './scrape-manager.js';
 import { resolveTargetGroup } from './targets.js';
+import { testIntake } from '../../test/helpers/intake.js';
 
 // Slot accounting of real scrape loops against a real loopback target: every slot that came due
 // is on time, late or missed, and slots lost to a blocked event loop are counted, not skipped.
@@ -25,7 +26,7 @@ function oneTarget(address: string, interval: string, options: Partial<ScrapeMan
   );
   expect(errors).toEqual([]);
   const config = configs[0] as ScrapeConfig;
-  const manager = new ScrapeManager({ write: async () => undefined, limits: DEFAULTS.ingest, ...options });
+  const manager = new ScrapeManager({ intake: testIntake(), limits: DEFAULTS.ingest, ...options });
   onTestFinished(() => manager.close());
   manager.sync(config, resolveTargetGroup(staticTargetGroups(config.staticConfigs)[0]!, config).active, []);
   return manager;

@@ -12,6 +12,7 @@ import { staticTargetGroups } from './discovery/static.js';
 import { isTransientStoreError } from './scrape-loop.js';
 import { ScrapeManager, type ScrapeManagerOptions } from './scrape-manager.js';
 import { resolveTargetGroup } from './targets.js';
+import { testIntake } from '../../test/helpers/intake.js';
 
 // What a scrape loop does when the real store (SQLite on disk behind the write batcher) does not
 // take a scraped profile: one retry for a transient error, otherwise drop, count and show it.
@@ -43,7 +44,7 @@ async function growingHeapTarget(): Promise<{ address: string; hits: string[] }>
   });
 }
 
-function scrapeOne(address: string, interval: string, options: Pick<ScrapeManagerOptions, 'write'> & Partial<ScrapeManagerOptions>): ScrapeManager {
+function scrapeOne(address: string, interval: string, options: Pick<ScrapeManagerOptions, 'intake'> & Partial<ScrapeManagerOptions>): ScrapeManager {
   const { configs, errors } = parseScrapeConfigs(
     [{ 'job-name': 'store', 'scrape-interval': interval, 'enabled-profiles': ['mem'], 'static-configs': [{ application: 'heapy', targets: [address] }] }],
     'scrape-configs',
@@ -96,7 +97,7 @@ describe('ScrapeLoop: store failures', () => {
     const results: string[] = [];
     const target = await growingHeapTarget();
     const manager = scrapeOne(target.address, '1s', {
-      write: (p) => batcher.write(p),
+      intake: testIntake(batcher),
       observer: {
         storeFailed: (_job, code, action) => {
           events.push(`${code} ${action}`);
@@ -129,7 +130,7 @@ describe('ScrapeLoop: store failures', () => {
     const manager = scrapeOne(target.address, '200ms', {
       // Scrapes after the first go to a store whose database is closed (KPROF_STORE_CLOSED) until
       // the test has looked at the target; then to the open one again.
-      write: (p: IngestProfile) => (refuse ? closed : open).write(p),
+      intake: testIntake({ writeAll: (ps) => (refuse ? closed : open).writeAll(ps) }),
       now: () => (clock = Date.now()),
       observer: {
         started: () => {
@@ -169,7 +170,7 @@ describe('ScrapeLoop: store failures', () => {
     const filler = foldedToProfile('main;push 1\n', { app: 'pushed', labels: {} }, { spyName: 'test', sampleRate: 100, units: 'samples', aggregation: 'sum' }, { startMs: Date.now(), endMs: Date.now() + 10_000, receivedBytes: 12 }, { maxSamples: 10, maxStackDepth: 10 });
     let fillerWrite: Promise<void> | undefined;
     const manager = scrapeOne(target.address, '1s', {
-      write: (p) => batcher.write(p),
+      intake: testIntake(batcher),
       observer: {
         // Before the first request goes out, the queue fills up.
         started: () => {

@@ -2,6 +2,7 @@ import { onTestFinished } from 'vitest';
 import { DEFAULTS } from '../../src/config/defaults.js';
 import type { IngestProfile } from '../../src/model/ingest-profile.js';
 import type { ScrapeConfig } from '../../src/config/scrape-config.js';
+import { testIntake } from '../helpers/intake.js';
 import { type PullMode, type PullModeOptions, startPullMode } from '../../src/scrape/pull-mode.js';
 
 /**
@@ -12,9 +13,11 @@ export function recordingPullMode(configs: ScrapeConfig[], extra: Partial<PullMo
   const written: IngestProfile[] = [];
   const pm = startPullMode({
     configs,
-    write: async (p) => {
-      written.push(p);
-    },
+    intake: testIntake({
+      writeAll: async (ps) => {
+        written.push(...ps);
+      },
+    }),
     limits: DEFAULTS.ingest,
     ...extra,
   });

@@ -1,22 +1,25 @@
 import type { IncomingMessage } from 'node:http';
 import { LimitError, ValidationError } from '../../errors.js';
-import { gunzipBounded } from '../gunzip-bounded.js';
 
-/** A request body read into memory. */
+/** A request body read into memory, as received. */
 export interface RequestBody {
-  /** The body with any `Content-Encoding: gzip` undone. */
   readonly body: Buffer;
+  /** `gzip` when the body is `Content-Encoding: gzip`; the intake pipeline undoes it on a worker. */
+  readonly contentEncoding: 'gzip' | undefined;
   /** Bytes received on the wire. */
   readonly receivedBytes: number;
 }
 
 /**
  * Reads a request body, refusing more than `maxBytes` on the wire (checked against
- * Content-Length first, then while streaming) and more than `maxDecompressedBytes` after a
- * `Content-Encoding: gzip`. Throws `LimitError` `KPROF_INGEST_BODY_TOO_LARGE`,
- * `KPROF_INGEST_DECOMPRESSED_TOO_LARGE`, `ValidationError` `KPROF_INGEST_BAD_ENCODING`.
+ * Content-Length first, then while streaming) and any `Content-Encoding` but gzip and identity.
+ * Throws `LimitError` `KPROF_INGEST_BODY_TOO_LARGE`, `ValidationError` `KPROF_INGEST_BAD_ENCODING`.
  */
-export async function readBody(req: IncomingMessage, maxBytes: number, maxDecompressedBytes: number): Promise<RequestBody> {
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<RequestBody> {
+  const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
+  if (encoding !== '' && encoding !== 'identity' && encoding !== 'gzip') {
+    throw new ValidationError('KPROF_INGEST_BAD_ENCODING', `Content-Encoding ${JSON.stringify(encoding)} is not supported; use gzip or none`);
+  }
   const tooLarge = (n: number | string): LimitError =>
     new LimitError('KPROF_INGEST_BODY_TOO_LARGE', `request body is ${n} bytes, over ingest.max-body-bytes (${maxBytes}); raise it or send smaller profiles`);
   const declared = Number(req.headers['content-length']);
@@ -28,11 +31,5 @@ export async function readBody(req: IncomingMessage, maxBytes: number, maxDecomp
     if (size > maxBytes) throw tooLarge(`more than ${maxBytes}`);
     chunks.push(chunk);
   }
-  let body: Buffer = Buffer.concat(chunks, size);
-  const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
-  if (encoding === 'gzip') body = await gunzipBounded(body, maxDecompressedBytes, 'the gzip request body');
-  else if (encoding !== '' && encoding !== 'identity') {
-    throw new ValidationError('KPROF_INGEST_BAD_ENCODING', `Content-Encoding ${JSON.stringify(encoding)} is not supported; use gzip or none`);
-  }
-  return { body, receivedBytes: size };
+  return { body: Buffer.concat(chunks, size), contentEncoding: encoding === 'gzip' ? 'gzip' : undefined, receivedBytes: size };
 }

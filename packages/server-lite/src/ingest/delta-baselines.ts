@@ -1,7 +1,7 @@
 import { BaselineCache, type BaselineEviction } from './baseline-cache.js';
 import type { IngestProfile } from '../model/ingest-profile.js';
 import { type PackedBaseline, packedBaselineBytes } from './packed-baseline.js';
-import type { PushedDelta } from './push-to-ingest.js';
+import type { ConvertedIntake } from './convert-intake.js';
 
 /** An evicted baseline set within this long belonged to a series that is most likely still pushing. */
 export const ACTIVE_SERIES_WINDOW_MS = 5 * 60_000;
@@ -9,8 +9,8 @@ export const ACTIVE_SERIES_WINDOW_MS = 5 * 60_000;
 /** Shortest time between two warnings about evictions of active series. */
 export const EVICTION_WARN_INTERVAL_MS = 60_000;
 
-/** Options for {@link PushDeltaBaselines}. */
-export interface PushDeltaBaselinesOptions {
+/** Options for {@link DeltaBaselines}. */
+export interface DeltaBaselinesOptions {
   /** `ingest.push-delta-max-bytes`. */
   readonly maxBytes: number;
   /** Clock, unix ms. */
@@ -20,35 +20,35 @@ export interface PushDeltaBaselinesOptions {
   readonly onEvict?: (active: boolean) => void;
 }
 
-/** What {@link PushDeltaBaselines.next} returns. */
-export interface PushDeltaResult {
+/** What {@link DeltaBaselines.next} returns. */
+export interface DeltaResult {
   readonly profile: IngestProfile;
   /** Puts the series' previous baseline back (the request failed later); no-op once a later push replaced it. */
   readonly undo: () => void;
 }
 
 /**
- * The push endpoint's server-side delta state: per tenant and series, the `alloc_*` baseline
- * from the series' last `memory` push, in a {@link BaselineCache} bounded by bytes
- * (`ingest.push-delta-max-bytes`) with per-tenant fairness. Pushes of one series run one after
- * the other (each needs the baseline the previous left); different series run at once, so the
- * conversions can run on the decode workers.
+ * The intake's server-side delta state: per tenant and series, the cumulative baseline from the
+ * series' last profile (push.v1 `memory`'s `alloc_*`, a scraped target's cumulative types), in
+ * a {@link BaselineCache} bounded by bytes (`ingest.push-delta-max-bytes`) with per-tenant
+ * fairness. Profiles of one series run one after the other (each needs the baseline the
+ * previous left); different series run at once, so the conversions can run on the decode
+ * workers.
  *
- * A series whose baseline was evicted is treated like a new one: its next push stores no
- * `alloc_*` (only `inuse_*`) and becomes the baseline again; the push after it is delta-ed as
- * usual. Evictions are counted (`onEvict`), and evictions of series that pushed within the last
+ * A series whose baseline was evicted is treated like a new one: its next profile stores none of
+ * its cumulative types and becomes the baseline again; the one after it is delta-ed as usual. Evictions are counted (`onEvict`), and evictions of series that pushed within the last
  * 5 minutes (data lost) are logged at most once a minute so an operator can raise the limit.
  */
-export class PushDeltaBaselines {
+export class DeltaBaselines {
   readonly #cache: BaselineCache<PackedBaseline>;
-  readonly #opts: PushDeltaBaselinesOptions;
+  readonly #opts: DeltaBaselinesOptions;
   // Per tenant + series, the settle of its last queued push: the next one waits for it.
   readonly #tails = new Map<string, Promise<void>>();
   #lastWarnMs = Number.NEGATIVE_INFINITY;
   #activeSinceWarn = 0;
   #tooLargeSinceWarn = 0;
 
-  constructor(options: PushDeltaBaselinesOptions) {
+  constructor(options: DeltaBaselinesOptions) {
     this.#opts = options;
     this.#cache = new BaselineCache<PackedBaseline>({
       maxBytes: options.maxBytes,
@@ -73,7 +73,7 @@ export class PushDeltaBaselines {
    * series' previous baseline, and keeps the baseline it returns. Waits for earlier pushes of the
    * same series. When `convert` throws, the previous baseline stays.
    */
-  async next(tenant: string, series: string, convert: (previous: PackedBaseline | undefined) => Promise<PushedDelta>): Promise<PushDeltaResult> {
+  async next(tenant: string, series: string, convert: (previous: PackedBaseline | undefined) => Promise<ConvertedIntake>): Promise<DeltaResult> {
     const id = `${tenant}\u0000${series}`;
     const before = this.#tails.get(id) ?? Promise.resolve();
     let release!: () => void;
@@ -83,7 +83,7 @@ export class PushDeltaBaselines {
     await before;
     try {
       const previous = this.#cache.take(tenant, series);
-      let result: PushedDelta;
+      let result: ConvertedIntake;
       try {
         result = await convert(previous);
       } catch (err) {
@@ -103,6 +103,11 @@ export class PushDeltaBaselines {
       release();
       if (this.#tails.get(id) === tail) this.#tails.delete(id);
     }
+  }
+
+  /** Drops a series' baseline (a scrape target went away); its next profile is a first one again. */
+  forget(tenant: string, series: string): void {
+    this.#cache.delete(tenant, series);
   }
 
   #onEvict(e: BaselineEviction): void {

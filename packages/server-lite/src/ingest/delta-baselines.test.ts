@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { IngestProfile } from '../model/ingest-profile.js';
 import { type PackedBaseline, packedBaselineBytes } from './packed-baseline.js';
-import { ACTIVE_SERIES_WINDOW_MS, EVICTION_WARN_INTERVAL_MS, PushDeltaBaselines } from './push-delta-baselines.js';
-import type { PushedDelta } from './push-to-ingest.js';
+import type { ConvertedIntake } from './convert-intake.js';
+import { ACTIVE_SERIES_WINDOW_MS, DeltaBaselines, EVICTION_WARN_INTERVAL_MS } from './delta-baselines.js';
 
 // A baseline of `stacks` keys for alloc_objects + alloc_space; `tag` tells them apart.
 function baseline(stacks: number, tag = 0): PackedBaseline {
@@ -10,14 +10,14 @@ function baseline(stacks: number, tag = 0): PackedBaseline {
   return { sampleTypes: [{ type: 'alloc_objects', unit: 'count' }, { type: 'alloc_space', unit: 'bytes' }], cumulative: [true, true], keys: new Uint8Array(stacks * 20), values };
 }
 const tagOf = (b: PackedBaseline | undefined): number | undefined => (b === undefined ? undefined : b.values[0]);
-// The profile is not looked at by PushDeltaBaselines; each step's tag stands for it.
-const step = (tag: number, stacks = 1): PushedDelta => ({ profile: { tag } as unknown as IngestProfile, baseline: baseline(stacks, tag) });
+// The profile is not looked at by DeltaBaselines; each step's tag stands for it.
+const step = (tag: number, stacks = 1): ConvertedIntake => ({ profile: { tag } as unknown as IngestProfile, baseline: baseline(stacks, tag) });
 
 function setup(maxBytes = 1 << 20) {
   let now = 10_000_000;
   const warnings: object[] = [];
   const evictions: boolean[] = [];
-  const b = new PushDeltaBaselines({
+  const b = new DeltaBaselines({
     maxBytes,
     now: () => now,
     logger: { warn: (obj) => void warnings.push(obj) },
@@ -26,7 +26,7 @@ function setup(maxBytes = 1 << 20) {
   return { b, warnings, evictions, advance: (ms: number) => (now += ms) };
 }
 
-describe('PushDeltaBaselines', () => {
+describe('DeltaBaselines', () => {
   it('hands each push of a series the baseline its previous push left, even when pushed at once', async () => {
     const { b } = setup();
     const seen: Array<number | undefined> = [];
