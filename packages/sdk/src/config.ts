@@ -129,9 +129,6 @@ const ENV = {
   maxRetries: 'KPROF_MAX_RETRIES',
 } as const;
 
-/** Environment variable of each option, for docs and messages. */
-export const ENV_VARS: Readonly<Record<string, string>> = Object.freeze({ ...ENV });
-
 const KNOWN_OPTIONS = new Set<string>([
   'appName', 'serverAddress', 'tags', 'authToken', 'basicAuth', 'tenantId', 'samplingIntervalMicros', 'collectCpuTime',
   'heapSampling', 'heapIntervalBytes', 'heapStackDepth', 'uploadIntervalMs', 'flushTimeoutMs', 'sourceMaps',

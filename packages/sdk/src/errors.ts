@@ -27,9 +27,6 @@ export class ConflictError extends KprofError {}
 /** Over a bound (maps to HTTP 413/429). */
 export class LimitError extends KprofError {}
 
-/** A remote server failed (maps to HTTP 502). */
-export class UpstreamError extends KprofError {}
-
 /** An operation was cancelled through its `AbortSignal` (`name` is `'AbortError'`, like DOM aborts). */
 export class AbortError extends KprofError {
   constructor(code: string, message: string, options?: { cause?: unknown }) {

@@ -239,8 +239,3 @@ export function stats(): SdkStats {
     ...(s ? { exporter: s.exporter.stats() } : {}),
   };
 }
-
-/** Resolves when the source maps of the running SDK are loaded (at once when off). For tests and readiness checks. */
-export function sourceMapsReady(): Promise<void> {
-  return session?.sourceMaps?.ready ?? Promise.resolve();
-}

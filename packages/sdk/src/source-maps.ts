@@ -21,7 +21,6 @@ export interface SourceMapStats {
  */
 export class SourceMaps {
   readonly mapper: SourceMapper;
-  readonly ready: Promise<void>;
   private readonly info: SourceMapStats;
 
   constructor(dirs: readonly string[], logger: Logger) {
@@ -30,7 +29,7 @@ export class SourceMaps {
     this.mapper = mapper;
     this.info = info;
     // Only a throwing host logger can reject it; never leave that as an unhandled rejection.
-    this.ready = loadAll(mapper, info, dirs, logger).catch(() => undefined);
+    void loadAll(mapper, info, dirs, logger).catch(() => undefined);
   }
 
   stats(): SourceMapStats {

@@ -10,7 +10,7 @@ import { mergeProfiles } from './pprof/merge-profiles.js';
 import { applyPyroscopeSampleTypeNames } from './pprof/sample-type-names.js';
 
 /** Settings of one run of the wall-time profiler. */
-export interface TimeProfilerSettings {
+interface TimeProfilerSettings {
   /** Mean time between samples, µs. */
   intervalMicros: number;
   /** Record CPU time per sample (needs contexts, which are always on). */
@@ -108,7 +108,7 @@ interface Consumer {
  * consumer boundary, so each chunk lies wholly inside or outside each consumer's span; every consumer gets the chunks
  * of its span and merges them.
  */
-export class TimeCollector {
+class TimeCollector {
   private settings: Readonly<TimeProfilerSettings> = DEFAULT_TIME_SETTINGS;
   private runSettings: Readonly<TimeProfilerSettings> = DEFAULT_TIME_SETTINGS;
   private mode: ContextMode | undefined;

@@ -1,4 +1,4 @@
-// Every error code the SDK can throw must be documented in the README's error-code table (STYLE.md).
+// Every error code the SDK can throw must be documented in the README's error-code table.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
  * Builds the Pyroscope `/ingest` URL the way `@pyroscope/nodejs` 0.6.4 does, so kprof's push is accepted by
- * server-lite, Pyroscope and Grafana Pyroscope alike (COMPAT-pprof.md §D).
+ * server-lite, Pyroscope and Grafana Pyroscope alike (`pyroscope-compat.test.ts` compares the two byte for byte).
  *
  * Byte compatibility: parameters go in the order that client sends them (format, from, name, spyName, until,
  * sampleRate) and are encoded with `URLSearchParams` (application/x-www-form-urlencoded: `{` → `%7B`, space → `+`),
@@ -8,10 +8,10 @@
  */
 
 /** Characters Pyroscope's series-name syntax `app{k=v,...}` reserves; they cannot be escaped, only refused. */
-export const SERIES_NAME_RESERVED_CHARS: readonly string[] = ['{', '}', ',', '='];
+const SERIES_NAME_RESERVED_CHARS: readonly string[] = ['{', '}', ',', '='];
 
 /** What one upload's URL depends on besides the fixed endpoint. */
-export interface IngestQuery {
+interface IngestQuery {
   /** Series name from {@link formatSeriesName}. */
   seriesName: string;
   /** Value of `spyName`; `nodespy` is what `@pyroscope/nodejs` sends. */

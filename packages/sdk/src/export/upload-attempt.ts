@@ -3,11 +3,11 @@ import type { AttemptOutcome } from './retry-policy.js';
 import { isSuccessStatus } from './retry-policy.js';
 
 /** Result of one POST: delivered, or why not (for the retry policy) plus a short server message if there was one. */
-export type AttemptResult =
+type AttemptResult =
   | { delivered: true; statusCode: number }
   | { delivered: false; outcome: AttemptOutcome; detail?: string };
 
-export interface AttemptOptions {
+interface AttemptOptions {
   dispatcher: Dispatcher;
   url: string;
   headers: Readonly<Record<string, string>>;
