@@ -1,6 +1,11 @@
 import { ConfigError } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
 import { LABEL_NAME_PATTERN } from './labels/label-limits.js';
+import { DEFAULTS, SDK_DEFAULTS } from './config/defaults.js';
+import { checkIntegerOption, describeValue as describe, isIntegerInRange, type IntegerOptionRule } from './config/option-check.js';
+
+const OPTIONS = SDK_DEFAULTS.options;
+const LIMITS = SDK_DEFAULTS.seriesName;
 
 /**
  * Options of {@link start}. Every option except `appName` has a default; most can also come from a `KPROF_*`
@@ -49,39 +54,6 @@ export interface SdkOptions {
   logger?: Logger;
 }
 
-/** Defaults, with units in the names. */
-export const DEFAULTS = Object.freeze({
-  serverAddress: 'http://localhost:4040',
-  /** 100 Hz: the rate Go's CPU profiler and `@pyroscope/nodejs` use; enough resolution at ~1 % overhead. */
-  samplingIntervalMicros: 10_000,
-  collectCpuTime: true,
-  heapSampling: true,
-  /** 512 KiB, V8's and `@pyroscope/nodejs`'s default: a few samples per MiB keeps the cost negligible. */
-  heapIntervalBytes: 524_288,
-  heapStackDepth: 64,
-  uploadIntervalMs: 15_000,
-  flushTimeoutMs: 5_000,
-  requestTimeoutMs: 10_000,
-  maxQueueSize: 32,
-  maxRetries: 5,
-});
-
-/** Bounds of the numeric options, inclusive. */
-export const LIMITS = Object.freeze({
-  samplingIntervalMicros: { min: 1_000, max: 1_000_000 },
-  heapIntervalBytes: { min: 1_024, max: 64 * 1024 * 1024 },
-  heapStackDepth: { min: 1, max: 1_024 },
-  uploadIntervalMs: { min: 1_000, max: 3_600_000 },
-  flushTimeoutMs: { min: 0, max: 600_000 },
-  requestTimeoutMs: { min: 1, max: 600_000 },
-  maxQueueSize: { min: 1, max: 100_000 },
-  maxRetries: { min: 0, max: 1_000 },
-  appNameChars: 200,
-  tagCount: 32,
-  tagValueChars: 256,
-  sourceMapDirs: 32,
-});
-
 /** The resolved, validated, frozen configuration; inner code never re-checks it. */
 export interface SdkConfig {
   readonly appName: string;
@@ -105,7 +77,9 @@ export interface SdkConfig {
   readonly logger: Logger;
 }
 
-type NumericOption = keyof typeof LIMITS & keyof typeof DEFAULTS;
+type NumericOption = {
+  [K in keyof typeof OPTIONS]: (typeof OPTIONS)[K] extends IntegerOptionRule ? K : never;
+}[keyof typeof OPTIONS];
 type BooleanOption = 'collectCpuTime' | 'heapSampling';
 
 const ENV = {
@@ -218,12 +192,12 @@ function resolveAppName(fromCode: unknown, fromEnv: string | undefined, warnEnv:
     if (typeof fromCode !== 'string' || fromCode.trim() === '') {
       throw new ConfigError('KPROF_CONFIG_APP_NAME', `appName must be a non-empty string, got ${describe(fromCode)}`);
     }
-    const why = checkSeriesPart(fromCode, LIMITS.appNameChars);
+    const why = checkSeriesPart(fromCode, LIMITS.maxAppNameChars);
     if (why) throw new ConfigError('KPROF_CONFIG_APP_NAME', `appName '${fromCode.slice(0, 80)}' is invalid: ${why}`);
     return fromCode;
   }
   if (fromEnv !== undefined && fromEnv.trim() !== '') {
-    const why = checkSeriesPart(fromEnv, LIMITS.appNameChars);
+    const why = checkSeriesPart(fromEnv, LIMITS.maxAppNameChars);
     if (!why) return fromEnv;
     warnEnv(ENV.appName, fromEnv, why, 'no default');
   }
@@ -271,7 +245,7 @@ function resolveServerAddress(fromCode: unknown, fromEnv: string | undefined, wa
 function checkTag(key: string, value: unknown): string | undefined {
   if (!LABEL_NAME_PATTERN.test(key)) return `tag name '${key.slice(0, 80)}' must match ${LABEL_NAME_PATTERN.source}`;
   if (typeof value !== 'string') return `tags.${key} must be a string, got ${describe(value)}`;
-  const why = checkSeriesPart(value, LIMITS.tagValueChars);
+  const why = checkSeriesPart(value, LIMITS.maxTagValueChars);
   return why ? `tags.${key} '${value.slice(0, 80)}' is invalid: ${why}` : undefined;
 }
 
@@ -281,8 +255,8 @@ function resolveTags(fromCode: unknown, fromEnv: string | undefined, warnEnv: Wa
       throw new ConfigError('KPROF_CONFIG_TAGS', `tags must be an object of string values, got ${describe(fromCode)}`);
     }
     const entries = Object.entries(fromCode);
-    if (entries.length > LIMITS.tagCount) {
-      throw new ConfigError('KPROF_CONFIG_TAGS', `tags has ${entries.length} entries, over the limit of ${LIMITS.tagCount}`);
+    if (entries.length > LIMITS.maxTags) {
+      throw new ConfigError('KPROF_CONFIG_TAGS', `tags has ${entries.length} entries, over the limit of ${LIMITS.maxTags}`);
     }
     for (const [k, v] of entries) {
       const why = checkTag(k, v);
@@ -305,8 +279,8 @@ function resolveTags(fromCode: unknown, fromEnv: string | undefined, warnEnv: Wa
     }
     tags[key] = value as string;
   }
-  if (Object.keys(tags).length > LIMITS.tagCount) {
-    warnEnv(ENV.tags, fromEnv, `more than ${LIMITS.tagCount} tags`, 'no tags');
+  if (Object.keys(tags).length > LIMITS.maxTags) {
+    warnEnv(ENV.tags, fromEnv, `more than ${LIMITS.maxTags} tags`, 'no tags');
     return Object.freeze({});
   }
   return Object.freeze(tags);
@@ -359,22 +333,13 @@ function resolveBasicAuth(
 }
 
 function resolveNumber(key: NumericOption, fromCode: unknown, fromEnv: string | undefined, warnEnv: WarnEnv): number {
-  const { min, max } = LIMITS[key];
-  const fallback = DEFAULTS[key];
-  if (fromCode !== undefined) {
-    if (typeof fromCode !== 'number' || !Number.isInteger(fromCode) || fromCode < min || fromCode > max) {
-      throw new ConfigError(
-        'KPROF_CONFIG_INVALID_OPTION',
-        `${key} is ${describe(fromCode)}; it must be an integer from ${min} to ${max}; change ${key} or leave it unset for ${fallback}`,
-      );
-    }
-    return fromCode;
-  }
-  if (fromEnv === undefined || fromEnv.trim() === '') return fallback;
+  const rule = OPTIONS[key];
+  if (fromCode !== undefined) return checkIntegerOption(fromCode, rule, { name: key, invalid: invalidOption });
+  if (fromEnv === undefined || fromEnv.trim() === '') return rule.default;
   const n = Number(fromEnv.trim());
-  if (Number.isInteger(n) && n >= min && n <= max) return n;
-  warnEnv(ENV[key], fromEnv, `not an integer from ${min} to ${max}`, String(fallback));
-  return fallback;
+  if (isIntegerInRange(n, rule)) return n;
+  warnEnv(ENV[key], fromEnv, `not an integer from ${rule.min} to ${rule.max}`, String(rule.default));
+  return rule.default;
 }
 
 function resolveBoolean(key: BooleanOption, fromCode: unknown, fromEnv: string | undefined, warnEnv: WarnEnv): boolean {
@@ -401,10 +366,10 @@ function parseBoolean(v: string): boolean | undefined {
 function resolveSourceMaps(fromCode: unknown, fromEnv: string | undefined, warnEnv: WarnEnv): readonly string[] {
   if (fromCode !== undefined) {
     if (typeof fromCode === 'boolean') return Object.freeze(fromCode ? [defaultSourceMapDir()] : []);
-    if (!Array.isArray(fromCode) || fromCode.length > LIMITS.sourceMapDirs || fromCode.some((d) => typeof d !== 'string' || d === '')) {
+    if (!Array.isArray(fromCode) || fromCode.length > SDK_DEFAULTS.maxSourceMapDirs || fromCode.some((d) => typeof d !== 'string' || d === '')) {
       throw new ConfigError(
         'KPROF_CONFIG_INVALID_OPTION',
-        `sourceMaps must be true, false or an array of at most ${LIMITS.sourceMapDirs} directory paths, got ${describe(fromCode)}`,
+        `sourceMaps must be true, false or an array of at most ${SDK_DEFAULTS.maxSourceMapDirs} directory paths, got ${describe(fromCode)}`,
       );
     }
     return Object.freeze([...(fromCode as string[])]);
@@ -413,8 +378,8 @@ function resolveSourceMaps(fromCode: unknown, fromEnv: string | undefined, warnE
   const asBool = parseBoolean(fromEnv);
   if (asBool !== undefined) return Object.freeze(asBool ? [defaultSourceMapDir()] : []);
   const dirs = fromEnv.split(':').filter((d) => d !== '');
-  if (dirs.length > LIMITS.sourceMapDirs) {
-    warnEnv(ENV.sourceMaps, fromEnv, `more than ${LIMITS.sourceMapDirs} directories`, 'source maps off');
+  if (dirs.length > SDK_DEFAULTS.maxSourceMapDirs) {
+    warnEnv(ENV.sourceMaps, fromEnv, `more than ${SDK_DEFAULTS.maxSourceMapDirs} directories`, 'source maps off');
     return Object.freeze([]);
   }
   return Object.freeze(dirs);
@@ -436,10 +401,6 @@ function redactEnv(name: string, value: string): string {
   return /TOKEN|PASSWORD/.test(name) ? '<redacted>' : value.slice(0, 200);
 }
 
-function describe(v: unknown): string {
-  if (typeof v === 'string') return `'${v.slice(0, 80)}'`;
-  if (Array.isArray(v)) return 'an array';
-  if (v === null) return 'null';
-  if (typeof v === 'object') return 'an object';
-  return String(v);
+function invalidOption(message: string): ConfigError {
+  return new ConfigError('KPROF_CONFIG_INVALID_OPTION', message);
 }

@@ -10,7 +10,7 @@ export { start, stop, stats, isProfilerRunning } from './profiler.js';
 export type { SdkStats } from './profiler.js';
 export { withLabels, getLabels } from './labels/label-context.js';
 export { LABEL_LIMITS } from './labels/label-limits.js';
-export { DEFAULTS } from './config.js';
+export { DEFAULTS } from './config/defaults.js';
 export type { SdkOptions } from './config.js';
 export { ensureHeapSampling, collectHeapProfile } from './heap-collector.js';
 export type { HeapCollectorStats } from './heap-collector.js';
