@@ -11,7 +11,7 @@ export type { SdkStats } from './profiler.js';
 export { withLabels, getLabels } from './labels/label-context.js';
 export { LABEL_LIMITS } from './labels/label-limits.js';
 export { DEFAULTS } from './config/defaults.js';
-export type { SdkOptions } from './config.js';
+export type { SdkOptions } from './config/sdk-options.js';
 export { ensureHeapSampling, collectHeapProfile } from './heap-collector.js';
 export type { HeapCollectorStats } from './heap-collector.js';
 export type { TimeCollectorStats } from './time-collector.js';

@@ -1,4 +1,5 @@
-import { resolveConfig, type SdkConfig, type SdkOptions } from './config.js';
+import { resolveConfig } from './config/resolve-config.js';
+import type { SdkConfig, SdkOptions } from './config/sdk-options.js';
 import { ConflictError } from './errors.js';
 import { PushExporter, type ExporterStats } from './export/push-exporter.js';
 import { heapCollector, type HeapCollectorStats } from './heap-collector.js';

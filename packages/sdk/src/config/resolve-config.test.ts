@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS } from './config/defaults.js';
-import { resolveConfig, type SdkOptions } from './config.js';
-import type { Logger } from './logger.js';
+import { DEFAULTS } from './defaults.js';
+import { resolveConfig } from './resolve-config.js';
+import type { SdkOptions } from './sdk-options.js';
+import type { Logger } from '../logger.js';
 
 function recordingLogger(): Logger & { warnings: Array<{ obj: Record<string, unknown>; msg: string | undefined }> } {
   const warnings: Array<{ obj: Record<string, unknown>; msg: string | undefined }> = [];
