@@ -88,5 +88,5 @@ function intOption(name: string, value: unknown, fallback: number, range: { min:
 }
 
 function invalid(message: string): ConfigError {
-  return new ConfigError('KPROF_EXPRESS_INVALID_OPTION', message);
+  return new ConfigError<'KPROF_EXPRESS_INVALID_OPTION'>('KPROF_EXPRESS_INVALID_OPTION', message);
 }

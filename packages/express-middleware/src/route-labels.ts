@@ -102,19 +102,19 @@ function wrapRouteHandlers(route: RouteLike): void {
  */
 export function profileRoutes(options: ProfileRoutesOptions = {}): RequestHandler {
   if (options === null || typeof options !== 'object') {
-    throw new ConfigError('KPROF_EXPRESS_INVALID_OPTION', `profileRoutes options must be an object, got ${String(options)}`);
+    throw new ConfigError<'KPROF_EXPRESS_INVALID_OPTION'>('KPROF_EXPRESS_INVALID_OPTION', `profileRoutes options must be an object, got ${String(options)}`);
   }
   const labelName = options.labelName ?? 'route';
   if (typeof labelName !== 'string' || !/^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/.test(labelName) || labelName.startsWith('__')) {
-    throw new ConfigError('KPROF_EXPRESS_INVALID_OPTION', `profileRoutes labelName ${JSON.stringify(labelName)} is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*, up to 64 characters, not starting with __)`);
+    throw new ConfigError<'KPROF_EXPRESS_INVALID_OPTION'>('KPROF_EXPRESS_INVALID_OPTION', `profileRoutes labelName ${JSON.stringify(labelName)} is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*, up to 64 characters, not starting with __)`);
   }
   const maxRoutes = options.maxRoutes ?? 256;
   if (!Number.isInteger(maxRoutes) || maxRoutes < 1 || maxRoutes > 10_000) {
-    throw new ConfigError('KPROF_EXPRESS_INVALID_OPTION', `profileRoutes maxRoutes is ${String(maxRoutes)}; it must be an integer from 1 to 10000; leave it unset for 256`);
+    throw new ConfigError<'KPROF_EXPRESS_INVALID_OPTION'>('KPROF_EXPRESS_INVALID_OPTION', `profileRoutes maxRoutes is ${String(maxRoutes)}; it must be an integer from 1 to 10000; leave it unset for 256`);
   }
   for (const [key, value] of [['unmatchedValue', options.unmatchedValue], ['overflowValue', options.overflowValue]] as const) {
     if (value !== undefined && (typeof value !== 'string' || value.length === 0 || value.length > 256)) {
-      throw new ConfigError('KPROF_EXPRESS_INVALID_OPTION', `profileRoutes ${key} must be a string of 1 to 256 characters, got ${JSON.stringify(value)}`);
+      throw new ConfigError<'KPROF_EXPRESS_INVALID_OPTION'>('KPROF_EXPRESS_INVALID_OPTION', `profileRoutes ${key} must be a string of 1 to 256 characters, got ${JSON.stringify(value)}`);
     }
   }
   const values = new RouteValues(labelName, options.unmatchedValue ?? 'unmatched', maxRoutes, options.overflowValue ?? 'other', options.logger);

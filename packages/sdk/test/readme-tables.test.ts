@@ -5,10 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { SDK_DEFAULTS } from '../src/config/defaults.js';
 import { ENV_NAMES } from '../src/config/env-options.js';
 import { SDK_OPTION_NAMES } from '../src/config/sdk-options.js';
+import { ERROR_CODES } from '../src/error-codes.js';
 
 const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
 
-/** Rows of the first table under `## <heading>`, keyed by the first cell's backticked name. */
+/** Rows of the table under `## <heading>`, keyed by the first cell's backticked name, with the other cells. */
 function tableRows(heading: string): Map<string, string[]> {
   const section = readme.split(`\n## ${heading}\n`)[1]?.split('\n## ')[0] ?? '';
   const rows = [...section.matchAll(/^\| `([A-Za-z_]+)` \|(.+)\|$/gm)];
@@ -47,5 +48,13 @@ describe('README options table', () => {
   it.each(Object.entries(ENV_NAMES))('%s: its environment variable %s', (key, envName) => {
     const option = key.startsWith('basicAuth') ? 'basicAuth' : key;
     expect(rows.get(option)?.[3]).toContain(`\`${envName}\``);
+  });
+});
+
+describe('README error-code table', () => {
+  it('lists every code of the registry, and only those, with its meaning and fix', () => {
+    const documented = Object.fromEntries([...tableRows('Error codes')].map(([code, [meaning, fix]]) => [code, { meaning, fix }]));
+    const registered = Object.fromEntries(Object.entries(ERROR_CODES).map(([code, { meaning, fix }]) => [code, { meaning, fix }]));
+    expect(documented).toEqual(registered);
   });
 });
