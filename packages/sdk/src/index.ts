@@ -11,6 +11,8 @@ export type { SdkStats } from './profiler.js';
 export { withLabels, getLabels } from './labels/label-context.js';
 export { LABEL_LIMITS } from './labels/label-limits.js';
 export { DEFAULTS } from './config/defaults.js';
+export { checkIntegerOption } from './config/option-check.js';
+export type { IntegerOptionRule, OptionSubject } from './config/option-check.js';
 export type { SdkOptions } from './config/sdk-options.js';
 export { ensureHeapSampling, collectHeapProfile } from './heap-collector.js';
 export type { HeapCollectorStats } from './heap-collector.js';
