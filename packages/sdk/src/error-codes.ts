@@ -123,10 +123,13 @@ export const ERROR_CODES = Object.freeze({
   },
 } as const satisfies Record<string, ErrorCodeEntry>);
 
-/** A code of the SDK's registry. */
-export type SdkErrorCode = keyof typeof ERROR_CODES;
+/**
+ * The codes of `Registry` whose entries name error class `C`: the `Code` argument of the SDK's error classes. Public
+ * for packages built on the SDK that keep a registry of their own (`{ CODE: { class: 'ConfigError', … } }`).
+ */
+export type CodesOfClass<Registry, C extends string> = {
+  [K in keyof Registry & string]: Registry[K] extends { readonly class: C } ? K : never;
+}[keyof Registry & string];
 
-/** The codes registered for error class `C`, e.g. `CodeOf<'LimitError'>`. */
-export type CodeOf<C extends SdkErrorClass> = {
-  [K in SdkErrorCode]: (typeof ERROR_CODES)[K]['class'] extends C ? K : never;
-}[SdkErrorCode];
+/** The SDK's codes registered for error class `C`, e.g. `CodeOf<'LimitError'>`. */
+export type CodeOf<C extends SdkErrorClass> = CodesOfClass<typeof ERROR_CODES, C>;

@@ -22,6 +22,7 @@ export type { PeriodicJobStats } from './periodic-job.js';
 export { encodeProfile } from './pprof/encode-profile.js';
 export { mergeProfiles } from './pprof/merge-profiles.js';
 export { KprofError, ConfigError, ValidationError, ConflictError, LimitError, AbortError } from './errors.js';
+export type { CodesOfClass } from './error-codes.js';
 export type { Logger } from './logger.js';
 export type { ExporterStats } from './export/push-exporter.js';
 
