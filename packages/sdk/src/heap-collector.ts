@@ -54,8 +54,9 @@ class HeapCollector {
     if (opts === null || typeof opts !== 'object') {
       throw new ConfigError('KPROF_CONFIG_INVALID_OPTION', 'ensureHeapSampling options must be an object');
     }
-    const intervalBytes = checkHeapOption('intervalBytes', opts.intervalBytes, SDK_DEFAULTS.options.heapIntervalBytes, this.sdkSettings?.intervalBytes);
-    const stackDepth = checkHeapOption('stackDepth', opts.stackDepth, SDK_DEFAULTS.options.heapStackDepth, this.sdkSettings?.stackDepth);
+    const { heapIntervalBytes, heapStackDepth } = SDK_DEFAULTS.options;
+    const intervalBytes = checkHeapOption('intervalBytes', opts.intervalBytes, heapIntervalBytes, this.sdkSettings?.intervalBytes);
+    const stackDepth = checkHeapOption('stackDepth', opts.stackDepth, heapStackDepth, this.sdkSettings?.stackDepth);
     this.requestedOutsideSdk = true;
     if (this.running) return;
     this.startEngine({ intervalBytes, stackDepth });

@@ -17,7 +17,6 @@ export interface AuthSummary {
   tenant: boolean;
 }
 
-
 /**
  * Builds the auth headers once, at construction, so a bad credential is a `ConfigError` at `start()` rather than a
  * failed upload every interval. Error messages name the option, never its value.

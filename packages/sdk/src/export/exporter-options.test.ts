@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { SDK_DEFAULTS } from '../config/defaults.js';
 import { ConfigError } from '../errors.js';
 import type { PushExporterOptions } from './exporter-options.js';
-import { SDK_DEFAULTS } from '../config/defaults.js';
 import { DEFAULT_SAMPLE_RATE_HZ, resolveExporterOptions } from './exporter-options.js';
 
 const VALID: PushExporterOptions = { serverAddress: 'http://localhost:4040', appName: 'api', tags: { env: 'prod' } };

@@ -37,8 +37,10 @@ export interface PushExporterOptions {
   logger?: Logger;
 }
 
+const { options: OPTIONS, push: PUSH } = SDK_DEFAULTS;
+
 /** `sampleRate` sent for time profiles that do not say theirs: the rate of the SDK's default sampling interval. */
-export const DEFAULT_SAMPLE_RATE_HZ = 1_000_000 / SDK_DEFAULTS.options.samplingIntervalMicros.default;
+export const DEFAULT_SAMPLE_RATE_HZ = 1_000_000 / OPTIONS.samplingIntervalMicros.default;
 
 /** Options after defaults and checks; computed once in the constructor. */
 export interface ResolvedExporterOptions {
@@ -81,12 +83,11 @@ export function resolveExporterOptions(opts: PushExporterOptions): ResolvedExpor
     checkSeriesPart(key, `tag name '${key}'`, { allowEmpty: false });
     checkSeriesPart(value, `tags.${key}`, { allowEmpty: true });
   }
-  const spyName = opts.spyName ?? SDK_DEFAULTS.push.spyName;
+  const spyName = opts.spyName ?? PUSH.spyName;
   if (typeof spyName !== 'string' || spyName === '') {
-    throw new ConfigError('KPROF_EXPORT_INVALID_OPTION', `spyName must be a non-empty string; leave it unset for 'nodespy'`);
+    throw new ConfigError('KPROF_EXPORT_INVALID_OPTION', `spyName must be a non-empty string; leave it unset for '${PUSH.spyName}'`);
   }
-  const { push, options } = SDK_DEFAULTS;
-  const retryBaseMs = intOption('retryBaseMs', opts.retryBaseMs, push.retryBaseMs);
+  const retryBaseMs = intOption('retryBaseMs', opts.retryBaseMs, PUSH.retryBaseMs);
   const auth = { authToken: opts.authToken, basicAuth: opts.basicAuth, tenantId: opts.tenantId };
   return {
     endpoint,
@@ -94,12 +95,12 @@ export function resolveExporterOptions(opts: PushExporterOptions): ResolvedExpor
     spyName,
     headers: Object.freeze({ 'content-type': 'application/octet-stream', ...buildAuthHeaders(auth) }),
     authSummary: describeAuth(auth),
-    requestTimeoutMs: intOption('requestTimeoutMs', opts.requestTimeoutMs, options.requestTimeoutMs),
-    maxQueueSize: intOption('maxQueueSize', opts.maxQueueSize, options.maxQueueSize),
-    maxQueueBytes: intOption('maxQueueBytes', opts.maxQueueBytes, push.maxQueueBytes),
-    maxRetries: intOption('maxRetries', opts.maxRetries, options.maxRetries),
+    requestTimeoutMs: intOption('requestTimeoutMs', opts.requestTimeoutMs, OPTIONS.requestTimeoutMs),
+    maxQueueSize: intOption('maxQueueSize', opts.maxQueueSize, OPTIONS.maxQueueSize),
+    maxQueueBytes: intOption('maxQueueBytes', opts.maxQueueBytes, PUSH.maxQueueBytes),
+    maxRetries: intOption('maxRetries', opts.maxRetries, OPTIONS.maxRetries),
     retryBaseMs,
-    retryMaxMs: intOption('retryMaxMs', opts.retryMaxMs, { ...push.retryMaxMs, min: retryBaseMs }),
+    retryMaxMs: intOption('retryMaxMs', opts.retryMaxMs, { ...PUSH.retryMaxMs, min: retryBaseMs }),
     logger: opts.logger ?? silentLogger,
   };
 }

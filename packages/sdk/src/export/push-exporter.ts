@@ -1,9 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent } from 'undici';
+import { SDK_DEFAULTS } from '../config/defaults.js';
 import type { Logger } from '../logger.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { guardLogger } from './guarded-logger.js';
-import { SDK_DEFAULTS } from '../config/defaults.js';
 import { DEFAULT_SAMPLE_RATE_HZ, resolveExporterOptions } from './exporter-options.js';
 import type { PushExporterOptions, ResolvedExporterOptions } from './exporter-options.js';
 import { buildIngestUrl } from './ingest-url.js';
