@@ -1,5 +1,9 @@
-import { ConfigError, type Logger } from '@kprof/sdk';
+import { checkIntegerOption, type Logger } from '@kprof/sdk';
 import type { Request } from 'express';
+import { MIDDLEWARE_DEFAULTS } from './defaults.js';
+import { invalidOption } from './error-codes.js';
+
+const ROUTER = MIDDLEWARE_DEFAULTS.router;
 
 /**
  * What `authorize(req)` may answer: `true` serves the request; `false` answers 403; an object denies with its own status
@@ -30,13 +34,11 @@ export interface PprofRouterOptions {
 /** Defaults of {@link PprofRouterOptions}. `profileSeconds` is Go's default for `profile` without a valid `seconds`. */
 export const ROUTER_DEFAULTS = Object.freeze({
   /** Go's net/http/pprof default, seconds. */
-  profileSeconds: 30,
+  profileSeconds: ROUTER.profileSeconds,
   /** seconds */
-  maxProfileSeconds: 300,
-  maxConcurrentHeapRequests: 2,
+  maxProfileSeconds: ROUTER.maxProfileSeconds.default,
+  maxConcurrentHeapRequests: ROUTER.maxConcurrentHeapRequests.default,
 });
-
-const LIMITS = Object.freeze({ maxProfileSeconds: { min: 1, max: 3_600 }, maxConcurrentHeapRequests: { min: 1, max: 64 } });
 
 export interface RouterConfig {
   readonly authorize: PprofRouterOptions['authorize'];
@@ -54,39 +56,27 @@ const silent: Logger = Object.freeze({ debug: noop, info: noop, warn: noop, erro
 /** Validates options once, when the router is built. @throws ConfigError `KPROF_EXPRESS_INVALID_OPTION`. */
 export function resolveRouterConfig(input: PprofRouterOptions | undefined): RouterConfig {
   if (input !== undefined && (input === null || typeof input !== 'object')) {
-    throw invalid(`pprofRouter options must be an object, got ${input === null ? 'null' : typeof input}`);
+    throw invalidOption(`pprofRouter options must be an object, got ${input === null ? 'null' : typeof input}`);
   }
   const opts = input ?? {};
   if (opts.authorize !== undefined && typeof opts.authorize !== 'function') {
-    throw invalid(`authorize must be a function (req) => boolean | { status, message? }, got ${typeof opts.authorize}`);
+    throw invalidOption(`authorize must be a function (req) => boolean | { status, message? }, got ${typeof opts.authorize}`);
   }
-  const maxProfileSeconds = intOption('maxProfileSeconds', opts.maxProfileSeconds, ROUTER_DEFAULTS.maxProfileSeconds, LIMITS.maxProfileSeconds);
-  const maxConcurrentHeapRequests = intOption(
-    'maxConcurrentHeapRequests', opts.maxConcurrentHeapRequests, ROUTER_DEFAULTS.maxConcurrentHeapRequests, LIMITS.maxConcurrentHeapRequests,
-  );
+  const integer = (name: 'maxProfileSeconds' | 'maxConcurrentHeapRequests'): number =>
+    checkIntegerOption(opts[name], ROUTER[name], { name, invalid: invalidOption });
+  const maxProfileSeconds = integer('maxProfileSeconds');
+  const maxConcurrentHeapRequests = integer('maxConcurrentHeapRequests');
   const heapSampling = opts.heapSampling ?? {};
   if (heapSampling !== false && (heapSampling === null || typeof heapSampling !== 'object')) {
-    throw invalid(`heapSampling must be false or { intervalBytes?, stackDepth? }, got ${String(heapSampling)}`);
+    throw invalidOption(`heapSampling must be false or { intervalBytes?, stackDepth? }, got ${String(heapSampling)}`);
   }
   const logger = opts.logger ?? silent;
   return Object.freeze({
     authorize: opts.authorize,
     maxProfileSeconds,
-    defaultProfileSeconds: Math.min(ROUTER_DEFAULTS.profileSeconds, maxProfileSeconds),
+    defaultProfileSeconds: Math.min(ROUTER.profileSeconds, maxProfileSeconds),
     maxConcurrentHeapRequests,
     heapSampling,
     logger: logger.child ? logger.child({ component: 'pprof-router' }) : logger,
   });
-}
-
-function intOption(name: string, value: unknown, fallback: number, range: { min: number; max: number }): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < range.min || value > range.max) {
-    throw invalid(`${name} is ${String(value)}; it must be an integer from ${range.min} to ${range.max}; leave it unset for ${fallback}`);
-  }
-  return value;
-}
-
-function invalid(message: string): ConfigError {
-  return new ConfigError('KPROF_EXPRESS_INVALID_OPTION', message);
 }

@@ -1,24 +1,30 @@
 import type { Response } from 'express';
+import { ERROR_CODES, type AnswerCode } from './error-codes.js';
 
 /**
  * Responses with exactly Go's net/http/pprof headers. Bodies go out with `res.end`, not `res.send`, so Express adds no
  * ETag or charset and the header set stays comparable with Go's.
  */
 
-/** Go's serveError: text/plain, `X-Go-Pprof: 1` (without it `go tool pprof` hides the message), body + newline. */
-export function sendGoError(res: Response, status: number, message: string, extraHeaders?: Record<string, string>): void {
+/**
+ * Every error answer of the routes: the registry's status for `code`, `message` + newline as text/plain, and Go's
+ * serveError headers — `X-Go-Pprof: 1` (without it `go tool pprof` hides the message) except on the answers Go's
+ * ServeMux gives itself. When the headers are already out (a profile was being streamed) the connection is cut instead.
+ */
+export function sendErrorAnswer(res: Response, code: AnswerCode, message: string, extraHeaders?: Record<string, string>): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
+  const answer: { status: number; fromMux?: true } = ERROR_CODES[code];
   res.removeHeader('Content-Disposition');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-  res.setHeader('X-Go-Pprof', '1');
+  if (!answer.fromMux) res.setHeader('X-Go-Pprof', '1');
   for (const [k, v] of Object.entries(extraHeaders ?? {})) res.setHeader(k, v);
   const body = Buffer.from(`${message}\n`, 'utf8');
   res.setHeader('Content-Length', String(body.length));
-  res.statusCode = status;
+  res.statusCode = answer.status;
   res.end(body);
 }
 
@@ -39,19 +45,5 @@ export function sendText(res: Response, text: string, contentType = 'text/plain;
   res.setHeader('Content-Type', contentType);
   res.setHeader('Content-Length', String(body.length));
   res.statusCode = 200;
-  res.end(body);
-}
-
-/**
- * The ServeMux's answer to a method a `GET /…` pattern does not allow (net/http/pprof registers such patterns from
- * Go 1.23). It comes from the mux, not pprof: no X-Go-Pprof.
- */
-export function sendMethodNotAllowed(res: Response): void {
-  const body = Buffer.from('Method Not Allowed\n', 'utf8');
-  res.setHeader('Allow', 'GET, HEAD');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-  res.setHeader('Content-Length', String(body.length));
-  res.statusCode = 405;
   res.end(body);
 }

@@ -1,7 +1,7 @@
 import type { Profile } from 'pprof-format';
+import { MIDDLEWARE_DEFAULTS } from './defaults.js';
 
-/** Stacks listed in `?debug=1` text, largest first; the rest are summed in one line. */
-const MAX_TEXT_STACKS = 2_000;
+const MAX_TEXT_STACKS = MIDDLEWARE_DEFAULTS.router.maxHeapTextStacks;
 
 /**
  * Human-readable heap text for `heap|allocs?debug=1`. Deliberately not Go's legacy `heap profile: … @ 0xPC` format:

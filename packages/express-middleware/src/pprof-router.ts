@@ -4,7 +4,7 @@ import { authorizeRequest } from './authorize-request.js';
 import { resolveRouterConfig, type PprofRouterOptions, type RouterConfig } from './config.js';
 import { runFullGc } from './full-gc.js';
 import { atoiOrZero, firstQueryValue, parseGoInt } from './go-query.js';
-import { sendGoError, sendMethodNotAllowed, sendProfile, sendText } from './go-replies.js';
+import { sendErrorAnswer, sendProfile, sendText } from './go-replies.js';
 import { subtractHeapProfiles } from './heap-delta.js';
 import { renderHeapText } from './heap-text.js';
 import { renderIndexPage } from './index-page.js';
@@ -34,7 +34,7 @@ export function pprofRouter(options?: PprofRouterOptions): Router {
   router.use((req: Request, res: Response) => {
     serve(config, state, req, res).catch((err: unknown) => {
       config.logger.error({ err, path: req.originalUrl }, 'pprof request failed');
-      sendGoError(res, 500, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+      sendErrorAnswer(res, 'KPROF_EXPRESS_INTERNAL', `internal error: ${err instanceof Error ? err.message : String(err)}`);
     });
   });
   return router;
@@ -44,7 +44,7 @@ async function serve(config: RouterConfig, state: { heapInFlight: number }, req:
   if (!(await authorizeRequest(config, req, res))) return;
   // Go 1.23+ registers the routes as `GET /debug/pprof/…` (HEAD included); Go 1.19 served any method.
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    sendMethodNotAllowed(res);
+    sendErrorAnswer(res, 'KPROF_EXPRESS_METHOD_NOT_ALLOWED', 'Method Not Allowed', { Allow: 'GET, HEAD' });
     return;
   }
   const path = req.path;
@@ -69,10 +69,10 @@ async function serve(config: RouterConfig, state: { heapInFlight: number }, req:
     default: {
       const why = GO_ONLY_PROFILES.get(name);
       if (why !== undefined) {
-        sendGoError(res, 501, `${name} profile is not available for Node.js: ${why}`);
+        sendErrorAnswer(res, 'KPROF_EXPRESS_GO_ONLY_PROFILE', `${name} profile is not available for Node.js: ${why}`);
         return;
       }
-      sendGoError(res, 404, 'Unknown profile');
+      sendErrorAnswer(res, 'KPROF_EXPRESS_UNKNOWN_PROFILE', 'Unknown profile');
     }
   }
 }
@@ -119,11 +119,11 @@ async function serveTimeProfile(config: RouterConfig, req: Request, res: Respons
     config.logger.debug({ seconds: raw, used: seconds }, 'profile seconds is not a positive integer; using the default as Go does');
   }
   if (seconds > config.maxProfileSeconds) {
-    sendGoError(res, 400, `profile duration ${seconds}s exceeds the limit of ${config.maxProfileSeconds}s; ask for less or raise option maxProfileSeconds`);
+    sendErrorAnswer(res, 'KPROF_EXPRESS_DURATION_OVER_LIMIT', durationOverLimit(seconds, config));
     return;
   }
   if (cpuProfileInUse) {
-    sendGoError(res, 500, CPU_IN_USE);
+    sendErrorAnswer(res, 'KPROF_EXPRESS_CPU_PROFILE_IN_USE', CPU_IN_USE);
     return;
   }
   cpuProfileInUse = true;
@@ -144,7 +144,7 @@ async function serveTimeProfile(config: RouterConfig, req: Request, res: Respons
       return;
     }
     config.logger.error({ err, seconds }, 'time profile failed');
-    sendGoError(res, 500, `Could not enable CPU profiling: ${err instanceof Error ? err.message : String(err)}`);
+    sendErrorAnswer(res, 'KPROF_EXPRESS_CPU_PROFILE_FAILED', `Could not enable CPU profiling: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     dispose();
     cpuProfileInUse = false;
@@ -159,7 +159,7 @@ async function serveHeap(
   res: Response,
 ): Promise<void> {
   if (state.heapInFlight >= config.maxConcurrentHeapRequests) {
-    sendGoError(res, 429, `too many heap profile requests in progress (limit ${config.maxConcurrentHeapRequests}); retry later or raise option maxConcurrentHeapRequests`);
+    sendErrorAnswer(res, 'KPROF_EXPRESS_TOO_MANY_HEAP_REQUESTS', `too many heap profile requests in progress (limit ${config.maxConcurrentHeapRequests}); retry later or raise option maxConcurrentHeapRequests`);
     return;
   }
   state.heapInFlight++;
@@ -187,15 +187,15 @@ async function serveHeap(
 async function serveHeapDelta(config: RouterConfig, name: string, secondsRaw: string, debug: number, res: Response): Promise<void> {
   const seconds = parseGoInt(secondsRaw);
   if (seconds === undefined || seconds <= 0) {
-    sendGoError(res, 400, 'invalid value for "seconds" - must be a positive integer');
+    sendErrorAnswer(res, 'KPROF_EXPRESS_INVALID_SECONDS', 'invalid value for "seconds" - must be a positive integer');
     return;
   }
   if (seconds > config.maxProfileSeconds) {
-    sendGoError(res, 400, `profile duration ${seconds}s exceeds the limit of ${config.maxProfileSeconds}s; ask for less or raise option maxProfileSeconds`);
+    sendErrorAnswer(res, 'KPROF_EXPRESS_DURATION_OVER_LIMIT', durationOverLimit(seconds, config));
     return;
   }
   if (debug !== 0) {
-    sendGoError(res, 400, 'seconds and debug params are incompatible');
+    sendErrorAnswer(res, 'KPROF_EXPRESS_SECONDS_WITH_DEBUG', 'seconds and debug params are incompatible');
     return;
   }
   const { signal, dispose } = disconnectSignal(res);
@@ -216,4 +216,9 @@ async function serveHeapDelta(config: RouterConfig, name: string, secondsRaw: st
   } finally {
     dispose();
   }
+}
+
+/** The body of `KPROF_EXPRESS_DURATION_OVER_LIMIT`, for `profile` and heap deltas alike. */
+function durationOverLimit(seconds: number, config: RouterConfig): string {
+  return `profile duration ${seconds}s exceeds the limit of ${config.maxProfileSeconds}s; ask for less or raise option maxProfileSeconds`;
 }

@@ -1,5 +1,11 @@
-import { ConfigError, withLabels, type Logger } from '@kprof/sdk';
+import { checkIntegerOption, LABEL_LIMITS, withLabels, type Logger } from '@kprof/sdk';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { MIDDLEWARE_DEFAULTS } from './defaults.js';
+import { invalidOption } from './error-codes.js';
+
+const ROUTES = MIDDLEWARE_DEFAULTS.routes;
+/** The SDK's label-name syntax (Prometheus-style); its length bound is `LABEL_LIMITS.maxNameChars`. */
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** Options of {@link profileRoutes}. */
 export interface ProfileRoutesOptions {
@@ -58,9 +64,9 @@ function describePath(path: unknown): string {
   return String(path);
 }
 
-/** `METHOD <mount path><route path>`, cut to the SDK's 256-character label value limit. */
+/** `METHOD <mount path><route path>`, cut to the SDK's label value limit. */
 function routeValue(req: Request, route: RouteLike): string {
-  return `${req.method} ${req.baseUrl}${describePath(route.path)}`.slice(0, 256);
+  return `${req.method} ${req.baseUrl}${describePath(route.path)}`.slice(0, LABEL_LIMITS.maxValueChars);
 }
 
 /**
@@ -101,24 +107,7 @@ function wrapRouteHandlers(route: RouteLike): void {
  * @throws ConfigError `KPROF_EXPRESS_INVALID_OPTION` for bad options.
  */
 export function profileRoutes(options: ProfileRoutesOptions = {}): RequestHandler {
-  if (options === null || typeof options !== 'object') {
-    throw new ConfigError('KPROF_EXPRESS_INVALID_OPTION', `profileRoutes options must be an object, got ${String(options)}`);
-  }
-  const labelName = options.labelName ?? 'route';
-  if (typeof labelName !== 'string' || !/^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/.test(labelName) || labelName.startsWith('__')) {
-    throw new ConfigError('KPROF_EXPRESS_INVALID_OPTION', `profileRoutes labelName ${JSON.stringify(labelName)} is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*, up to 64 characters, not starting with __)`);
-  }
-  const maxRoutes = options.maxRoutes ?? 256;
-  if (!Number.isInteger(maxRoutes) || maxRoutes < 1 || maxRoutes > 10_000) {
-    throw new ConfigError('KPROF_EXPRESS_INVALID_OPTION', `profileRoutes maxRoutes is ${String(maxRoutes)}; it must be an integer from 1 to 10000; leave it unset for 256`);
-  }
-  for (const [key, value] of [['unmatchedValue', options.unmatchedValue], ['overflowValue', options.overflowValue]] as const) {
-    if (value !== undefined && (typeof value !== 'string' || value.length === 0 || value.length > 256)) {
-      throw new ConfigError('KPROF_EXPRESS_INVALID_OPTION', `profileRoutes ${key} must be a string of 1 to 256 characters, got ${JSON.stringify(value)}`);
-    }
-  }
-  const values = new RouteValues(labelName, options.unmatchedValue ?? 'unmatched', maxRoutes, options.overflowValue ?? 'other', options.logger);
-
+  const values = resolveRouteValues(options);
   return function profileRoutesMiddleware(req: Request, _res: Response, next: NextFunction): void {
     labelling.set(req, values);
     // Express assigns req.route in Route#dispatch just before the route's first handler runs: the one moment the
@@ -133,6 +122,34 @@ export function profileRoutes(options: ProfileRoutesOptions = {}): RequestHandle
         if (route !== null && typeof route === 'object' && Array.isArray((route as RouteLike).stack)) wrapRouteHandlers(route as RouteLike);
       },
     });
-    withLabels({ [labelName]: values.unmatchedValue }, next);
+    withLabels({ [values.labelName]: values.unmatchedValue }, next);
   };
+}
+
+/** Checks `profileRoutes`' options once, when the middleware is built. */
+function resolveRouteValues(options: ProfileRoutesOptions): RouteValues {
+  if (options === null || typeof options !== 'object') {
+    throw invalidOption(`profileRoutes options must be an object, got ${String(options)}`);
+  }
+  const { maxNameChars, maxValueChars } = LABEL_LIMITS;
+  const labelName = options.labelName ?? ROUTES.labelName;
+  if (typeof labelName !== 'string' || !LABEL_NAME.test(labelName) || labelName.length > maxNameChars || labelName.startsWith('__')) {
+    throw invalidOption(
+      `profileRoutes labelName ${JSON.stringify(labelName)} is not a valid label name ` +
+        `(${LABEL_NAME.source.slice(1, -1)}, up to ${maxNameChars} characters, not starting with __)`,
+    );
+  }
+  const maxRoutes = checkIntegerOption(options.maxRoutes, ROUTES.maxRoutes, { name: 'maxRoutes', caller: 'profileRoutes', invalid: invalidOption });
+  for (const [key, value] of [['unmatchedValue', options.unmatchedValue], ['overflowValue', options.overflowValue]] as const) {
+    if (value !== undefined && (typeof value !== 'string' || value.length === 0 || value.length > maxValueChars)) {
+      throw invalidOption(`profileRoutes ${key} must be a string of 1 to ${maxValueChars} characters, got ${JSON.stringify(value)}`);
+    }
+  }
+  return new RouteValues(
+    labelName,
+    options.unmatchedValue ?? ROUTES.unmatchedValue,
+    maxRoutes,
+    options.overflowValue ?? ROUTES.overflowValue,
+    options.logger,
+  );
 }

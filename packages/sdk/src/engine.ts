@@ -31,8 +31,3 @@ export function loadEngine(): Engine {
     { cause: loadError },
   );
 }
-
-/** True once the engine has loaded (without trying to load it). */
-export function isEngineLoaded(): boolean {
-  return engine !== undefined;
-}

@@ -1,14 +1,26 @@
 /**
- * Typed errors of `@kprof/sdk`. Every error carries a stable `code` (documented in the README's error-code
- * table) so callers and the HTTP layer can branch on it without parsing messages.
+ * Typed errors of `@kprof/sdk`. Every error carries a stable `code` from the registry in `error-codes.ts` (documented
+ * in the README's error-code table) so callers can branch on it without parsing messages. Match on `code`, not on the
+ * class: two copies of the SDK may be loaded at once.
+ *
+ * Each class's constructor takes only the codes registered for it: `Code` defaults to the SDK's registry and cannot be
+ * inferred from the argument, so `new LimitError('KPROF_TYPO', …)` does not type-check. Packages built on the SDK
+ * name their own registry's codes instead, e.g. `new ConfigError<ExpressConfigCode>('KPROF_EXPRESS_INVALID_OPTION', …)`.
  */
+import type { CodeOf } from './error-codes.js';
+
+/** Options every kprof error accepts. */
+export interface KprofErrorOptions {
+  /** The lower-level error this one wraps. */
+  readonly cause?: unknown;
+}
 
 /** Base class of every error the SDK throws or rejects with. */
-export class KprofError extends Error {
+export class KprofError<Code extends string = CodeOf<'KprofError'>> extends Error {
   /** Stable, documented code, e.g. `KPROF_CONFIG_APP_NAME`. */
   readonly code: string;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: NoInfer<Code>, message: string, options?: KprofErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.name = new.target.name;
@@ -16,23 +28,20 @@ export class KprofError extends Error {
 }
 
 /** Bad options passed in code (fix the option named in the message). */
-export class ConfigError extends KprofError {}
+export class ConfigError<Code extends string = CodeOf<'ConfigError'>> extends KprofError<Code> {}
 
-/** Bad input (maps to HTTP 400). */
-export class ValidationError extends KprofError {}
+/** Bad input to an SDK call. */
+export class ValidationError<Code extends string = CodeOf<'ValidationError'>> extends KprofError<Code> {}
 
-/** A conflicting state, e.g. the profiler is already running (maps to HTTP 409). */
-export class ConflictError extends KprofError {}
+/** A conflicting state, e.g. the profiler is already running. */
+export class ConflictError<Code extends string = CodeOf<'ConflictError'>> extends KprofError<Code> {}
 
-/** Over a bound (maps to HTTP 413/429). */
-export class LimitError extends KprofError {}
-
-/** A remote server failed (maps to HTTP 502). */
-export class UpstreamError extends KprofError {}
+/** Over a bound. */
+export class LimitError<Code extends string = CodeOf<'LimitError'>> extends KprofError<Code> {}
 
 /** An operation was cancelled through its `AbortSignal` (`name` is `'AbortError'`, like DOM aborts). */
-export class AbortError extends KprofError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+export class AbortError<Code extends string = CodeOf<'AbortError'>> extends KprofError<Code> {
+  constructor(code: NoInfer<Code>, message: string, options?: KprofErrorOptions) {
     super(code, message, options);
     this.name = 'AbortError';
   }

@@ -1,18 +1,10 @@
 import type { SourceMapper } from '@datadog/pprof';
 import type { Profile } from 'pprof-format';
+import { SDK_DEFAULTS } from './config/defaults.js';
+import { checkIntegerOption, type IntegerOptionRule } from './config/option-check.js';
 import { loadEngine } from './engine.js';
 import { ConfigError, ConflictError } from './errors.js';
 import { applyPyroscopeSampleTypeNames } from './pprof/sample-type-names.js';
-
-/** Heap sampling defaults (V8's and `@pyroscope/nodejs`'s). */
-export const HEAP_DEFAULTS = Object.freeze({
-  /** Average bytes allocated between samples: 512 KiB. */
-  intervalBytes: 524_288,
-  /** Frames kept per sample. */
-  stackDepth: 64,
-});
-
-const HEAP_LIMITS = Object.freeze({ intervalBytes: { min: 1_024, max: 64 * 1024 * 1024 }, stackDepth: { min: 1, max: 1_024 } });
 
 /** Counters of the heap collector, reported in `stats().heap`. */
 export interface HeapCollectorStats {
@@ -62,8 +54,9 @@ class HeapCollector {
     if (opts === null || typeof opts !== 'object') {
       throw new ConfigError('KPROF_CONFIG_INVALID_OPTION', 'ensureHeapSampling options must be an object');
     }
-    const intervalBytes = checkInt('intervalBytes', opts.intervalBytes, this.sdkSettings?.intervalBytes ?? HEAP_DEFAULTS.intervalBytes, HEAP_LIMITS.intervalBytes);
-    const stackDepth = checkInt('stackDepth', opts.stackDepth, this.sdkSettings?.stackDepth ?? HEAP_DEFAULTS.stackDepth, HEAP_LIMITS.stackDepth);
+    const { heapIntervalBytes, heapStackDepth } = SDK_DEFAULTS.options;
+    const intervalBytes = checkHeapOption('intervalBytes', opts.intervalBytes, heapIntervalBytes, this.sdkSettings?.intervalBytes);
+    const stackDepth = checkHeapOption('stackDepth', opts.stackDepth, heapStackDepth, this.sdkSettings?.stackDepth);
     this.requestedOutsideSdk = true;
     if (this.running) return;
     this.startEngine({ intervalBytes, stackDepth });
@@ -110,15 +103,13 @@ class HeapCollector {
   }
 }
 
-function checkInt(name: string, value: unknown, fallback: number, range: { min: number; max: number }): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < range.min || value > range.max) {
-    throw new ConfigError(
-      'KPROF_CONFIG_INVALID_OPTION',
-      `ensureHeapSampling ${name} is ${String(value)}; it must be an integer from ${range.min} to ${range.max}; leave it unset for ${fallback}`,
-    );
-  }
-  return value;
+/** An `ensureHeapSampling` option, checked against the same bounds as `start()`'s; unset means the SDK's setting. */
+function checkHeapOption(name: string, value: unknown, rule: IntegerOptionRule, sdkSetting: number | undefined): number {
+  return checkIntegerOption(value, { ...rule, default: sdkSetting ?? rule.default }, {
+    name,
+    caller: 'ensureHeapSampling',
+    invalid: (message) => new ConfigError('KPROF_CONFIG_INVALID_OPTION', message),
+  });
 }
 
 /** The process's heap collector, shared by `start()` and the middleware. */

@@ -1,4 +1,5 @@
-import { resolveConfig, type SdkConfig, type SdkOptions } from './config.js';
+import { resolveConfig } from './config/resolve-config.js';
+import type { SdkConfig, SdkOptions } from './config/sdk-options.js';
 import { ConflictError } from './errors.js';
 import { PushExporter, type ExporterStats } from './export/push-exporter.js';
 import { heapCollector, type HeapCollectorStats } from './heap-collector.js';
@@ -238,9 +239,4 @@ export function stats(): SdkStats {
     sourceMaps: running && s?.sourceMaps ? s.sourceMaps.stats() : SOURCE_MAPS_OFF,
     ...(s ? { exporter: s.exporter.stats() } : {}),
   };
-}
-
-/** Resolves when the source maps of the running SDK are loaded (at once when off). For tests and readiness checks. */
-export function sourceMapsReady(): Promise<void> {
-  return session?.sourceMaps?.ready ?? Promise.resolve();
 }

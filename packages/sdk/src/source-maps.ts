@@ -21,7 +21,6 @@ export interface SourceMapStats {
  */
 export class SourceMaps {
   readonly mapper: SourceMapper;
-  readonly ready: Promise<void>;
   private readonly info: SourceMapStats;
 
   constructor(dirs: readonly string[], logger: Logger) {
@@ -30,7 +29,7 @@ export class SourceMaps {
     this.mapper = mapper;
     this.info = info;
     // Only a throwing host logger can reject it; never leave that as an unhandled rejection.
-    this.ready = loadAll(mapper, info, dirs, logger).catch(() => undefined);
+    void loadAll(mapper, info, dirs, logger).catch(() => undefined);
   }
 
   stats(): SourceMapStats {
@@ -57,3 +56,15 @@ async function loadAll(mapper: SourceMapper, info: SourceMapStats, dirs: readonl
 
 /** Stats when source maps are off. */
 export const SOURCE_MAPS_OFF: SourceMapStats = Object.freeze({ state: 'off', dirs: Object.freeze([]), mappedFiles: 0 });
+
+/**
+ * `sourceMaps: true` searches the working directory: services are started from their project root, where the build
+ * output and its maps live. When the working directory is `/` (some containers) a recursive scan would walk the whole
+ * filesystem, so the main script's directory is used instead.
+ */
+export function defaultSourceMapDir(): string {
+  const cwd = process.cwd();
+  if (cwd !== '/' || !process.argv[1]) return cwd;
+  const main = process.argv[1];
+  return main.slice(0, Math.max(1, main.lastIndexOf('/')));
+}

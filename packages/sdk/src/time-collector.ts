@@ -1,5 +1,7 @@
 import type { SourceMapper } from '@datadog/pprof';
 import { Profile, StringTable, ValueType } from 'pprof-format';
+import { SDK_DEFAULTS } from './config/defaults.js';
+import { isIntegerInRange } from './config/option-check.js';
 import { loadEngine } from './engine.js';
 import { AbortError, ConflictError, LimitError, ValidationError } from './errors.js';
 import { sampleLabels, profilerContextSync } from './labels/label-context.js';
@@ -10,7 +12,7 @@ import { mergeProfiles } from './pprof/merge-profiles.js';
 import { applyPyroscopeSampleTypeNames } from './pprof/sample-type-names.js';
 
 /** Settings of one run of the wall-time profiler. */
-export interface TimeProfilerSettings {
+interface TimeProfilerSettings {
   /** Mean time between samples, µs. */
   intervalMicros: number;
   /** Record CPU time per sample (needs contexts, which are always on). */
@@ -19,17 +21,12 @@ export interface TimeProfilerSettings {
 }
 
 /** Used when the profiler runs for on-demand windows without `start()`: the SDK's defaults, no source maps. */
-export const DEFAULT_TIME_SETTINGS: Readonly<TimeProfilerSettings> = Object.freeze({ intervalMicros: 10_000, collectCpuTime: true });
-
-/** Bounds of on-demand windows. */
-export const WINDOW_LIMITS = Object.freeze({
-  /** Longest window, ms (1 hour). */
-  maxDurationMs: 3_600_000,
-  /** Windows open at once. */
-  maxConcurrent: 8,
-  /** Chunks a consumer holds before it folds them into one profile (bounds memory of long windows). */
-  maxBufferedChunks: 8,
+export const DEFAULT_TIME_SETTINGS: Readonly<TimeProfilerSettings> = Object.freeze({
+  intervalMicros: SDK_DEFAULTS.options.samplingIntervalMicros.default,
+  collectCpuTime: SDK_DEFAULTS.options.collectCpuTime,
 });
+
+const WINDOW_LIMITS = SDK_DEFAULTS.timeWindows;
 
 /** A merged time profile and the wall-clock span it covers (unix ms). */
 export interface TimeSlice {
@@ -108,7 +105,7 @@ interface Consumer {
  * consumer boundary, so each chunk lies wholly inside or outside each consumer's span; every consumer gets the chunks
  * of its span and merges them.
  */
-export class TimeCollector {
+class TimeCollector {
   private settings: Readonly<TimeProfilerSettings> = DEFAULT_TIME_SETTINGS;
   private runSettings: Readonly<TimeProfilerSettings> = DEFAULT_TIME_SETTINGS;
   private mode: ContextMode | undefined;
@@ -170,7 +167,7 @@ export class TimeCollector {
 
   /** Time profile of the next `durationMs`; see `collectTimeProfile` in the public API. */
   async collectWindow(durationMs: number, signal?: AbortSignal): Promise<Profile> {
-    if (typeof durationMs !== 'number' || !Number.isInteger(durationMs) || durationMs < 1) {
+    if (!isIntegerInRange(durationMs, { min: 1, max: Number.POSITIVE_INFINITY })) {
       throw new ValidationError('KPROF_INVALID_DURATION', `durationMs must be a positive integer (ms), got ${String(durationMs)}`);
     }
     if (durationMs > WINDOW_LIMITS.maxDurationMs) {
@@ -181,10 +178,10 @@ export class TimeCollector {
     }
     if (signal?.aborted) throw abortError(signal);
     const windows = this.consumers.size - (this.continuous ? 1 : 0);
-    if (windows >= WINDOW_LIMITS.maxConcurrent) {
+    if (windows >= WINDOW_LIMITS.maxOpen) {
       throw new LimitError(
         'KPROF_TOO_MANY_WINDOWS',
-        `${windows} time profile windows are already open, the limit is ${WINDOW_LIMITS.maxConcurrent}; retry when one ends`,
+        `${windows} time profile windows are already open, the limit is ${WINDOW_LIMITS.maxOpen}; retry when one ends`,
       );
     }
     const consumer = this.addConsumer();

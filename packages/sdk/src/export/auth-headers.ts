@@ -1,3 +1,4 @@
+import { hasControlChars } from '../config/value-checks.js';
 import { ConfigError } from '../errors.js';
 
 /** Credentials for the push endpoint. Empty strings count as "not set". */
@@ -15,9 +16,6 @@ export interface AuthSummary {
   auth: 'bearer' | 'basic' | 'none';
   tenant: boolean;
 }
-
-// Control characters would let a value end the header line (request smuggling) and undici refuses them anyway.
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 /**
  * Builds the auth headers once, at construction, so a bad credential is a `ConfigError` at `start()` rather than a
@@ -58,7 +56,8 @@ export function describeAuth(auth: PushAuth): AuthSummary {
 }
 
 function assertHeaderSafe(value: string, option: string): void {
-  if (typeof value !== 'string' || CONTROL_CHARS.test(value)) {
+  // Control characters would let a value end the header line (request smuggling) and undici refuses them anyway.
+  if (typeof value !== 'string' || hasControlChars(value)) {
     throw new ConfigError(
       'KPROF_EXPORT_INVALID_AUTH',
       `${option} must be a string without control characters (CR, LF, NUL, …); fix the ${option} option`,

@@ -1,27 +1,29 @@
 import { describe, expect, it } from 'vitest';
+import { SDK_DEFAULTS } from '../config/defaults.js';
 import { ConfigError } from '../errors.js';
 import type { PushExporterOptions } from './exporter-options.js';
-import { PUSH_EXPORTER_DEFAULTS, resolveExporterOptions } from './exporter-options.js';
+import { DEFAULT_SAMPLE_RATE_HZ, resolveExporterOptions } from './exporter-options.js';
 
 const VALID: PushExporterOptions = { serverAddress: 'http://localhost:4040', appName: 'api', tags: { env: 'prod' } };
 
 describe('resolveExporterOptions', () => {
-  it('fills the documented defaults', () => {
+  it('fills the defaults of the SDK defaults table', () => {
     const resolved = resolveExporterOptions(VALID);
+    const { options, push } = SDK_DEFAULTS;
     expect(resolved).toMatchObject({
       spyName: 'nodespy',
       seriesName: 'api{env=prod}',
-      requestTimeoutMs: 10_000,
-      maxQueueSize: 32,
-      maxQueueBytes: 16 * 1024 * 1024,
-      maxRetries: 5,
-      retryBaseMs: 1_000,
-      retryMaxMs: 30_000,
       headers: { 'content-type': 'application/octet-stream' },
       authSummary: { auth: 'none', tenant: false },
+      requestTimeoutMs: options.requestTimeoutMs.default,
+      maxQueueSize: options.maxQueueSize.default,
+      maxRetries: options.maxRetries.default,
+      maxQueueBytes: push.maxQueueBytes.default,
+      retryBaseMs: push.retryBaseMs.default,
+      retryMaxMs: push.retryMaxMs.default,
     });
     expect(resolved.endpoint.href).toBe('http://localhost:4040/ingest');
-    expect(PUSH_EXPORTER_DEFAULTS.sampleRateHz).toBe(100);
+    expect(DEFAULT_SAMPLE_RATE_HZ).toBe(100);
   });
 
   it.each<{ name: string; change: Partial<PushExporterOptions>; code: string; mentions: string }>([

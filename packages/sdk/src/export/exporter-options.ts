@@ -1,3 +1,5 @@
+import { SDK_DEFAULTS } from '../config/defaults.js';
+import { checkIntegerOption, type IntegerOptionRule } from '../config/option-check.js';
 import { ConfigError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { describeAuth, buildAuthHeaders, type AuthSummary } from './auth-headers.js';
@@ -35,18 +37,10 @@ export interface PushExporterOptions {
   logger?: Logger;
 }
 
-/** Defaults of the optional numeric and string options, with units in the names. */
-export const PUSH_EXPORTER_DEFAULTS = Object.freeze({
-  spyName: 'nodespy',
-  requestTimeoutMs: 10_000,
-  maxQueueSize: 32,
-  maxQueueBytes: 16 * 1024 * 1024,
-  maxRetries: 5,
-  retryBaseMs: 1_000,
-  retryMaxMs: 30_000,
-  /** `sampleRate` sent for time profiles that do not say theirs: the SDK samples every 10_000 µs. */
-  sampleRateHz: 100,
-});
+const { options: OPTIONS, push: PUSH } = SDK_DEFAULTS;
+
+/** `sampleRate` sent for time profiles that do not say theirs: the rate of the SDK's default sampling interval. */
+export const DEFAULT_SAMPLE_RATE_HZ = 1_000_000 / OPTIONS.samplingIntervalMicros.default;
 
 /** Options after defaults and checks; computed once in the constructor. */
 export interface ResolvedExporterOptions {
@@ -63,9 +57,6 @@ export interface ResolvedExporterOptions {
   retryMaxMs: number;
   logger: Logger;
 }
-
-/** setTimeout cannot wait longer than this (it fires at once instead). */
-export const MAX_TIMER_MS = 2_147_483_647;
 
 /** Applies defaults and validates; throws `ConfigError` naming the option, its value and the accepted range. */
 export function resolveExporterOptions(opts: PushExporterOptions): ResolvedExporterOptions {
@@ -92,11 +83,11 @@ export function resolveExporterOptions(opts: PushExporterOptions): ResolvedExpor
     checkSeriesPart(key, `tag name '${key}'`, { allowEmpty: false });
     checkSeriesPart(value, `tags.${key}`, { allowEmpty: true });
   }
-  const spyName = opts.spyName ?? PUSH_EXPORTER_DEFAULTS.spyName;
+  const spyName = opts.spyName ?? PUSH.spyName;
   if (typeof spyName !== 'string' || spyName === '') {
-    throw new ConfigError('KPROF_EXPORT_INVALID_OPTION', `spyName must be a non-empty string; leave it unset for 'nodespy'`);
+    throw new ConfigError('KPROF_EXPORT_INVALID_OPTION', `spyName must be a non-empty string; leave it unset for '${PUSH.spyName}'`);
   }
-  const retryBaseMs = intOption(opts.retryBaseMs, 'retryBaseMs', PUSH_EXPORTER_DEFAULTS.retryBaseMs, 1, MAX_TIMER_MS);
+  const retryBaseMs = intOption('retryBaseMs', opts.retryBaseMs, PUSH.retryBaseMs);
   const auth = { authToken: opts.authToken, basicAuth: opts.basicAuth, tenantId: opts.tenantId };
   return {
     endpoint,
@@ -104,12 +95,12 @@ export function resolveExporterOptions(opts: PushExporterOptions): ResolvedExpor
     spyName,
     headers: Object.freeze({ 'content-type': 'application/octet-stream', ...buildAuthHeaders(auth) }),
     authSummary: describeAuth(auth),
-    requestTimeoutMs: intOption(opts.requestTimeoutMs, 'requestTimeoutMs', PUSH_EXPORTER_DEFAULTS.requestTimeoutMs, 1, MAX_TIMER_MS),
-    maxQueueSize: intOption(opts.maxQueueSize, 'maxQueueSize', PUSH_EXPORTER_DEFAULTS.maxQueueSize, 1, 100_000),
-    maxQueueBytes: intOption(opts.maxQueueBytes, 'maxQueueBytes', PUSH_EXPORTER_DEFAULTS.maxQueueBytes, 1, Number.MAX_SAFE_INTEGER),
-    maxRetries: intOption(opts.maxRetries, 'maxRetries', PUSH_EXPORTER_DEFAULTS.maxRetries, 0, 1_000),
+    requestTimeoutMs: intOption('requestTimeoutMs', opts.requestTimeoutMs, OPTIONS.requestTimeoutMs),
+    maxQueueSize: intOption('maxQueueSize', opts.maxQueueSize, OPTIONS.maxQueueSize),
+    maxQueueBytes: intOption('maxQueueBytes', opts.maxQueueBytes, PUSH.maxQueueBytes),
+    maxRetries: intOption('maxRetries', opts.maxRetries, OPTIONS.maxRetries),
     retryBaseMs,
-    retryMaxMs: intOption(opts.retryMaxMs, 'retryMaxMs', PUSH_EXPORTER_DEFAULTS.retryMaxMs, retryBaseMs, MAX_TIMER_MS),
+    retryMaxMs: intOption('retryMaxMs', opts.retryMaxMs, { ...PUSH.retryMaxMs, min: retryBaseMs }),
     logger: opts.logger ?? silentLogger,
   };
 }
@@ -127,13 +118,9 @@ function checkSeriesPart(value: unknown, what: string, { allowEmpty }: { allowEm
   }
 }
 
-function intOption(value: number | undefined, name: string, fallback: number, min: number, max: number): number {
-  const resolved = value ?? fallback;
-  if (!Number.isInteger(resolved) || resolved < min || resolved > max) {
-    throw new ConfigError(
-      'KPROF_EXPORT_INVALID_OPTION',
-      `${name} is ${String(resolved)}; it must be an integer from ${min} to ${max}; change ${name} or leave it unset for ${fallback}`,
-    );
-  }
-  return resolved;
+function intOption(name: string, value: number | undefined, rule: IntegerOptionRule): number {
+  return checkIntegerOption(value, rule, {
+    name,
+    invalid: (message) => new ConfigError('KPROF_EXPORT_INVALID_OPTION', message),
+  });
 }

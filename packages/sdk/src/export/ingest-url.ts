@@ -1,6 +1,6 @@
 /**
  * Builds the Pyroscope `/ingest` URL the way `@pyroscope/nodejs` 0.6.4 does, so kprof's push is accepted by
- * server-lite, Pyroscope and Grafana Pyroscope alike (COMPAT-pprof.md §D).
+ * server-lite, Pyroscope and Grafana Pyroscope alike (`pyroscope-compat.test.ts` compares the two byte for byte).
  *
  * Byte compatibility: parameters go in the order that client sends them (format, from, name, spyName, until,
  * sampleRate) and are encoded with `URLSearchParams` (application/x-www-form-urlencoded: `{` → `%7B`, space → `+`),
@@ -8,10 +8,10 @@
  */
 
 /** Characters Pyroscope's series-name syntax `app{k=v,...}` reserves; they cannot be escaped, only refused. */
-export const SERIES_NAME_RESERVED_CHARS: readonly string[] = ['{', '}', ',', '='];
+const SERIES_NAME_RESERVED_CHARS: readonly string[] = ['{', '}', ',', '='];
 
 /** What one upload's URL depends on besides the fixed endpoint. */
-export interface IngestQuery {
+interface IngestQuery {
   /** Series name from {@link formatSeriesName}. */
   seriesName: string;
   /** Value of `spyName`; `nodespy` is what `@pyroscope/nodejs` sends. */
@@ -25,23 +25,40 @@ export interface IngestQuery {
 }
 
 /**
+ * Why `serverAddress` cannot be pushed to, or `undefined` when it is an absolute http(s) URL without query, fragment
+ * or credentials. `start()` applies the same rule, so a bad `KPROF_SERVER_ADDRESS` falls back to the default there
+ * instead of failing in the exporter.
+ */
+export function checkServerAddress(serverAddress: string): string | undefined {
+  return parseServerAddress(serverAddress).problem;
+}
+
+/**
  * Resolves `{serverAddress}/ingest`, keeping any path prefix (e.g. `https://host/pyroscope/` behind a reverse proxy).
- * Returns `undefined` if `serverAddress` is not an absolute http(s) URL without query, fragment or credentials; the
- * caller turns that into a `ConfigError` naming the option.
+ * Returns `undefined` when {@link checkServerAddress} refuses `serverAddress`; the caller turns that into a
+ * `ConfigError` naming the option.
  */
 export function resolveIngestEndpoint(serverAddress: string): URL | undefined {
+  const { url } = parseServerAddress(serverAddress);
+  if (url === undefined) return undefined;
+  // `new URL('http://h')` has pathname '/', `http://h/p/` has '/p/': strip trailing slashes so we never send `//ingest`.
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/ingest`;
+  return url;
+}
+
+function parseServerAddress(serverAddress: string): { url: URL; problem?: undefined } | { url?: undefined; problem: string } {
   let url: URL;
   try {
     url = new URL(serverAddress);
   } catch {
-    return undefined;
+    return { problem: 'not a URL' };
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-  // A query or fragment would be silently merged with ours, and credentials would end up in logs.
-  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') return undefined;
-  // `new URL('http://h')` has pathname '/', `http://h/p/` has '/p/': strip trailing slashes so we never send `//ingest`.
-  url.pathname = `${url.pathname.replace(/\/+$/, '')}/ingest`;
-  return url;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { problem: `protocol ${url.protocol} is not http: or https:` };
+  // Credentials would end up in logs; a query or fragment would be silently merged with ours.
+  if (url.username !== '' || url.password !== '') return { problem: 'it carries credentials; pass them as authToken or basicAuth' };
+  if (url.search !== '') return { problem: 'it has a query string' };
+  if (url.hash !== '') return { problem: 'it has a fragment' };
+  return { url };
 }
 
 /**

@@ -1,9 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent } from 'undici';
+import { SDK_DEFAULTS } from '../config/defaults.js';
 import type { Logger } from '../logger.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { guardLogger } from './guarded-logger.js';
-import { MAX_TIMER_MS, resolveExporterOptions, PUSH_EXPORTER_DEFAULTS } from './exporter-options.js';
+import { DEFAULT_SAMPLE_RATE_HZ, resolveExporterOptions } from './exporter-options.js';
 import type { PushExporterOptions, ResolvedExporterOptions } from './exporter-options.js';
 import { buildIngestUrl } from './ingest-url.js';
 import { decideRetry, describeOutcome } from './retry-policy.js';
@@ -245,7 +246,7 @@ export class PushExporter {
       spyName: this.options.spyName,
       startMs: profile.startMs,
       endMs: profile.endMs,
-      ...(profile.kind === 'time' ? { sampleRateHz: profile.sampleRateHz ?? PUSH_EXPORTER_DEFAULTS.sampleRateHz } : {}),
+      ...(profile.kind === 'time' ? { sampleRateHz: profile.sampleRateHz ?? DEFAULT_SAMPLE_RATE_HZ } : {}),
     });
     for (let retriesSoFar = 0; ; retriesSoFar++) {
       const result = await attemptUpload({
@@ -355,7 +356,7 @@ export class PushExporter {
   /** Resolves true when every profile up to `targetSeq` is settled, false if `timeoutMs` passes first. */
   private waitSettled(targetSeq: number, timeoutMs: number | undefined): Promise<boolean> {
     if (this.oldestUnsettledSeq() > targetSeq) return Promise.resolve(true);
-    const boundedMs = Number.isFinite(timeoutMs) ? Math.min(Math.max(timeoutMs as number, 0), MAX_TIMER_MS) : 0;
+    const boundedMs = Number.isFinite(timeoutMs) ? Math.min(Math.max(timeoutMs as number, 0), SDK_DEFAULTS.maxTimerMs) : 0;
     return new Promise<boolean>((resolve) => {
       const waiter: FlushWaiter = {
         targetSeq,

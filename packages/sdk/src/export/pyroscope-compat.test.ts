@@ -1,4 +1,4 @@
-// Byte compatibility with @pyroscope/nodejs 0.6.4 (COMPAT-pprof.md §D): for the same series name, window and
+// Byte compatibility with @pyroscope/nodejs 0.6.4: for the same series name, window and
 // credentials, kprof's upload must carry the same URL and auth headers as that client's exporter builds. The client is
 // a dependency of the workspace's `test` package; its exporter module is not in its `exports` map, so it is loaded by
 // file path.

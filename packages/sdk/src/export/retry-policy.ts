@@ -14,13 +14,13 @@ export type AttemptOutcome =
   | { kind: 'invalid-request' };
 
 /** Retry settings; see `PushExporterOptions` for their defaults. */
-export interface RetrySettings {
+interface RetrySettings {
   maxRetries: number;
   retryBaseMs: number;
   retryMaxMs: number;
 }
 
-export type RetryDecision =
+type RetryDecision =
   | { retry: true; delayMs: number; reason: string }
   | { retry: false; reason: string };
 
@@ -30,7 +30,7 @@ export function isSuccessStatus(statusCode: number): boolean {
 }
 
 /** Whether this outcome could succeed if sent again: network errors, timeouts, 5xx and 429; other statuses are final. */
-export function isRetryable(outcome: AttemptOutcome): boolean {
+function isRetryable(outcome: AttemptOutcome): boolean {
   switch (outcome.kind) {
     case 'network':
     case 'timeout':

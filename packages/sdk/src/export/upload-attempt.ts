@@ -1,13 +1,14 @@
 import { request, type Dispatcher } from 'undici';
+import { SDK_DEFAULTS } from '../config/defaults.js';
 import type { AttemptOutcome } from './retry-policy.js';
 import { isSuccessStatus } from './retry-policy.js';
 
 /** Result of one POST: delivered, or why not (for the retry policy) plus a short server message if there was one. */
-export type AttemptResult =
+type AttemptResult =
   | { delivered: true; statusCode: number }
   | { delivered: false; outcome: AttemptOutcome; detail?: string };
 
-export interface AttemptOptions {
+interface AttemptOptions {
   dispatcher: Dispatcher;
   url: string;
   headers: Readonly<Record<string, string>>;
@@ -18,10 +19,9 @@ export interface AttemptOptions {
   signal: AbortSignal;
 }
 
-// Error bodies are read only far enough to quote the server in a log line.
-const DETAIL_MAX_BYTES = 512;
-// Bodies are drained so the keep-alive socket can carry the next upload; past this the socket is not worth saving.
-const DRAIN_MAX_BYTES = 64 * 1024;
+// Error bodies are read only far enough to quote the server in a log line; other bodies are drained so the keep-alive
+// socket can carry the next upload, up to a size past which the socket is not worth saving.
+const { maxErrorDetailBytes: DETAIL_MAX_BYTES, maxDrainBytes: DRAIN_MAX_BYTES } = SDK_DEFAULTS.push;
 
 /** Sends one upload. Never rejects: every failure becomes an {@link AttemptOutcome}. */
 export async function attemptUpload(opts: AttemptOptions): Promise<AttemptResult> {

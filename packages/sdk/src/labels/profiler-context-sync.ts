@@ -28,10 +28,6 @@ export class ProfilerContextSync {
 
   constructor(private readonly currentLabels: () => LabelSet | undefined) {}
 
-  get activeMode(): ContextMode | undefined {
-    return this.mode;
-  }
-
   /** Call right after `time.start`. */
   attach(mode: ContextMode): void {
     this.detach();

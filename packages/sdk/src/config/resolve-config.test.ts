@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, resolveConfig, type SdkOptions } from './config.js';
-import type { Logger } from './logger.js';
+import { DEFAULTS } from './defaults.js';
+import { resolveConfig } from './resolve-config.js';
+import type { SdkOptions } from './sdk-options.js';
+import type { Logger } from '../logger.js';
 
 function recordingLogger(): Logger & { warnings: Array<{ obj: Record<string, unknown>; msg: string | undefined }> } {
   const warnings: Array<{ obj: Record<string, unknown>; msg: string | undefined }> = [];
@@ -11,20 +13,9 @@ function recordingLogger(): Logger & { warnings: Array<{ obj: Record<string, unk
 describe('resolveConfig', () => {
   it('applies the documented defaults and freezes the result', () => {
     const c = resolveConfig({ appName: 'svc' }, {});
-    expect(c).toMatchObject({
-      appName: 'svc',
-      serverAddress: 'http://localhost:4040',
-      tags: {},
-      samplingIntervalMicros: 10_000,
-      collectCpuTime: true,
-      heapSampling: true,
-      heapIntervalBytes: 524_288,
-      heapStackDepth: 64,
-      uploadIntervalMs: 15_000,
-      flushTimeoutMs: 5_000,
-      sourceMapDirs: [],
-    });
+    expect(c).toMatchObject({ ...DEFAULTS, appName: 'svc', tags: {}, sourceMapDirs: [] });
     expect(DEFAULTS.uploadIntervalMs).toBe(15_000);
+    expect(Object.isFrozen(DEFAULTS)).toBe(true);
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.tags)).toBe(true);
   });
