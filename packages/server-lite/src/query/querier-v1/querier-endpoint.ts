@@ -6,7 +6,8 @@ import type { ServerConfig } from '../../config/resolve-config.js';
 import { QuerierService } from '../../gen/querier/v1/querier_pb.js';
 import type { ServerMetrics } from '../../observability/metrics.js';
 import type { ProfileStore } from '../../store/profile-store.js';
-import { StoreQuerierBackend } from './store-querier-backend.js';
+import { QueryEngine } from '../engine/query-engine.js';
+import { EngineQuerierBackend } from './engine-querier-backend.js';
 import { sendConnectError } from '../../http/connect-error.js';
 import type { ConnectUnaryHandler } from '../../http/connect-unary.js';
 import { createQuerierHandler } from './querier-service.js';
@@ -26,7 +27,7 @@ const PREFIX = `/${QuerierService.typeName}/`;
 /**
  * `POST /querier.v1.QuerierService/<Method>`, mounted over the store: bearer auth
  * (`auth.query-tokens`, refused as Connect `unauthenticated`), then the querier handler with a
- * {@link StoreQuerierBackend}; with `auth.multi-tenant` on, the `X-Scope-OrgID` tenant is required
+ * {@link EngineQuerierBackend}; with `auth.multi-tenant` on, the `X-Scope-OrgID` tenant is required
  * (`unauthenticated` without it, `invalid_argument` when invalid) and the backend sees only that
  * tenant's series. The range limit is `query.max-range`; series and profile counts
  * are bounded by `query.max-series` / `query.max-profiles`. Latency is observed in
@@ -36,7 +37,7 @@ export function createQuerierEndpoint(deps: QuerierEndpointDeps): ConnectUnaryHa
   const { config, metrics } = deps;
   const log = deps.logger.child({ component: 'querier' });
   const handlerFor = (tenant: string | undefined): ConnectUnaryHandler =>
-    createQuerierHandler(new StoreQuerierBackend(deps.store, { limits: config.query, ...(tenant !== undefined ? { tenant } : {}) }), {
+    createQuerierHandler(new EngineQuerierBackend(new QueryEngine(deps.store, config.query, tenant)), {
       limits: { maxRangeMs: config.query.maxRangeMs },
       nowMs: deps.now,
       logger: log,
