@@ -3,7 +3,8 @@ import { LimitError } from '../../errors.js';
 import { StackTree } from '../../model/stack-tree.js';
 import type { StoredSeries } from '../../model/stored-series.js';
 import { seriesOfTenant } from '../../model/tenant.js';
-import { type ProfilePoint, type ProfileStore, mergedValue } from '../../store/profile-store.js';
+import { type ProfileStore } from '../../store/profile-store.js';
+import { type ProfilePoint, mergedValue } from '../../store/merge-stacks.js';
 
 /**
  * A time range of a query, unix ms, half-open: a profile belongs to it when its start time `t`

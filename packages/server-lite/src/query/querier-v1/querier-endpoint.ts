@@ -1,14 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { checkBearer } from '../../http/bearer-auth.js';
-import { tenantOf } from '../../http/tenant-header.js';
+import { guardedConnect } from '../../http/guarded-connect.js';
 import type { ServerConfig } from '../../config/resolve-config.js';
 import { QuerierService } from '../../gen/querier/v1/querier_pb.js';
 import type { ServerMetrics } from '../../observability/metrics.js';
 import type { ProfileStore } from '../../store/profile-store.js';
 import { QueryEngine } from '../engine/query-engine.js';
 import { EngineQuerierBackend } from './engine-querier-backend.js';
-import { sendConnectError } from '../../http/connect-error.js';
 import type { ConnectUnaryHandler } from '../../http/connect-unary.js';
 import { createQuerierHandler } from './querier-service.js';
 
@@ -42,27 +39,14 @@ export function createQuerierEndpoint(deps: QuerierEndpointDeps): ConnectUnaryHa
       nowMs: deps.now,
       logger: log,
     });
-  const shared = handlerFor(undefined);
   const methods = new Set(QuerierService.methods.map((m) => `${PREFIX}${m.name}`));
-  return async (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '').split('?', 1)[0] ?? '';
-    if (!path.startsWith(PREFIX)) return false;
+  return guardedConnect({
+    prefix: PREFIX,
+    side: 'query',
+    auth: config.auth,
+    handlerFor,
+    logger: log,
     // Unknown method names share one label value, so clients cannot grow the metric's series.
-    const end = metrics.queryDuration.startTimer({ route: methods.has(path) ? path : `${PREFIX}unknown` });
-    let handler = shared;
-    try {
-      checkBearer(req, config.auth.queryTokens, 'query');
-      // One handler per request in multi-tenant mode binds the backend to the caller's tenant.
-      if (config.auth.multiTenant) handler = handlerFor(tenantOf(req, config.auth));
-    } catch (err) {
-      sendConnectError(res, err, log);
-      end();
-      return true;
-    }
-    try {
-      return await handler(req, res);
-    } finally {
-      end();
-    }
-  };
+    onRequest: (path) => metrics.queryDuration.startTimer({ route: methods.has(path) ? path : `${PREFIX}unknown` }),
+  });
 }
