@@ -1,5 +1,5 @@
 // The UI's data layer, run in Node: decoding Pyroscope's flamebearer encoding (worked examples
-// from COMPAT-server.md §1), per-function stats, search share, value formats and URL state.
+// from docs/COMPATIBILITY.md §1), per-function stats, search share, value formats and URL state.
 import { describe, expect, it } from 'vitest';
 import { parseCollapsed } from '../../packages/server-lite/src/model/folded-text.js';
 import { buildFlamebearer } from '../../packages/server-lite/src/query/export/flamebearer.js';

@@ -4,7 +4,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULTS } from '../src/config/defaults.js';
 import { resolveConfig } from '../src/config/resolve-config.js';
-import { convertIntake } from '../src/ingest/convert-intake.js';
+import { type ConvertedIntake, convertIntake as convertOnThisThread } from '../src/ingest/convert-intake.js';
+import { hashStacks } from '../src/model/stack-hash.js';
 import { DecodePool } from '../src/ingest/decode-pool.js';
 import { intakeFromIngest } from '../src/ingest/front-ends/pyroscope-ingest.js';
 import { intakeFromPush } from '../src/ingest/front-ends/push-v1/push-series.js';
@@ -67,6 +68,13 @@ function heap(alloc: ReadonlyArray<readonly [number, number]>, timeMs: number): 
   return goHeapPprofStacks(alloc.map(([objects, space], i) => ({ leaf: `main.alloc${i}`, values: [objects, space, 1, 100] })), timeMs);
 }
 const PPROF_QUERY = { name: 'svc{env=test}', format: 'pprof', from: '1795412490', until: '1795412500', spyName: 'gospy' };
+
+// The pipeline on this thread, plus what a worker adds: each stack's content hash (the worker's
+// comes from its name dictionary's cached hashes; these are computed from scratch).
+async function convertIntake(task: IntakeTask, limits: typeof DEFAULTS.ingest): Promise<ConvertedIntake> {
+  const converted = await convertOnThisThread(task, limits);
+  return { ...converted, profile: { ...converted.profile, stackHashes: hashStacks(converted.profile) } };
+}
 
 describe('DecodePool with the real decode worker', () => {
   it('parses a real Go profile into the same IngestProfile as the main thread does', async () => {

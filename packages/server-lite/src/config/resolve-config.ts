@@ -276,7 +276,8 @@ function readCount(key: string, value: unknown, path: string, problems: ConfigPr
 
 function readStorageValue(key: string, value: unknown, path: string, problems: ConfigProblems): number | undefined {
   if (key === 'maxSizeBytes') return readByteSize(value, path, problems);
-  if (key === 'blockDurationMs' && (value === 0 || value === '0')) return 0;
+  // 0 means: a quarter of max-age (block-duration), at once (batch-max-delay).
+  if ((key === 'blockDurationMs' || key === 'batchMaxDelayMs') && (value === 0 || value === '0' || value === '0s')) return 0;
   if (key.endsWith('Ms')) return readLongDurationMs(value, path, problems);
   return readCount(key, value, path, problems);
 }

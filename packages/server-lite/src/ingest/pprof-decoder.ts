@@ -1,3 +1,4 @@
+import { growInt32 } from '../model/grow-array.js';
 import type { CodeOfKind } from '../error-codes.js';
 import { LimitError } from '../errors.js';
 import { type DecodedPprof, type FlatPprof, type ValueTypeText, toDecodedPprof } from './pprof-forms.js';
@@ -11,8 +12,12 @@ export interface PprofDecodeLimits {
   readonly maxStringBytes: number;
 }
 
-interface LocationRecord {
-  readonly address: number;
+// Locations as read, in parallel arrays (no object per location): id, address, and function ids
+// of their lines `functionIds[fnStart[i] .. fnStart[i + 1])`, callee first as pprof lists them.
+interface LocationTable {
+  readonly ids: number[];
+  readonly addresses: number[];
+  readonly fnStart: number[];
   readonly functionIds: number[];
 }
 
@@ -33,12 +38,17 @@ export function decodePprofFlat(buf: Buffer, limits: PprofDecodeLimits): FlatPpr
   const sampleTypeRanges: number[] = [];
   const sampleRanges: number[] = [];
   let periodTypeRange: [number, number] | undefined;
-  const functions = new Map<number, number>();
-  const locations = new Map<number, LocationRecord>();
+  // Function ids and their name string indices, in parallel.
+  const functionIds: number[] = [];
+  const functionNameIdx: number[] = [];
+  const locations: LocationTable = { ids: [], addresses: [], fnStart: [0], functionIds: [] };
   let period = 0;
   let timeNanos = 0;
   let durationNanos = 0;
 
+  // One reader each for the locations and functions, re-pointed at every message.
+  const locationReader = new ProtobufReader(buf);
+  const functionReader = new ProtobufReader(buf);
   while (r.pos < r.end) {
     const key = r.key();
     const field = Math.floor(key / 8);
@@ -55,12 +65,12 @@ export function decodePprofFlat(buf: Buffer, limits: PprofDecodeLimits): FlatPpr
           sampleRanges.push(start, end);
           break;
         case 4:
-          if (locations.size >= limits.maxLocations) throw tooMany('locations', limits.maxLocations, 'ingest.max-locations', 'KPROF_INGEST_TOO_MANY_LOCATIONS');
-          readLocation(new ProtobufReader(buf, start, end), locations);
+          if (locations.ids.length >= limits.maxLocations) throw tooMany('locations', limits.maxLocations, 'ingest.max-locations', 'KPROF_INGEST_TOO_MANY_LOCATIONS');
+          readLocation(locationReader.at(start, end), locations);
           break;
         case 5:
-          if (functions.size >= limits.maxLocations) throw tooMany('functions', limits.maxLocations, 'ingest.max-locations', 'KPROF_INGEST_TOO_MANY_LOCATIONS');
-          readFunction(new ProtobufReader(buf, start, end), functions);
+          if (functionIds.length >= limits.maxLocations) throw tooMany('functions', limits.maxLocations, 'ingest.max-locations', 'KPROF_INGEST_TOO_MANY_LOCATIONS');
+          readFunction(functionReader.at(start, end), functionIds, functionNameIdx);
           break;
         case 6:
           if (end - start > limits.maxStringBytes) {
@@ -103,51 +113,47 @@ export function decodePprofFlat(buf: Buffer, limits: PprofDecodeLimits): FlatPpr
   }
   const periodType = periodTypeRange === undefined ? undefined : readValueType(new ProtobufReader(buf, periodTypeRange[0], periodTypeRange[1]), str);
 
-  // Each distinct name string is decoded once; locations refer to it by index.
+  // Each distinct name string is decoded once; locations refer to it by index. A later function
+  // or location with the same id replaces the earlier one.
   const names: string[] = [];
   const nameOfString = new Int32Array(strStart.length).fill(-1);
-  const functionNames = new Map<number, number>();
-  for (const [id, nameIdx] of functions) {
-    str(nameIdx, `function ${id}`);
+  const functionName = new IdIndex(functionIds);
+  const fnNames = new Int32Array(functionIds.length);
+  for (let i = 0; i < functionIds.length; i++) {
+    const nameIdx = functionNameIdx[i]!;
+    str(nameIdx, `function ${functionIds[i]}`);
     let n = nameOfString[nameIdx]!;
     if (n < 0) {
       n = names.length;
       names.push(strings[nameIdx]!);
       nameOfString[nameIdx] = n;
     }
-    functionNames.set(id, n);
+    fnNames[i] = n;
   }
-  const locationIndex = new Map<number, number>();
-  const frameStart = new Int32Array(locations.size + 1);
-  let frameNames = new Int32Array(Math.max(16, locations.size * 2));
+  const locationCount = locations.ids.length;
+  const frameStart = new Int32Array(locationCount + 1);
+  let frameNames = new Int32Array(Math.max(16, locationCount * 2));
   let frameCount = 0;
-  for (const [id, loc] of locations) {
-    const need = frameCount + Math.max(1, loc.functionIds.length);
-    if (need > frameNames.length) frameNames = grow(frameNames, need);
+  const { fnStart, functionIds: locFunctions } = locations;
+  for (let l = 0; l < locationCount; l++) {
+    const first = fnStart[l]!;
+    const end = fnStart[l + 1]!;
+    const need = frameCount + Math.max(1, end - first);
+    if (need > frameNames.length) frameNames = growInt32(frameNames, need);
     // pprof lists inlined frames callee first; the last line is the caller. Root first = reversed.
-    for (let i = loc.functionIds.length - 1; i >= 0; i--) {
-      const fid = loc.functionIds[i] as number;
-      const name = functionNames.get(fid);
-      if (name === undefined) throw r.error(`location ${id} refers to function ${fid}, which is not in the profile`);
-      frameNames[frameCount++] = name;
+    for (let i = end - 1; i >= first; i--) {
+      const fid = locFunctions[i]!;
+      const f = functionName.get(fid);
+      if (f < 0) throw r.error(`location ${locations.ids[l]} refers to function ${fid}, which is not in the profile`);
+      frameNames[frameCount++] = fnNames[f]!;
     }
-    if (loc.functionIds.length === 0) {
+    if (end === first) {
       frameNames[frameCount++] = names.length;
-      names.push(`0x${loc.address.toString(16)}`);
+      names.push(`0x${locations.addresses[l]!.toString(16)}`);
     }
-    frameStart[locationIndex.size + 1] = frameCount;
-    locationIndex.set(id, locationIndex.size);
+    frameStart[l + 1] = frameCount;
   }
-
-  // Location ids are usually 1..n; then a typed array replaces the map on the hot path.
-  let maxId = 0;
-  for (const id of locationIndex.keys()) if (id > maxId) maxId = id;
-  let dense: Int32Array | undefined;
-  if (maxId <= 4 * locationIndex.size + 1024) {
-    dense = new Int32Array(maxId + 1).fill(-1);
-    for (const [id, idx] of locationIndex) dense[id] = idx;
-  }
-  const lookup = dense === undefined ? (id: number): number => locationIndex.get(id) ?? -1 : (id: number): number => (id >= 0 && id < dense.length ? dense[id]! : -1);
+  const locationIndex = new IdIndex(locations.ids);
 
   const sampleCount = sampleRanges.length / 2;
   const out: SampleArrays = {
@@ -162,7 +168,7 @@ export function decodePprofFlat(buf: Buffer, limits: PprofDecodeLimits): FlatPpr
   const sr = new ProtobufReader(buf);
   for (let i = 0; i < sampleCount; i++) {
     sr.pos = sampleRanges[2 * i]!;
-    readSample(sr, sampleRanges[2 * i + 1]!, i, out, lookup, sampleTypes.length, str);
+    readSample(sr, sampleRanges[2 * i + 1]!, i, out, locationIndex, sampleTypes.length, str);
     out.stackStart[i + 1] = out.locCount;
   }
   return {
@@ -199,15 +205,10 @@ interface SampleArrays {
   readonly values: Float64Array;
   readonly labelSetOf: Int32Array;
   readonly labelSets: [string, string][][];
-  /** Label sets by their string-table indices joined, to give repeats the same index. */
-  readonly labelSetIndex: Map<string, number>;
+  /** Label sets by their string-table indices (one pair packed in a number, more joined in a string), to give repeats the same index. */
+  readonly labelSetIndex: Map<number | string, number>;
 }
 
-function grow(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
-}
 
 function readValueType(r: ProtobufReader, str: (i: number, what: string) => string): ValueTypeText {
   let type = 0;
@@ -221,7 +222,7 @@ function readValueType(r: ProtobufReader, str: (i: number, what: string) => stri
   return { type: str(type, 'a value type'), unit: str(unit, 'a value type') };
 }
 
-function readFunction(r: ProtobufReader, out: Map<number, number>): void {
+function readFunction(r: ProtobufReader, ids: number[], nameIdx: number[]): void {
   let id = 0;
   let name = 0;
   while (r.pos < r.end) {
@@ -231,32 +232,34 @@ function readFunction(r: ProtobufReader, out: Map<number, number>): void {
     else r.skip(key & 7);
   }
   if (id === 0) throw r.error('a function has id 0');
-  out.set(id, name);
+  ids.push(id);
+  nameIdx.push(name);
 }
 
-function readLocation(r: ProtobufReader, out: Map<number, LocationRecord>): void {
+function readLocation(r: ProtobufReader, out: LocationTable): void {
   let id = 0;
   let address = 0;
-  const functionIds: number[] = [];
+  const { functionIds } = out;
   while (r.pos < r.end) {
     const key = r.key();
     if (key === 8) id = r.varint();
     else if (key === 24) address = r.varint();
     else if (key === 34) {
       const end = r.lengthEnd();
-      const line = new ProtobufReader(r.buf, r.pos, end);
       let fid = 0;
-      while (line.pos < end) {
-        const k = line.key();
-        if (k === 8) fid = line.varint();
-        else line.skip(k & 7);
+      while (r.pos < end) {
+        const k = r.key();
+        if (k === 8) fid = r.varint();
+        else r.skip(k & 7);
       }
+      if (r.pos !== end) throw r.error(`line overruns its length at offset ${end}`);
       if (fid !== 0) functionIds.push(fid);
-      r.pos = end;
     } else r.skip(key & 7);
   }
   if (id === 0) throw r.error('a location has id 0');
-  out.set(id, { address, functionIds });
+  out.ids.push(id);
+  out.addresses.push(address);
+  out.fnStart.push(functionIds.length);
 }
 
 function readSample(
@@ -264,19 +267,23 @@ function readSample(
   end: number,
   sample: number,
   out: SampleArrays,
-  lookup: (id: number) => number,
+  locationIndex: IdIndex,
   valueCount: number,
   str: (i: number, what: string) => string,
 ): void {
   let valuesSeen = 0;
   const valueBase = sample * valueCount;
-  let labelKey: string | undefined;
+  let labelKey: number | string | undefined;
   let labels: [string, string][] | undefined;
   while (r.pos < end) {
     const key = r.key();
     const field = key >>> 3;
     const wire = key & 7;
-    if (field === 1 || field === 2) {
+    if (field === 1 && wire === WIRE_LEN) {
+      const stop = r.lengthEnd();
+      if (stop > end) throw r.error(`packed field overruns its sample at offset ${stop}`);
+      readLocationIds(r, stop, out, locationIndex);
+    } else if (field === 1 || field === 2) {
       // Packed (the norm) or a single unpacked value; read inline, no callback per value.
       const stop = wire === WIRE_LEN ? r.lengthEnd() : -1;
       if (wire !== WIRE_LEN && wire !== WIRE_VARINT) throw r.error(`repeated integer field has wire type ${wire} at offset ${r.pos}`);
@@ -287,9 +294,9 @@ function readSample(
           if (valuesSeen < valueCount) out.values[valueBase + valuesSeen] = v;
           valuesSeen++;
         } else {
-          const idx = lookup(v);
+          const idx = locationIndex.get(v);
           if (idx < 0) throw r.error(`a sample refers to location ${v}, which is not in the profile`);
-          if (out.locCount === out.stackLocs.length) out.stackLocs = grow(out.stackLocs, out.locCount + 1);
+          if (out.locCount === out.stackLocs.length) out.stackLocs = growInt32(out.stackLocs, out.locCount + 1);
           out.stackLocs[out.locCount++] = idx;
         }
       } while (stop >= 0 && r.pos < stop);
@@ -308,7 +315,9 @@ function readSample(
       // Numeric labels (str = 0) do not split series; Pyroscope ignores them too.
       if (v !== 0) {
         (labels ??= []).push([str(k, 'a label key'), str(v, 'a label value')]);
-        labelKey = labelKey === undefined ? `${k},${v}` : `${labelKey};${k},${v}`;
+        // One pair of small string indices (the norm) packs exactly into a number; otherwise the
+        // pairs join into a string.
+        labelKey = labelKey === undefined && k < PAIR_SLOT && v < PAIR_SLOT ? k * PAIR_SLOT + v : `${labelKey ?? ''};${k},${v}`;
       }
     } else {
       r.skip(wire);
@@ -326,6 +335,74 @@ function readSample(
       out.labelSetIndex.set(labelKey, set);
     }
     out.labelSetOf[sample] = set;
+  }
+}
+
+/**
+ * A sample's packed location ids, `[r.pos, stop)`, appended to `out.stackLocs` as location
+ * indices: the hot loop of a decode (one id per frame of every sample), so ids of one or two bytes
+ * (below 16,384: the norm) are read inline and the rest through the reader.
+ */
+function readLocationIds(r: ProtobufReader, stop: number, out: SampleArrays, index: IdIndex): void {
+  const buf = r.buf;
+  let pos = r.pos;
+  // A packed field of n bytes holds at most n ids.
+  if (out.locCount + (stop - pos) > out.stackLocs.length) out.stackLocs = growInt32(out.stackLocs, out.locCount + (stop - pos));
+  const locs = out.stackLocs;
+  let n = out.locCount;
+  const dense = index.dense;
+  while (pos < stop) {
+    const b = buf[pos]!;
+    let id: number;
+    if (b < 0x80) {
+      id = b;
+      pos++;
+    } else if (pos + 1 < stop && buf[pos + 1]! < 0x80) {
+      id = (b & 0x7f) | (buf[pos + 1]! << 7);
+      pos += 2;
+    } else {
+      r.pos = pos;
+      id = r.varint();
+      pos = r.pos;
+    }
+    const idx = dense !== undefined ? (id < dense.length ? dense[id]! : -1) : index.get(id);
+    if (idx < 0) throw r.error(`a sample refers to location ${id}, which is not in the profile`);
+    locs[n++] = idx;
+  }
+  if (pos !== stop) throw r.error(`packed field overruns its length at offset ${stop}`);
+  r.pos = pos;
+  out.locCount = n;
+}
+
+const PAIR_SLOT = 2 ** 26;
+
+/**
+ * Position of each id in `ids` (the last one for a repeated id): a typed array indexed by id when
+ * ids are small (the norm: 1..n), else a map.
+ */
+class IdIndex {
+  /** Position by id when ids are small, else undefined. */
+  readonly dense: Int32Array | undefined;
+  readonly #map: Map<number, number> | undefined;
+
+  constructor(ids: readonly number[]) {
+    let max = 0;
+    for (const id of ids) if (id > max) max = id;
+    if (max <= 4 * ids.length + 1024) {
+      const dense = new Int32Array(max + 1).fill(-1);
+      for (let i = 0; i < ids.length; i++) dense[ids[i]!] = i;
+      this.dense = dense;
+    } else {
+      this.#map = new Map();
+      for (let i = 0; i < ids.length; i++) this.#map.set(ids[i]!, i);
+    }
+  }
+
+  /** Position of `id`, or -1 when absent. */
+  get(id: number): number {
+    const dense = this.dense;
+    if (dense !== undefined) return id >= 0 && id < dense.length ? dense[id]! : -1;
+    return this.#map!.get(id) ?? -1;
   }
 }
 

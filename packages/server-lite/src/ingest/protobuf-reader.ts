@@ -14,13 +14,20 @@ export const WIRE_I32 = 5;
  */
 export class ProtobufReader {
   pos: number;
-  readonly end: number;
+  end: number;
   readonly buf: Uint8Array;
 
   constructor(buf: Uint8Array, start = 0, end = buf.length) {
     this.buf = buf;
     this.pos = start;
     this.end = end;
+  }
+
+  /** Points this reader at `[start, end)` of the same bytes (hot loops reuse one reader per message kind). */
+  at(start: number, end: number): this {
+    this.pos = start;
+    this.end = end;
+    return this;
   }
 
   /** Reads an unsigned varint (int64 two's complement for 10-byte values). */

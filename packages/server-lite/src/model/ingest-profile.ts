@@ -44,4 +44,10 @@ export interface IngestProfile {
   readonly series: readonly SeriesSamples[];
   /** Bytes received (before decompression), for metrics. */
   readonly receivedBytes: number;
+  /**
+   * Each stack's content hash (model/stack-hash.ts, halves at `[2i]`, `[2i + 1]`), computed by the
+   * decode worker so the store's writer finds stored stacks with one lookup; the store computes
+   * it when absent.
+   */
+  readonly stackHashes?: Int32Array;
 }

@@ -1,4 +1,5 @@
 import type { IngestProfile } from '../model/ingest-profile.js';
+import { hashStacks } from '../model/stack-hash.js';
 import { encodeColumns, encodeMoreTotals, INLINE_TOTALS } from './column-blob.js';
 import { type CatalogChanges, type SeriesCatalog, labelsKey } from './series-catalog.js';
 import type { StackInterner } from './stack-interner.js';
@@ -24,38 +25,12 @@ const SAMPLE_SLOT = 2 ** 26;
  * in `changes`), sums samples per stack, and appends the rows to `rows`.
  */
 export function encodeProfileRows(p: IngestProfile, interner: StackInterner, catalog: SeriesCatalog, changes: CatalogChanges, rows: ProfileRow[]): void {
-  // Each of the profile's names is interned once (one map lookup), not once per frame, and only
-  // when a stored stack uses it: a name of no stored sample never enters the block.
-  const nameIds = new Int32Array(p.names.length).fill(-1);
-  const nameIdOf = (i: number): number => {
-    let id = nameIds[i]!;
-    if (id < 0) nameIds[i] = id = interner.nameId(p.names[i]!);
-    return id;
-  };
-  const { frameStart, frameNames, stackStart, stackLocs } = p;
-  const locationCount = frameStart.length - 1;
-  // Consecutive samples share their root-side locations, so a one-entry cache per location
-  // (last parent stack → resulting stack) skips most trie lookups.
-  const lastParent = new Int32Array(locationCount).fill(-1);
-  const lastChild = new Int32Array(locationCount);
+  const resolve = stackResolver(p, interner);
   // Stack ids are resolved lazily: a sample used by no series costs nothing.
-  const stackIds = new Int32Array(stackStart.length - 1).fill(-1);
+  const stackIds = new Int32Array(p.stackStart.length - 1).fill(-1);
   const stackOf = (si: number): number => {
     let id = stackIds[si]!;
-    if (id >= 0) return id;
-    id = 0;
-    for (let i = stackStart[si + 1]! - 1; i >= stackStart[si]!; i--) {
-      const li = stackLocs[i]!;
-      if (lastParent[li] === id) {
-        id = lastChild[li]!;
-        continue;
-      }
-      const parent = id;
-      for (let j = frameStart[li]!; j < frameStart[li + 1]!; j++) id = interner.child(id, nameIdOf(frameNames[j]!));
-      lastParent[li] = parent;
-      lastChild[li] = id;
-    }
-    stackIds[si] = id;
+    if (id < 0) stackIds[si] = id = resolve(si);
     return id;
   };
   // The series of one label set come from the same samples: they share one row (a column each).
@@ -104,6 +79,58 @@ export function encodeProfileRows(p: IngestProfile, interner: StackInterner, cat
       rest = later;
     }
   }
+}
+
+/**
+ * Stack id of each of `p`'s stacks in `interner`, interning what is new: first by the stack's
+ * content hash (computed by the decode worker; here when absent), one lookup for the whole path;
+ * else frame by frame from the root. Each of the profile's names is looked up once, not once per
+ * frame, and interned only when a stored stack uses it: a name of no stored sample never enters
+ * the block.
+ */
+function stackResolver(p: IngestProfile, interner: StackInterner): (si: number) => number {
+  const { frameStart, frameNames, stackStart, stackLocs } = p;
+  const hashes = p.stackHashes ?? hashStacks(p);
+  // -2: not looked up yet; -1: not in the trie.
+  const nameIds = new Int32Array(p.names.length).fill(-2);
+  const knownNameId = (i: number): number => {
+    let id = nameIds[i]!;
+    if (id === -2) nameIds[i] = id = interner.findName(p.names[i]!);
+    return id;
+  };
+  const nameIdOf = (i: number): number => {
+    let id = nameIds[i]!;
+    if (id < 0) nameIds[i] = id = interner.nameId(p.names[i]!);
+    return id;
+  };
+  // Consecutive samples share their root-side locations, so a one-entry cache per location
+  // (last parent stack → resulting stack) skips most of the walk's lookups.
+  const locationCount = frameStart.length - 1;
+  const lastParent = new Int32Array(locationCount).fill(-1);
+  const lastChild = new Int32Array(locationCount);
+  return (si) => {
+    const first = stackStart[si]!;
+    const end = stackStart[si + 1]!;
+    if (first === end) return 0;
+    const leaf = knownNameId(frameNames[frameStart[stackLocs[first]! + 1]! - 1]!);
+    if (leaf >= 0) {
+      const id = interner.findStack(hashes[2 * si]!, hashes[2 * si + 1]!, leaf);
+      if (id >= 0) return id;
+    }
+    let id = 0;
+    for (let i = end - 1; i >= first; i--) {
+      const li = stackLocs[i]!;
+      if (lastParent[li] === id) {
+        id = lastChild[li]!;
+        continue;
+      }
+      const parent = id;
+      for (let j = frameStart[li]!; j < frameStart[li + 1]!; j++) id = interner.child(id, nameIdOf(frameNames[j]!));
+      lastParent[li] = parent;
+      lastChild[li] = id;
+    }
+    return id;
+  };
 }
 
 function groupRow(columns: readonly ColumnInput[], startMs: number, endMs: number, groupId: number): ProfileRow {
@@ -185,7 +212,13 @@ export function countNewSymbols(p: IngestProfile, interner: StackInterner): NewS
     return nameIds[i]!;
   };
   const newNodes = new Map<string, number>();
+  const hashes = p.stackHashes ?? hashStacks(p);
   forStoredSamples(p, (si) => {
+    const first = p.stackStart[si]!;
+    if (first === p.stackStart[si + 1]!) return;
+    // A stack the trie has, found by its hash, adds nothing.
+    const leaf = nameIdOf(p.frameNames[p.frameStart[p.stackLocs[first]! + 1]! - 1]!);
+    if (leaf >= 0 && interner.findStack(hashes[2 * si]!, hashes[2 * si + 1]!, leaf) >= 0) return;
     let id = 0;
     for (let i = p.stackStart[si + 1]! - 1; i >= p.stackStart[si]!; i--) {
       const li = p.stackLocs[i]!;

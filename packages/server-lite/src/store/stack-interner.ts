@@ -1,14 +1,22 @@
+import { growInt32 } from '../model/grow-array.js';
 import { LimitError } from '../errors.js';
+import { ROOT_HASH_1, ROOT_HASH_2, childHash1, childHash2, nameHash1, nameHash2 } from '../model/stack-hash.js';
 
 const NAME_ID_LIMIT = 2 ** 30;
-/** Most stack trie nodes one database holds (bounds the edge table at 2^26 slots). */
+/** Most stack trie nodes one database holds (bounds the node table at 2^26 slots). */
 export const MAX_STACK_NODES = 30_000_000;
 
 /**
  * In-memory copy of the interned function names and the stack trie. Stack ids are dense
  * (1..n; 0 is the root), so queries can index arrays by stack id. New names/nodes are queued in
- * `newNames`/`newStacks` for the writer to insert in the same transaction as the profiles that
+ * {@link pending} for the writer to insert in the same transaction as the profiles that
  * use them; {@link rollback} forgets them when that transaction fails.
+ *
+ * A trie opened for writing indexes every node by its path's content hash (model/stack-hash.ts),
+ * so a whole stack whose hash a decode worker computed is found with one lookup
+ * ({@link findStack}); a node's child is found the same way, from the parent's hash and the
+ * name's. Lookups by (parent, name) compare both exactly, so a hash collision costs a probe,
+ * never a wrong node.
  */
 export class StackInterner {
   readonly names: string[] = [''];
@@ -16,16 +24,23 @@ export class StackInterner {
   #parents = new Int32Array(1024);
   #nameOf = new Int32Array(1024);
   #count = 1;
-  readonly #edges = new EdgeTable();
+  // Writing only: each name's and node's hash halves, and the node table.
+  #nameHash1 = new Int32Array(1024);
+  #nameHash2 = new Int32Array(1024);
+  #nodeHash1 = new Int32Array(1024);
+  #nodeHash2 = new Int32Array(1024);
+  readonly #nodes = new NodeTable();
   #committedNames = 1;
   #committedStacks = 1;
   // UTF-16 code units of every name, for {@link bytes}.
   #nameChars = 0;
-  // False for a trie only read (queries): no name map and no edge table, which only interning needs.
+  // False for a trie only read (queries): no name map, hashes or node table, which only interning needs.
   readonly #indexed: boolean;
 
   constructor(options: { readonly forWriting?: boolean } = {}) {
     this.#indexed = options.forWriting ?? true;
+    this.#nodeHash1[0] = ROOT_HASH_1;
+    this.#nodeHash2[0] = ROOT_HASH_2;
   }
 
   /** Number of trie nodes, the root included; stack ids are below it. */
@@ -34,11 +49,11 @@ export class StackInterner {
   }
 
   /**
-   * Approximate memory held, bytes: the node arrays and edge table by capacity, and per name its
-   * characters plus the array slot and map entry that index it.
+   * Approximate memory held, bytes: the node arrays and table by capacity, and per name its
+   * characters plus the array slot, hashes and map entry that index it.
    */
   get bytes(): number {
-    const index = this.#indexed ? this.#edges.capacity * 12 + this.names.length * 48 : 0;
+    const index = this.#indexed ? this.#nodes.capacity * 12 + this.#parents.length * 8 + this.names.length * 56 : 0;
     return this.#parents.length * 8 + index + this.#nameChars * 2 + this.names.length * 16;
   }
 
@@ -46,7 +61,7 @@ export class StackInterner {
   loadName(id: number, name: string): void {
     this.#nameChars += name.length;
     this.names[id] = name;
-    if (this.#indexed) this.#nameIds.set(name, id);
+    if (this.#indexed) this.#indexName(id, name);
     this.#committedNames = Math.max(this.#committedNames, id + 1);
   }
 
@@ -55,7 +70,7 @@ export class StackInterner {
     this.#ensure(id + 1);
     this.#parents[id] = parent;
     this.#nameOf[id] = nameId;
-    if (this.#indexed) this.#edges.set(parent, nameId, id);
+    if (this.#indexed) this.#indexNode(id);
     this.#count = Math.max(this.#count, id + 1);
     this.#committedStacks = this.#count;
   }
@@ -65,9 +80,22 @@ export class StackInterner {
     return this.#nameIds.get(name) ?? -1;
   }
 
+  /**
+   * Id of the stack whose path hashes to (`h1`, `h2`) and whose leaf frame is `leafNameId`, or -1
+   * when there is none (nothing is created).
+   */
+  findStack(h1: number, h2: number, leafNameId: number): number {
+    const nameOf = this.#nameOf;
+    return this.#nodes.find(h1, h2, (id) => nameOf[id] === leafNameId);
+  }
+
   /** Id of `parent`'s child for frame `nameId`, or -1 when there is none (nothing is created). */
   findChild(parent: number, nameId: number): number {
-    return this.#edges.get(parent, nameId);
+    const parents = this.#parents;
+    const nameOf = this.#nameOf;
+    const h1 = childHash1(this.#nodeHash1[parent]!, this.#nameHash1[nameId]!);
+    const h2 = childHash2(this.#nodeHash2[parent]!, this.#nameHash2[nameId]!);
+    return this.#nodes.find(h1, h2, (id) => parents[id] === parent && nameOf[id] === nameId);
   }
 
   /** Id of `name`, interning it if new. */
@@ -80,7 +108,7 @@ export class StackInterner {
         throw new LimitError('KPROF_STORE_TOO_MANY_NAMES', `the store holds ${id} distinct function names, its limit; use a new data-dir`);
       }
       this.names.push(name);
-      this.#nameIds.set(name, id);
+      this.#indexName(id, name);
       this.#nameChars += name.length;
     }
     return id;
@@ -88,7 +116,7 @@ export class StackInterner {
 
   /** Id of the child of `parent` for frame `nameId`, creating the node if new. */
   child(parent: number, nameId: number): number {
-    let id = this.#edges.get(parent, nameId);
+    let id = this.findChild(parent, nameId);
     if (id < 0) {
       id = this.#count;
       if (id >= MAX_STACK_NODES) {
@@ -97,7 +125,7 @@ export class StackInterner {
       this.#ensure(id + 1);
       this.#parents[id] = parent;
       this.#nameOf[id] = nameId;
-      this.#edges.set(parent, nameId, id);
+      this.#indexNode(id);
       this.#count++;
     }
     return id;
@@ -147,91 +175,102 @@ export class StackInterner {
     this.names.length = this.#committedNames;
     if (this.#count > this.#committedStacks) {
       this.#count = this.#committedStacks;
-      // Open addressing cannot simply delete; rebuild the edges from the committed nodes.
-      this.#edges.clear();
-      for (let i = 1; i < this.#count; i++) this.#edges.set(this.#parents[i]!, this.#nameOf[i]!, i);
+      // Open addressing cannot simply delete; rebuild the table from the committed nodes.
+      this.#nodes.clear();
+      for (let i = 1; i < this.#count; i++) this.#nodes.add(this.#nodeHash1[i]!, this.#nodeHash2[i]!, i);
     }
+  }
+
+  #indexName(id: number, name: string): void {
+    this.#nameIds.set(name, id);
+    if (id >= this.#nameHash1.length) {
+      this.#nameHash1 = growInt32(this.#nameHash1, id + 1);
+      this.#nameHash2 = growInt32(this.#nameHash2, id + 1);
+    }
+    this.#nameHash1[id] = nameHash1(name);
+    this.#nameHash2[id] = nameHash2(name);
+  }
+
+  // Hashes node `id` (its parent's hash is known: parents have lower ids) and adds it to the table.
+  #indexNode(id: number): void {
+    const parent = this.#parents[id]!;
+    const nameId = this.#nameOf[id]!;
+    const h1 = childHash1(this.#nodeHash1[parent]!, this.#nameHash1[nameId]!);
+    const h2 = childHash2(this.#nodeHash2[parent]!, this.#nameHash2[nameId]!);
+    this.#nodeHash1[id] = h1;
+    this.#nodeHash2[id] = h2;
+    this.#nodes.add(h1, h2, id);
   }
 
   #ensure(n: number): void {
     if (n <= this.#parents.length) return;
-    let size = this.#parents.length;
-    while (size < n) size *= 2;
-    const p = new Int32Array(size);
-    p.set(this.#parents);
-    this.#parents = p;
-    const q = new Int32Array(size);
-    q.set(this.#nameOf);
-    this.#nameOf = q;
+    this.#parents = growInt32(this.#parents, n);
+    this.#nameOf = growInt32(this.#nameOf, n);
+    if (this.#indexed) {
+      this.#nodeHash1 = growInt32(this.#nodeHash1, n);
+      this.#nodeHash2 = growInt32(this.#nodeHash2, n);
+    }
   }
 }
 
+
 /**
- * Hash table of trie edges (parent, nameId) → child id, open addressing with linear probing in
- * typed arrays: no per-entry objects and small-integer keys, which a `Map` keyed by a combined
- * 53-bit number would box.
+ * Hash table of trie nodes by their path hash → node id, open addressing with linear probing in
+ * typed arrays (no per-entry objects). Equal hashes may hold several ids; {@link find} returns the
+ * first one its check accepts.
  */
-class EdgeTable {
-  #parents = new Int32Array(1 << 12);
-  #names = new Int32Array(1 << 12);
-  #children = new Int32Array(1 << 12).fill(-1);
+class NodeTable {
+  #h1 = new Int32Array(1 << 12);
+  #h2 = new Int32Array(1 << 12);
+  #ids = new Int32Array(1 << 12).fill(-1);
+  // Slot = the top `bits` bits of half 1 times the golden ratio (Fibonacci hashing).
+  #shift = 32 - 12;
   #size = 0;
 
   /** Slots of the table (a power of two). */
   get capacity(): number {
-    return this.#children.length;
+    return this.#ids.length;
   }
 
-  get(parent: number, nameId: number): number {
-    const mask = this.#children.length - 1;
-    let i = hash(parent, nameId) & mask;
-    for (;;) {
-      const child = this.#children[i]!;
-      if (child < 0) return -1;
-      if (this.#parents[i] === parent && this.#names[i] === nameId) return child;
-      i = (i + 1) & mask;
+  find(h1: number, h2: number, accept: (id: number) => boolean): number {
+    const mask = this.#ids.length - 1;
+    for (let i = Math.imul(h1, 0x9e3779b1) >>> this.#shift; ; i = (i + 1) & mask) {
+      const id = this.#ids[i]!;
+      if (id < 0) return -1;
+      if (this.#h1[i] === h1 && this.#h2[i] === h2 && accept(id)) return id;
     }
   }
 
-  set(parent: number, nameId: number, child: number): void {
-    if ((this.#size + 1) * 2 > this.#children.length) this.#grow();
-    this.#insert(parent, nameId, child);
+  add(h1: number, h2: number, id: number): void {
+    if ((this.#size + 1) * 2 > this.#ids.length) this.#grow();
+    this.#insert(h1, h2, id);
   }
 
   clear(): void {
-    this.#children.fill(-1);
+    this.#ids.fill(-1);
     this.#size = 0;
   }
 
-  #insert(parent: number, nameId: number, child: number): void {
-    const mask = this.#children.length - 1;
-    let i = hash(parent, nameId) & mask;
-    while (this.#children[i]! >= 0) {
-      if (this.#parents[i] === parent && this.#names[i] === nameId) {
-        this.#children[i] = child;
-        return;
-      }
-      i = (i + 1) & mask;
-    }
-    this.#parents[i] = parent;
-    this.#names[i] = nameId;
-    this.#children[i] = child;
+  #insert(h1: number, h2: number, id: number): void {
+    const mask = this.#ids.length - 1;
+    let i = Math.imul(h1, 0x9e3779b1) >>> this.#shift;
+    while (this.#ids[i]! >= 0) i = (i + 1) & mask;
+    this.#h1[i] = h1;
+    this.#h2[i] = h2;
+    this.#ids[i] = id;
     this.#size++;
   }
 
   #grow(): void {
-    const parents = this.#parents;
-    const names = this.#names;
-    const children = this.#children;
-    const size = children.length * 2;
-    this.#parents = new Int32Array(size);
-    this.#names = new Int32Array(size);
-    this.#children = new Int32Array(size).fill(-1);
+    const h1 = this.#h1;
+    const h2 = this.#h2;
+    const ids = this.#ids;
+    const size = ids.length * 2;
+    this.#h1 = new Int32Array(size);
+    this.#h2 = new Int32Array(size);
+    this.#ids = new Int32Array(size).fill(-1);
+    this.#shift--;
     this.#size = 0;
-    for (let i = 0; i < children.length; i++) if (children[i]! >= 0) this.#insert(parents[i]!, names[i]!, children[i]!);
+    for (let i = 0; i < ids.length; i++) if (ids[i]! >= 0) this.#insert(h1[i]!, h2[i]!, ids[i]!);
   }
-}
-
-function hash(parent: number, nameId: number): number {
-  return (Math.imul(parent, 0x9e3779b1) ^ Math.imul(nameId, 0x85ebca77)) >>> 0;
 }

@@ -52,4 +52,28 @@ describe('WriteBatcher', () => {
     b.close();
     await expect(b.write(profile(3))).rejects.toMatchObject({ code: 'KPROF_SHUTTING_DOWN' });
   });
+
+  it('with max delay 0: writes arriving in one turn share a batch, and what arrives while the sink works forms the next', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const batches: number[][] = [];
+    const sink: BatchSink = {
+      async writeGroups(groups) {
+        batches.push(groups.flat().map((p) => p.startMs));
+        if (batches.length === 1) await gate;
+        return groups.map(() => undefined);
+      },
+    };
+    const b = new WriteBatcher(sink, { maxProfiles: 100, maxDelayMs: 0, maxPending: 100 });
+    const first = [b.write(profile(1)), b.write(profile(2))];
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual([[1, 2]]);
+    const second = [b.write(profile(3)), b.writeAll(ids(4, 2))];
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual([[1, 2]]);
+    release();
+    await Promise.all([...first, ...second]);
+    expect(batches).toEqual([[1, 2], [3, 4, 5]]);
+    await b.close();
+  });
 });

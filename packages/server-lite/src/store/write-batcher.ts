@@ -15,7 +15,10 @@ export interface BatchSink {
 export interface WriteBatcherOptions {
   /** Profiles per batch at most (a larger group goes alone). */
   readonly maxProfiles: number;
-  /** Longest a profile waits before its batch goes, ms. */
+  /**
+   * Longest a profile waits before its batch goes, ms. 0: as soon as the sink is free (in the
+   * next turn of the event loop, so requests answered together share a batch).
+   */
   readonly maxDelayMs: number;
   /** Queued profiles before `write` rejects with 429. */
   readonly maxPending: number;
@@ -32,7 +35,7 @@ interface Pending {
 /**
  * Groups ingested profiles into batches: a batch goes when it reaches `maxProfiles` or
  * `maxDelayMs` after its first group, whichever is first, one batch at a time (the next waits for
- * the sink's answer). A write resolves only after its profiles committed, so an acknowledged
+ * the sink's answer, and what arrives meanwhile forms it: under load batches grow by themselves). A write resolves only after its profiles committed, so an acknowledged
  * ingest survives a crash; a group the sink refuses (a limit of its app) fails alone, the other
  * groups of its batch are stored.
  */
@@ -43,7 +46,7 @@ export class WriteBatcher {
   #queued = 0;
   #inFlight = 0;
   #writing: Promise<void> | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   #closed = false;
 
   constructor(sink: BatchSink, opts: WriteBatcherOptions) {
@@ -88,8 +91,7 @@ export class WriteBatcher {
   /** Writes what is queued, refuses further writes, and resolves when the last batch is answered. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#cancelTimer();
     while (this.#writing !== undefined || this.#queue.length > 0) {
       this.#kick();
       await this.#writing;
@@ -98,18 +100,25 @@ export class WriteBatcher {
 
   #schedule(): void {
     if (this.#timer !== undefined || this.#writing !== undefined || this.#queue.length === 0) return;
-    this.#timer = setTimeout(() => {
+    const go = (): void => {
       this.#timer = undefined;
       this.#kick();
-    }, this.#opts.maxDelayMs);
+    };
+    this.#timer = this.#opts.maxDelayMs === 0 ? setImmediate(go) : setTimeout(go, this.#opts.maxDelayMs);
     this.#timer.unref();
+  }
+
+  #cancelTimer(): void {
+    if (this.#timer === undefined) return;
+    if (this.#opts.maxDelayMs === 0) clearImmediate(this.#timer as NodeJS.Immediate);
+    else clearTimeout(this.#timer as NodeJS.Timeout);
+    this.#timer = undefined;
   }
 
   // Starts the next batch unless one is in flight.
   #kick(): void {
     if (this.#writing !== undefined || this.#queue.length === 0) return;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#cancelTimer();
     const batch: Pending[] = [];
     let size = 0;
     while (this.#queue.length > 0 && (batch.length === 0 || size + this.#queue[0]!.profiles.length <= this.#opts.maxProfiles)) {

@@ -1,3 +1,6 @@
+import { growInt32 } from '../model/grow-array.js';
+import { type NameHashes, nameHash1, nameHash2 } from '../model/stack-hash.js';
+
 /** Names a dictionary holds before it starts over (bounds its memory on both threads). */
 export const MAX_DICTIONARY_NAMES = 250_000;
 
@@ -28,10 +31,24 @@ export class NameEncoder {
   readonly #max: number;
   readonly #maxChars: number;
   #chars = 0;
+  // Each dictionary name's content hash halves (model/stack-hash.ts), computed once per name.
+  #hash1 = new Int32Array(1024);
+  #hash2 = new Int32Array(1024);
 
   constructor(maxNames = MAX_DICTIONARY_NAMES, maxChars = MAX_DICTIONARY_CHARS) {
     this.#max = maxNames;
     this.#maxChars = maxChars;
+  }
+
+  /** Content hashes of the names `refs` (from {@link encode}) stand for, in their order. */
+  hashes(refs: Int32Array): NameHashes {
+    const h1 = new Int32Array(refs.length);
+    const h2 = new Int32Array(refs.length);
+    for (let i = 0; i < refs.length; i++) {
+      h1[i] = this.#hash1[refs[i]!]!;
+      h2[i] = this.#hash2[refs[i]!]!;
+    }
+    return { h1, h2 };
   }
 
   encode(names: readonly string[]): EncodedNames {
@@ -53,12 +70,19 @@ export class NameEncoder {
         this.#ids.set(name, id);
         this.#chars += name.length;
         added.push(name);
+        if (id >= this.#hash1.length) {
+          this.#hash1 = growInt32(this.#hash1, id + 1);
+          this.#hash2 = growInt32(this.#hash2, id + 1);
+        }
+        this.#hash1[id] = nameHash1(name);
+        this.#hash2[id] = nameHash2(name);
       }
       refs[i] = id;
     }
     return { refs, added, reset };
   }
 }
+
 
 /** Main-thread side of one worker's dictionary (a new worker starts a new decoder). */
 export class NameDecoder {
