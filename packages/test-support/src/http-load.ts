@@ -12,6 +12,8 @@ export interface LoadStats {
   ok: number;
   /** Answers with another status, plus requests that got no answer. */
   failed: number;
+  /** Requests that got no answer at all (connection refused or reset, 10 s timeout): part of `failed`. */
+  unanswered: number;
   /** Answers by HTTP status. */
   byStatus: Map<number, number>;
   /** The first 10 failures, as `<path>: HTTP <status>` or `<path>: <error message>`. */
@@ -33,7 +35,7 @@ export interface Load {
  * {@link Load.stop}.
  */
 export function startLoad(baseUrl: string, paths: readonly string[], { concurrency = 4 }: { concurrency?: number } = {}): Load {
-  const stats: LoadStats = { ok: 0, failed: 0, byStatus: new Map(), errors: [], maxLatencyMs: 0 };
+  const stats: LoadStats = { ok: 0, failed: 0, unanswered: 0, byStatus: new Map(), errors: [], maxLatencyMs: 0 };
   const fail = (what: string): void => {
     stats.failed++;
     if (stats.errors.length < MAX_ERRORS_KEPT) stats.errors.push(what);
@@ -53,6 +55,7 @@ export function startLoad(baseUrl: string, paths: readonly string[], { concurren
       } catch (err) {
         // fetch says only "fetch failed"; the reason (ECONNREFUSED, a timeout…) is its cause.
         const cause = (err as { cause?: { message?: string } }).cause?.message;
+        stats.unanswered++;
         fail(`${path}: ${(err as Error).message}${cause ? ` (${cause})` : ''}`);
       }
       stats.maxLatencyMs = Math.max(stats.maxLatencyMs, performance.now() - t0);

@@ -13,7 +13,7 @@ export {
   type FrameSpec, type GoHeapValues, type LocationSpec, type ProfileBuilderOptions,
 } from './pprof-builder.js';
 export {
-  decodeProfile, fileOfFunction, inclusiveTotal, rawProfile, readProfile, sampleTypeNames, sampleTypes, samples, totalsByLabel,
+  decodeGzippedProfile, fileOfFunction, inclusiveTotal, rawProfile, readProfile, sampleTypeNames, sampleTypes, samples, totalsByLabel,
   type Frame, type ProfileSample, type ValueColumn,
 } from './pprof-reader.js';
 export { makeTempDir, tempDir, type SharedTempDir } from './temp-dir.js';

@@ -48,9 +48,14 @@ describe('startProfileReceiver', () => {
 });
 
 describe('closedLoopbackPort', () => {
-  it('gives a port that refuses connections', async () => {
+  it('gives a port that refuses connections; a load against it counts them unanswered', async () => {
     const port = await closedLoopbackPort();
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+    const load = startLoad(`http://127.0.0.1:${port}`, ['/'], { concurrency: 1 });
+    await expect.poll(() => load.stats.unanswered).toBeGreaterThan(0);
+    const stats = await load.stop();
+    expect(stats.failed).toBe(stats.unanswered);
+    expect(stats.errors[0]).toMatch(/^\/: fetch failed \(.*ECONNREFUSED.*\)$/);
   });
 });
 
@@ -64,5 +69,6 @@ describe('startLoad', () => {
     expect(stats.ok).toBe(stats.byStatus.get(200));
     expect(stats.failed).toBe(stats.byStatus.get(503));
     expect(stats.errors[0]).toBe('/down: HTTP 503');
+    expect(stats.unanswered).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { Profile } from 'pprof-format';
 import { describe, expect, it } from 'vitest';
 import { ProfileBuilder, goCpuProfile, goHeapPprofStacks } from './pprof-builder.js';
-import { decodeProfile, inclusiveTotal, samples, sampleTypes, totalsByLabel } from './pprof-reader.js';
+import { inclusiveTotal, samples, sampleTypes, totalsByLabel } from './pprof-reader.js';
 
 describe('ProfileBuilder', () => {
   it('encodes sample types, period, times, labels, inlined frames, files, lines and negative values that pprof-format decodes', () => {
@@ -44,7 +44,7 @@ describe('ProfileBuilder', () => {
   });
 
   it('goHeapPprofStacks: a Go heap profile of main.main → leaf stacks in main.go', () => {
-    const p = decodeProfile(goHeapPprofStacks([{ leaf: 'main.a', values: [1, 100, 1, 50] }, { leaf: 'main.b', values: [2, 200, 0, 0] }], 5_000));
+    const p = Profile.decode(goHeapPprofStacks([{ leaf: 'main.a', values: [1, 100, 1, 50] }, { leaf: 'main.b', values: [2, 200, 0, 0] }], 5_000));
     expect(sampleTypes(p)).toEqual(['alloc_objects/count', 'alloc_space/bytes', 'inuse_objects/count', 'inuse_space/bytes']);
     expect(Number(p.period)).toBe(524_288);
     expect(Number(p.timeNanos)).toBe(5_000_000_000);

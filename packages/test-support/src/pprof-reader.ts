@@ -29,14 +29,14 @@ export function rawProfile(file: string): Buffer {
   return isGzip(buf) ? gunzipSync(buf) : buf;
 }
 
-/** Decodes a profile file, gzipped or not, as a server would. */
+/** Decodes a gzipped profile file, as a server would (throws if it is not gzipped). */
 export function readProfile(file: string): Profile {
-  return Profile.decode(rawProfile(file));
+  return decodeGzippedProfile(readFileSync(file));
 }
 
-/** Decodes a profile body (an HTTP answer or push), gzipped or not. */
-export function decodeProfile(body: Uint8Array): Profile {
-  return Profile.decode(isGzip(body) ? gunzipSync(body) : body);
+/** Decodes a gzipped profile body (an HTTP answer or a push); throws if it is not gzipped. */
+export function decodeGzippedProfile(body: Uint8Array): Profile {
+  return Profile.decode(gunzipSync(body));
 }
 
 function isGzip(b: Uint8Array): boolean {
