@@ -1,16 +1,10 @@
 // One on-demand CPU profile at a time (Go's 500 for the second), heap request limit, and the host keeps serving.
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { decodeGzippedProfile, startLoad } from '@kprof/test-support';
 import { request } from './support/http.js';
-import { startNodeApp, type Running } from './support/processes.js';
+import { useNodeApp } from './support/processes.js';
 
-let app: Running;
-beforeAll(async () => {
-  app = await startNodeApp();
-});
-afterAll(async () => {
-  await app?.close();
-});
+const app = useNodeApp();
 
 describe('concurrent profile requests', () => {
   it('two profile requests: one profile, one quick 500 "already in use"; traffic keeps flowing', async () => {

@@ -1,16 +1,9 @@
 // The real `go tool pprof` reads the router's profiles from a Node service under load.
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { runGoToolPprof, startLoad } from '@kprof/test-support';
-import { startNodeApp, type Running } from './support/processes.js';
+import { useNodeApp } from './support/processes.js';
 
-let app: Running;
-
-beforeAll(async () => {
-  app = await startNodeApp();
-});
-afterAll(async () => {
-  await app?.close();
-});
+const app = useNodeApp();
 
 /** Runs `go tool pprof -top …` (saved profiles go to a temp dir) and returns stdout; throws with its output if it fails. */
 async function pprofTop(args: string[]): Promise<string> {

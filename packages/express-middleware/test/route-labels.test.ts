@@ -1,17 +1,11 @@
 // Route labels in real time profiles: two routes that await and then burn CPU in different functions, under
 // concurrent load on both; the samples of each hot function carry its own route's template label.
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { decodeGzippedProfile, startLoad, totalsByLabel } from '@kprof/test-support';
 import { request } from './support/http.js';
-import { startNodeApp, type Running } from './support/processes.js';
+import { useNodeApp } from './support/processes.js';
 
-let app: Running;
-beforeAll(async () => {
-  app = await startNodeApp();
-});
-afterAll(async () => {
-  await app?.close();
-});
+const app = useNodeApp();
 
 describe('profileRoutes labels', () => {
   it('>= 95% of each hot function\'s samples carry its own route template', async () => {

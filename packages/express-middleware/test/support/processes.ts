@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { startProcess } from '@kprof/test-support';
 
 export const FIXTURE_APP = resolve(__dirname, '../fixtures/pprof-app.cjs');
@@ -27,4 +28,21 @@ export async function spawnListening(cmd: string, args: string[], env: NodeJS.Pr
 /** Runs the Node fixture app (see fixtures/pprof-app.cjs). */
 export function startNodeApp(env: NodeJS.ProcessEnv = {}): Promise<Running> {
   return spawnListening(process.execPath, [FIXTURE_APP], env);
+}
+
+/** The fixture app for all tests of a file: started in beforeAll, closed in afterAll. Read `origin` inside tests. */
+export function useNodeApp(): { readonly origin: string } {
+  let app: Running | undefined;
+  beforeAll(async () => {
+    app = await startNodeApp();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+  return {
+    get origin(): string {
+      if (app === undefined) throw new Error('the fixture app is not running (read origin inside a test)');
+      return app.origin;
+    },
+  };
 }
