@@ -22,4 +22,4 @@ export { startServer } from './server.js';
 export type { KprofServer, StartServerOptions } from './server.js';
 // Body of GET /api/v1/targets (Prometheus' shape plus kprof's slot counts), for clients reading it.
 export type { ActiveTargetJson, DroppedTargetJson, TargetsResponse } from './api/targets-route.js';
-export type { MissedReason, SlotCounts } from './scrape/scrape-loop.js';
+export type { MissedReason, SlotCounts } from './scrape/scrape-status.js';

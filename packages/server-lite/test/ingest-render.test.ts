@@ -147,7 +147,7 @@ describe('ingest and render with real profiles', () => {
     const names = JSON.parse((await get(server, '/label-values', { label: '__name__' })).text) as string[];
     expect(names).toEqual(expect.arrayContaining(['gomp.cpu_time', 'folded.cpu']));
     const json = JSON.parse((await get(server, '/render', { query: 'folded.cpu', from: 'now-1h', format: 'json' })).text) as { flamebearer: unknown };
-    // COMPAT-server.md's example, checked against Pyroscope OG.
+    // docs/COMPATIBILITY.md's example, checked against Pyroscope OG.
     expect(json.flamebearer).toEqual({
       names: ['total', 'main', 'work', 'b', 'a', 'idle'],
       levels: [[0, 7, 0, 0], [0, 7, 1, 1], [1, 1, 1, 5, 0, 5, 0, 2], [2, 3, 3, 4, 0, 2, 2, 3]],

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Function as PprofFunction, Label, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../src/config/defaults.js';
-import { type DecodedPprof, decodePprof, decodePprofFlat, toDecodedPprof, toFlatPprof } from '../src/ingest/pprof-decoder.js';
+import { decodePprof, decodePprofFlat } from '../src/ingest/pprof-decoder.js';
+import { type DecodedPprof, toDecodedPprof, toFlatPprof } from '../src/ingest/pprof-forms.js';
 import { pprofToProfile } from '../src/ingest/pprof-to-profile.js';
 import { buildGoBurn, makeNodeProfile, makeTempDir, rawProfile } from './helpers/profiles.js';
 

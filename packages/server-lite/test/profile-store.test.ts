@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { foldedToProfile } from '../src/ingest/folded-to-profile.js';
 import type { IngestProfile } from '../src/model/ingest-profile.js';
-import { ProfileStore, mergedValue } from '../src/store/profile-store.js';
+import { ProfileStore } from '../src/store/profile-store.js';
+import { mergedValue } from '../src/store/merge-stacks.js';
 import { makeTempDir } from './helpers/profiles.js';
 
 const tmp = makeTempDir('kprof-store-');

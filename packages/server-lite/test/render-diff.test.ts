@@ -9,7 +9,7 @@ const T = Math.floor(Date.now() / 1000) - 600;
 const text = { 'content-type': 'text/plain' };
 
 describe('/render-diff', () => {
-  it("answers COMPAT-server.md's worked example over two time windows", async () => {
+  it("answers docs/COMPATIBILITY.md's worked example over two time windows", async () => {
     const server = await startTestServer(join(tmp.dir, 'db'));
     expect((await ingest(server, { name: 'd.cpu', from: String(T), until: String(T + 10) }, 'main;a 2\n', text)).status).toBe(200);
     expect((await ingest(server, { name: 'd.cpu', from: String(T + 100), until: String(T + 110) }, 'main;a 1\nmain;b 1\n', text)).status).toBe(200);

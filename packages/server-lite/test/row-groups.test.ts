@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { IngestProfile, SeriesSamples } from '../src/model/ingest-profile.js';
-import { DB_FILE_NAME, ProfileStore, mergedValue } from '../src/store/profile-store.js';
+import { DB_FILE_NAME, ProfileStore } from '../src/store/profile-store.js';
+import { mergedValue } from '../src/store/merge-stacks.js';
 import { makeTempDir } from './helpers/profiles.js';
 
 const tmp = makeTempDir('kprof-row-groups-');

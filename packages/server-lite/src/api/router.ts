@@ -8,6 +8,7 @@ import type { ServerMetrics } from '../observability/metrics.js';
 import type { TargetsSnapshot } from '../scrape/scrape-manager.js';
 import type { ProfileStore } from '../store/profile-store.js';
 import { checkBearer } from '../http/bearer-auth.js';
+import { QueryEngine } from '../query/engine/query-engine.js';
 import { labelNames, labelValues, listApps } from '../query/pyroscope-og/labels.js';
 import { renderDiff } from '../query/pyroscope-og/render-diff.js';
 import { render } from '../query/pyroscope-og/render.js';
@@ -43,15 +44,14 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
   const query =
     (
       route: string,
-      answer: (url: URL, tenant: string | undefined) => Promise<{ body: string | Uint8Array; contentType: string }> | unknown,
-      scope: 'tenant' | 'server' = 'tenant',
+      answer: (url: URL, engine: () => QueryEngine) => Promise<{ body: string | Uint8Array; contentType: string }> | unknown,
     ): Handler =>
     async (req, res, url) => {
       const end = metrics.queryDuration.startTimer({ route });
       try {
         checkBearer(req, config.auth.queryTokens, 'query');
-        // Scrape targets are server-wide configuration, the same for every tenant.
-        const result = await answer(url, scope === 'tenant' ? tenantOf(req, config.auth) : undefined);
+        // The engine sees the request's tenant; routes that need none (scrape targets) never ask.
+        const result = await answer(url, () => new QueryEngine(store, config.query, tenantOf(req, config.auth)));
         if (isBody(result)) sendBody(res, result.body, result.contentType);
         else sendJson(res, result);
       } catch (err) {
@@ -63,13 +63,14 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
 
   const routes = new Map<string, Handler>([
     ['POST /ingest', ingest],
-    ['GET /render', query('/render', (url, tenant) => render(store, url.searchParams, config.query, deps.now(), tenant))],
-    ['GET /render-diff', query('/render-diff', (url, tenant) => renderDiff(store, url.searchParams, config.query, deps.now(), tenant))],
-    ['GET /labels', query('/labels', (url, tenant) => labelNames(store, url.searchParams, deps.now(), tenant))],
-    ['GET /label-values', query('/label-values', (url, tenant) => labelValues(store, url.searchParams, deps.now(), tenant))],
-    ['GET /api/apps', query('/api/apps', (_url, tenant) => listApps(store, tenant))],
-    ['GET /api/v1/targets', query('/api/v1/targets', (url) => targetsJson(deps.scrapeTargets?.(), url.searchParams), 'server')],
-    ['GET /targets', query('/targets', () => ({ body: targetsHtml(deps.scrapeTargets?.()), contentType: 'text/html; charset=utf-8' }), 'server')],
+    ['GET /render', query('/render', (url, engine) => render(engine(), url.searchParams, config.query, deps.now()))],
+    ['GET /render-diff', query('/render-diff', (url, engine) => renderDiff(engine(), url.searchParams, config.query, deps.now()))],
+    ['GET /labels', query('/labels', (url, engine) => labelNames(engine(), url.searchParams, deps.now()))],
+    ['GET /label-values', query('/label-values', (url, engine) => labelValues(engine(), url.searchParams, deps.now()))],
+    ['GET /api/apps', query('/api/apps', (_url, engine) => listApps(engine()))],
+    // Scrape targets are server-wide configuration, the same for every tenant.
+    ['GET /api/v1/targets', query('/api/v1/targets', (url) => targetsJson(deps.scrapeTargets?.(), url.searchParams))],
+    ['GET /targets', query('/targets', () => ({ body: targetsHtml(deps.scrapeTargets?.()), contentType: 'text/html; charset=utf-8' }))],
     [
       'GET /healthz',
       async (_req, res) => {

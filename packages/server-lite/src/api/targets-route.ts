@@ -1,4 +1,4 @@
-import type { SlotCounts } from '../scrape/scrape-loop.js';
+import type { SlotCounts } from '../scrape/scrape-status.js';
 import type { TargetsSnapshot } from '../scrape/scrape-manager.js';
 
 /** One active target in Prometheus' `/api/v1/targets` shape. */

@@ -20,6 +20,11 @@ export interface KeySpec {
   readonly aliases?: readonly string[];
 }
 
+/** Kebab-case keys that Prometheus' configs spell in snake_case too (`tls-config` / `tls_config`). */
+export function kebabOrSnakeKeys(...names: readonly string[]): KeySpec[] {
+  return names.map((name) => ({ name, aliases: [name.replace(/-/g, '_')] }));
+}
+
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';

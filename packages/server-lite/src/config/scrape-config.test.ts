@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { DEFAULT_PROFILES, parseScrapeConfigs } from './scrape-config.js';
+import { parseScrapeConfigs } from './scrape-config.js';
+import { DEFAULT_PROFILES } from './scrape-profiles.js';
 
 const seedValues = readFileSync(join(__dirname, '../../test/scrape/fixtures/seed-pyroscope-values.yaml'), 'utf8');
 

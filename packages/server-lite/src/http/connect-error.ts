@@ -12,7 +12,7 @@ export const KPROF_ERROR_CODE_HEADER = 'kprof-error-code';
 /**
  * The Connect code for a kprof HTTP status. The Connect client derives its code from the
  * JSON body, so this choice is what a caller sees; the HTTP status then follows from the code
- * (COMPAT-server §3). A 413 (a pushed profile over a size, sample or label limit; on the querier
+ * (docs/COMPATIBILITY.md §3). A 413 (a pushed profile over a size, sample or label limit; on the querier
  * a query over a limit such as `query.max-series`) is permanent, so it is
  * invalid_argument / 400 as Grafana Pyroscope's distributor answers a profile failing its
  * validation limits: resource_exhausted is retryable to Grafana's clients, which would resend

@@ -1,4 +1,4 @@
-import type { ValueTypeText } from './pprof-decoder.js';
+import type { ValueTypeText } from './pprof-forms.js';
 import type { CumulativeBaseline } from './pprof-delta.js';
 
 // Bytes of one stack + labels key: the SHA-1 digest pprof-delta's keys are the base64 form of.

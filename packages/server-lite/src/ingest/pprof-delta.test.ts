@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DecodedPprof } from './pprof-decoder.js';
+import type { DecodedPprof } from './pprof-forms.js';
 import { cumulativeMask, deltaPprof, isCumulativeSampleType, withoutCumulative } from './pprof-delta.js';
 
 const HEAP_TYPES = [

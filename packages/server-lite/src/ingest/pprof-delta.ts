@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors.js';
-import type { DecodedPprof, DecodedSample, ValueTypeText } from './pprof-decoder.js';
+import type { DecodedPprof, DecodedSample, ValueTypeText } from './pprof-forms.js';
 import type { SampleTypeConfig } from '../model/sample-type-config.js';
 
 // Pyroscope OG's default `cumulative` flags (its DefaultSampleTypeMapping): Go's heap alloc_*

@@ -1,7 +1,7 @@
 import { LimitError } from '../errors.js';
 import { type AppName, type LabelLimits, addLabel, sanitizeLabelName } from './app-name.js';
 import type { IngestProfile, SeriesInput } from '../model/ingest-profile.js';
-import { type DecodedPprof, type FlatPprof, toFlatPprof } from './pprof-decoder.js';
+import { type DecodedPprof, type FlatPprof, toFlatPprof } from './pprof-forms.js';
 import type { SampleTypeConfig } from '../model/sample-type-config.js';
 import { nameSampleTypes } from './sample-type-names.js';
 

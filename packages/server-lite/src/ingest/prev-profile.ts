@@ -1,6 +1,7 @@
 import { KprofError, LimitError, UnprocessableError, ValidationError, createError } from '../errors.js';
 import { gunzipBounded, isGzip } from './gunzip-bounded.js';
-import { type DecodedPprof, type PprofDecodeLimits, decodePprof } from './pprof-decoder.js';
+import { type PprofDecodeLimits, decodePprof } from './pprof-decoder.js';
+import { type DecodedPprof } from './pprof-forms.js';
 import { cumulativeMask, deltaPprof } from './pprof-delta.js';
 import type { SampleTypeConfig } from '../model/sample-type-config.js';
 

@@ -1,6 +1,6 @@
 import type { SeriesMeta } from '../model/ingest-profile.js';
 import type { SampleTypeConfig } from '../model/sample-type-config.js';
-import type { ValueTypeText } from './pprof-decoder.js';
+import type { ValueTypeText } from './pprof-forms.js';
 
 // Pyroscope OG's default mapping of Go pprof sample types (display name, units, aggregation).
 const DEFAULT_SAMPLE_TYPES: Readonly<Record<string, SampleTypeConfig>> = {

@@ -24,7 +24,7 @@ describe('parseCollapsed (Pyroscope folded ingest)', () => {
     expect(tree.total()).toBe(total);
   });
 
-  it('feeds the COMPAT §1 flamebearer example', () => {
+  it('feeds the docs/COMPATIBILITY.md §1 flamebearer example', () => {
     const tree = parseCollapsed('main;work;a 3\nmain;work;b 2\nmain;idle 1\nmain 1\n');
     expect(buildFlamebearer(tree, { maxNodes: 8192 }).names).toEqual(['total', 'main', 'work', 'b', 'a', 'idle']);
   });

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { heapPprof, startTarget } from '../../test/scrape/pprof-target.js';
-import { type HttpClientConfig, parseScrapeConfigs } from '../config/scrape-config.js';
+import { parseScrapeConfigs } from '../config/scrape-config.js';
+import { type HttpClientConfig } from '../config/scrape-http-config.js';
 import { ScrapeHttpClient } from './scrape-http-client.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kprof-scrape-tls-'));

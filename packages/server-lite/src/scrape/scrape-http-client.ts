@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Agent, buildConnector, type Dispatcher, interceptors } from 'undici';
-import type { HttpClientConfig } from '../config/scrape-config.js';
+import type { HttpClientConfig } from '../config/scrape-http-config.js';
 import { ScrapeError } from '../errors.js';
 
 /** Options of {@link ScrapeHttpClient}. */

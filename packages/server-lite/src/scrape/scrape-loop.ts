@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { IngestLimits } from '../config/resolve-config.js';
 import type { ConvertedBatch } from '../ingest/intake.js';
 import type { IntakeRequest } from '../ingest/intake-request.js';
@@ -9,37 +8,9 @@ import type { ConcurrencyLimit } from './scrape-concurrency.js';
 import { errorCode } from '../errors.js';
 import type { ScrapeHttpClient } from './scrape-http-client.js';
 import { intakeFromScrape } from './scraped-intake.js';
+import { type StoreFailure, type StoreFailureAction, storeErrorCode, storeWithRetry } from './store-with-retry.js';
+import type { MissedReason, ScrapeStatus, SlotCounts, TargetHealth } from './scrape-status.js';
 import type { ScrapeTarget } from './targets.js';
-
-/** A target's health as the target pages show it (Prometheus' vocabulary). */
-export type TargetHealth = 'up' | 'down' | 'unknown';
-
-/**
- * Why a slot passed without a scrape: `overlap` (the previous scrape of the target still ran),
- * `concurrency` (no permit of the global limit within {@link lateStartMs}), `stall` (the slot came
- * and went while the event loop was blocked, or the wall clock stepped forward past it), `backoff`
- * (skipped on purpose: the target failed and is left alone for a while).
- */
-export type MissedReason = 'overlap' | 'concurrency' | 'stall' | 'backoff';
-
-/**
- * What happened to a target's slots (its interval boundaries, offset per target) since its loop
- * started. Every slot that came due ends as exactly one of: started on time (the request went
- * out no later than the slot plus {@link lateStartMs}, 10 % of the interval), started late (after
- * that, but before the next slot came due, e.g. when a stalled event loop fired the timer late),
- * or missed (no request for that slot). `due - onTime - late - missed` is 0, or 1 while the newest
- * slot waits for a concurrency permit.
- */
-export interface SlotCounts {
-  readonly due: number;
-  readonly onTime: number;
-  readonly late: number;
-  readonly missed: number;
-  readonly missedByReason: Readonly<Record<MissedReason, number>>;
-}
-
-/** What the loop did after the store refused a scraped profile. */
-export type StoreFailureAction = 'retry' | 'drop';
 
 /** Receives each scrape's and each slot's outcome (metrics). */
 export interface ScrapeObserver {
@@ -81,22 +52,6 @@ export interface ScrapeLoopDeps {
   readonly now: () => number;
   readonly observer?: ScrapeObserver;
   readonly logger?: DiscoveryLogger;
-}
-
-/** Last outcome of a loop, for `/targets` and `/api/v1/targets`. */
-export interface ScrapeStatus {
-  readonly health: TargetHealth;
-  /** Start of the last scrape, unix ms (undefined before the first). */
-  readonly lastScrapeMs: number | undefined;
-  readonly lastDurationMs: number | undefined;
-  /** Message of the last failure; empty after a success. */
-  readonly lastError: string;
-  readonly lastErrorCode: string | undefined;
-  readonly consecutiveFailures: number;
-  /** Slots since the loop started, by outcome. */
-  readonly slots: SlotCounts;
-  /** Scraped profiles the store did not take (after the retry of a transient error). */
-  readonly droppedProfiles: number;
 }
 
 type LastOutcome = Omit<ScrapeStatus, 'slots' | 'droppedProfiles'>;
@@ -303,27 +258,15 @@ export class ScrapeLoop {
   }
 
   /** Writes `profile`, once more after a pause if the first error is transient; the last error if it was not stored. */
-  private async store(profile: IngestProfile): Promise<{ err: unknown; attempts: number } | undefined> {
+  private store(profile: IngestProfile): Promise<StoreFailure | undefined> {
     const { job } = this.target;
-    try {
-      await this.deps.intake.write([profile]);
-      return undefined;
-    } catch (err) {
-      if (this.stopped) return { err, attempts: 1 };
-      if (!isTransientStoreError(err)) {
-        this.deps.observer?.storeFailed?.(job, storeErrorCode(err), 'drop');
-        return { err, attempts: 1 };
-      }
-      this.deps.observer?.storeFailed?.(job, storeErrorCode(err), 'retry');
-    }
-    try {
-      await delay(storeRetryDelayMs(this.target.intervalMs), undefined, { signal: this.abort.signal, ref: false });
-      await this.deps.intake.write([profile]);
-      return undefined;
-    } catch (err) {
-      if (!this.stopped) this.deps.observer?.storeFailed?.(job, storeErrorCode(err), 'drop');
-      return { err, attempts: 2 };
-    }
+    return storeWithRetry(() => this.deps.intake.write([profile]), {
+      retryDelayMs: storeRetryDelayMs(this.target.intervalMs),
+      signal: this.abort.signal,
+      onFailure: (code, action) => {
+        if (!this.stopped) this.deps.observer?.storeFailed?.(job, code, action);
+      },
+    });
   }
 
   private succeeded(startMs: number, durationMs: number): void {
@@ -336,7 +279,7 @@ export class ScrapeLoop {
   // The target answered well but the store did not take the profile (e.g. the server is shutting
   // down, or it stayed locked through the retry): the target stays up and keeps its schedule (no
   // backoff); the error shows on /targets and the profile counts as dropped.
-  private storeFailed({ err, attempts }: { err: unknown; attempts: number }, startMs: number, durationMs: number): void {
+  private storeFailed({ err, attempts }: StoreFailure, startMs: number, durationMs: number): void {
     const code = storeErrorCode(err);
     const message = `scraped, but storing the profile failed${attempts > 1 ? ' (retried once)' : ''}: ${err instanceof Error ? err.message : String(err)}`;
     this.deps.logger?.warn({ url: this.target.url, job: this.target.job, code, err: message }, 'storing a scraped profile failed');
@@ -366,22 +309,6 @@ export class ScrapeLoop {
  */
 export function storeRetryDelayMs(intervalMs: number): number {
   return Math.min(1000, lateStartMs(intervalMs));
-}
-
-/**
- * Store errors that pass on their own: the write queue is full (`KPROF_INGEST_BACKPRESSURE`), or
- * SQLite found the database locked (`SQLITE_BUSY*`, `SQLITE_LOCKED*`: another connection, e.g. a
- * backup, held the write lock past the busy timeout). Shutdown, a full disk or I/O errors are not.
- */
-export function isTransientStoreError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code === 'KPROF_INGEST_BACKPRESSURE' || /^SQLITE_(BUSY|LOCKED)/.test(code));
-}
-
-/** The code of a store error for metrics and the target pages: kprof's, or SQLite's own. */
-function storeErrorCode(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : errorCode(err);
 }
 
 function mod(a: number, n: number): number {

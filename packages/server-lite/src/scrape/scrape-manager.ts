@@ -3,7 +3,8 @@ import type { ScrapeConfig } from '../config/scrape-config.js';
 import type { DiscoveryLogger } from './discovery/kubernetes.js';
 import { ConcurrencyLimit } from './scrape-concurrency.js';
 import { ScrapeHttpClient } from './scrape-http-client.js';
-import { type ScrapeIntake, ScrapeLoop, type ScrapeObserver, type ScrapeStatus, type TargetHealth } from './scrape-loop.js';
+import { type ScrapeIntake, ScrapeLoop, type ScrapeObserver } from './scrape-loop.js';
+import { type ScrapeStatus, type TargetHealth } from './scrape-status.js';
 import type { DroppedTarget, ScrapeTarget } from './targets.js';
 
 /** Options of {@link ScrapeManager}. */

@@ -3,7 +3,7 @@ import { DEFAULTS } from '../config/defaults.js';
 import { heapPprof, startTarget } from '../../test/scrape/pprof-target.js';
 import { type ScrapeConfig, parseScrapeConfigs } from '../config/scrape-config.js';
 import { staticTargetGroups } from './discovery/static.js';
-import type { MissedReason, SlotCounts } from './scrape-loop.js';
+import type { MissedReason, SlotCounts } from './scrape-status.js';
 import { ScrapeManager, type ScrapeManagerOptions } from './scrape-manager.js';
 import { resolveTargetGroup } from './targets.js';
 import { testIntake } from '../../test/helpers/intake.js';

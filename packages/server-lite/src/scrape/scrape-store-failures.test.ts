@@ -9,7 +9,7 @@ import { ProfileStore } from '../store/profile-store.js';
 import { WriteBatcher } from '../store/write-batcher.js';
 import { type ScrapeConfig, parseScrapeConfigs } from '../config/scrape-config.js';
 import { staticTargetGroups } from './discovery/static.js';
-import { isTransientStoreError } from './scrape-loop.js';
+import { isTransientStoreError } from './store-with-retry.js';
 import { ScrapeManager, type ScrapeManagerOptions } from './scrape-manager.js';
 import { resolveTargetGroup } from './targets.js';
 import { testIntake } from '../../test/helpers/intake.js';

@@ -1,4 +1,5 @@
-import type { ProfileConfig, ScrapeConfig } from '../config/scrape-config.js';
+import type { ScrapeConfig } from '../config/scrape-config.js';
+import type { ProfileConfig } from '../config/scrape-profiles.js';
 import { formatGoDuration, parseGoDuration } from '../syntax/go-duration.js';
 import { needsDefaultPort } from './host-port.js';
 import { isValidLabelName, type Labels } from '../config/relabel-rules.js';

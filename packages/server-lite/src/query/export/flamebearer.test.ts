@@ -42,7 +42,7 @@ function decode(fb: { names: string[]; levels: number[][] }, chunk = 4): Map<str
 }
 
 describe('buildFlamebearer (Pyroscope OG single format)', () => {
-  it('reproduces the COMPAT-server.md §1 worked example exactly', () => {
+  it('reproduces the docs/COMPATIBILITY.md §1 worked example exactly', () => {
     const tree = treeOf(['main;work;a 3', 'main;work;b 2', 'main;idle 1', 'main 1']);
     expect(buildFlamebearer(tree, { maxNodes: 8192 })).toEqual({
       names: ['total', 'main', 'work', 'b', 'a', 'idle'],
@@ -254,7 +254,7 @@ describe('buildFlamebearer (Pyroscope OG single format)', () => {
 });
 
 describe('buildDiffFlamebearer (Pyroscope OG double format)', () => {
-  it('reproduces the COMPAT-server.md §1 diff example exactly', () => {
+  it('reproduces the docs/COMPATIBILITY.md §1 diff example exactly', () => {
     expect(buildDiffFlamebearer(treeOf(['main;a 2']), treeOf(['main;a 1', 'main;b 1']), { maxNodes: 8192 })).toEqual({
       names: ['total', 'main', 'b', 'a'],
       levels: [[0, 2, 0, 0, 2, 0, 0], [0, 2, 0, 0, 2, 0, 1], [0, 2, 2, 0, 1, 1, 3, 0, 0, 0, 0, 1, 1, 2]],

@@ -66,7 +66,7 @@ const countType = { sampleType: { type: 'samples', unit: 'count' } } as const;
 describe('buildPprofProfile read by the real go tool pprof', () => {
   it.each([
     {
-      name: 'COMPAT §1 example',
+      name: 'docs/COMPATIBILITY.md §1 example',
       tree: (() => {
         const t = new StackTree();
         t.add(['main', 'work', 'a'], 3);

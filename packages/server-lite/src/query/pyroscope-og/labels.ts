@@ -1,14 +1,18 @@
 import { ValidationError } from '../../errors.js';
-import { parseTimeRange } from '../../syntax/pyroscope-time.js';
-import type { ProfileStore } from '../../store/profile-store.js';
 import type { StoredSeries } from '../../model/stored-series.js';
-import { selectForLabels } from './series-selector.js';
-import { TENANT_LABEL, seriesOfTenant } from '../../model/tenant.js';
+import { TENANT_LABEL } from '../../model/tenant.js';
+import { parseTimeRange } from '../../syntax/pyroscope-time.js';
+import type { QueryEngine } from '../engine/query-engine.js';
+import { parseOgLabelQuery } from './og-selector.js';
 
-/** `GET /labels`: sorted label names of the matching series (of `tenant`, when given), `__name__` included. */
-export function labelNames(store: ProfileStore, params: URLSearchParams, nowMs: number, tenant?: string): string[] {
+/**
+ * Pyroscope OG's `GET /labels`: label names of the series matching `query` (optional), with a
+ * profile in `from`/`until` when either is given. `__name__` when any series matches; internal
+ * `__…` labels never.
+ */
+export function labelNames(engine: QueryEngine, params: URLSearchParams, nowMs: number): string[] {
   const names = new Set<string>();
-  const series = seriesInRange(store, params, nowMs, tenant);
+  const series = seriesInRange(engine, params, nowMs);
   if (series.length > 0) names.add('__name__');
   for (const s of series) {
     // Internal labels (push.v1's `__profile_type__`) are not OG labels.
@@ -17,55 +21,43 @@ export function labelNames(store: ProfileStore, params: URLSearchParams, nowMs: 
   return [...names].sort();
 }
 
-/**
- * `GET /label-values?label=…`: sorted values (of `tenant`'s series, when given); `label=__name__`
- * lists application names. The reserved `__tenant__` label has no values to show.
- */
-export function labelValues(store: ProfileStore, params: URLSearchParams, nowMs: number, tenant?: string): string[] {
+/** Pyroscope OG's `GET /label-values?label=`: values of one label (`__name__`: series names) over the same series. */
+export function labelValues(engine: QueryEngine, params: URLSearchParams, nowMs: number): string[] {
   const label = params.get('label');
   if (label === null || label === '') throw new ValidationError('KPROF_QUERY_MISSING_LABEL', 'label is required, e.g. /label-values?label=__name__');
   const values = new Set<string>();
   if (label === TENANT_LABEL) return [];
-  for (const s of seriesInRange(store, params, nowMs, tenant)) {
+  for (const s of seriesInRange(engine, params, nowMs)) {
     const v = label === '__name__' ? s.name : s.labels[label];
     if (v !== undefined) values.add(v);
   }
   return [...values].sort();
 }
 
-/**
- * Series matching `query` that have a profile in `from`..`until` (Pyroscope time syntax; until
- * defaults to now, from to an hour before until). Without either parameter every matching series
- * counts, whenever its data is. The range is not size-bounded: only the series index is read.
- */
-function seriesInRange(store: ProfileStore, params: URLSearchParams, nowMs: number, tenant: string | undefined): StoredSeries[] {
-  const series = selectForLabels(store, params.get('query'), tenant);
+function seriesInRange(engine: QueryEngine, params: URLSearchParams, nowMs: number): StoredSeries[] {
+  const filter = parseOgLabelQuery(params.get('query'));
   const from = params.get('from');
   const until = params.get('until');
-  if (from === null && until === null) return series;
+  if (from === null && until === null) return engine.series(filter);
   const { fromMs, untilMs } = parseTimeRange(from ?? undefined, until ?? undefined, nowMs, { maxRangeMs: Number.MAX_SAFE_INTEGER });
-  return series.filter((s) => store.hasProfilesBetween(s.id, fromMs, untilMs));
+  return engine.seriesWithData({ fromMs, untilMs }, filter);
 }
 
-/** One `/api/apps` entry. */
+/** One application of `/api/apps`. */
 export interface AppInfo {
   readonly name: string;
   readonly spyName?: string;
   readonly sampleRate?: number;
   readonly units?: string;
-  /** End time (unix ms) of the newest stored profile of any series with this name; absent when none is stored. */
+  /** End of the app's newest stored profile, unix ms. */
   readonly lastSeen?: number;
 }
 
-/**
- * `GET /api/apps`: one entry per application name (`__name__`), metadata from its first series,
- * `lastSeen` from the newest profile across its series (profiles still in the write batch are not counted).
- * Only `tenant`'s series when it is given.
- */
-export function listApps(store: ProfileStore, tenant?: string): AppInfo[] {
+/** `GET /api/apps`: one entry per series name with its metadata and when it was last seen. */
+export function listApps(engine: QueryEngine): AppInfo[] {
   const apps = new Map<string, AppInfo>();
-  for (const s of seriesOfTenant(store.series(), tenant)) {
-    const seen = store.lastProfileEndMs(s.id);
+  for (const s of engine.series()) {
+    const seen = engine.lastSeen(s);
     const app = apps.get(s.name) ?? { name: s.name, spyName: s.meta.spyName, sampleRate: s.meta.sampleRate, units: s.meta.units };
     const lastSeen = seen === undefined || (app.lastSeen !== undefined && app.lastSeen >= seen) ? app.lastSeen : seen;
     apps.set(s.name, lastSeen === undefined ? app : { ...app, lastSeen });

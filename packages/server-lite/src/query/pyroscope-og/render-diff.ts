@@ -1,36 +1,28 @@
 import type { QueryLimits } from '../../config/resolve-config.js';
 import { ValidationError } from '../../errors.js';
+import type { QueryEngine } from '../engine/query-engine.js';
 import { buildDiffFlamebearer } from '../export/diff-flamebearer.js';
-import { parseMaxNodes } from '../max-nodes-param.js';
 import { type ProfileMetadata, buildRenderDiffResponse } from '../export/render-response.js';
-import type { ProfileStore } from '../../store/profile-store.js';
-import type { RenderResult } from './render.js';
-import { type MergedSelection, mergeSelection } from './render.js';
+import { parseMaxNodes } from '../max-nodes-param.js';
+import { type MergedOgQuery, type RenderResult, mergeOgQuery } from './render.js';
 
 /**
  * Pyroscope OG's `GET /render-diff`: `leftQuery`/`leftFrom`/`leftUntil`,
  * `rightQuery`/`rightFrom`/`rightUntil`, `max-nodes`/`maxNodes`, `format=json` (the only format).
  * Answers the double flamebearer with `leftTicks`/`rightTicks`; sides with different units or
- * sample rates are refused (`KPROF_QUERY_DIFF_MISMATCH`). Both sides see only `tenant`'s series when it is given.
+ * sample rates are refused (`KPROF_QUERY_DIFF_MISMATCH`).
  */
-export function renderDiff(
-  store: ProfileStore,
-  params: URLSearchParams,
-  limits: Readonly<QueryLimits>,
-  nowMs: number,
-  tenant?: string,
-): RenderResult {
+export function renderDiff(engine: QueryEngine, params: URLSearchParams, limits: Readonly<QueryLimits>, nowMs: number): RenderResult {
   const format = (params.get('format') ?? 'json').toLowerCase() || 'json';
   if (format !== 'json') {
     throw new ValidationError('KPROF_QUERY_BAD_FORMAT', `format ${JSON.stringify(format)} is not supported by /render-diff; use json`);
   }
   const maxNodes = parseMaxNodes(params.get('max-nodes') ?? params.get('maxNodes') ?? undefined);
-  const side = (s: 'left' | 'right'): MergedSelection =>
-    mergeSelection(store, params.get(`${s}Query`) ?? '', params.get(`${s}From`), params.get(`${s}Until`), limits, nowMs, tenant);
+  const side = (s: 'left' | 'right'): MergedOgQuery => mergeOgQuery(engine, params.get(`${s}Query`) ?? '', params.get(`${s}From`), params.get(`${s}Until`), limits, nowMs);
   const left = side('left');
   const right = side('right');
   const response = buildRenderDiffResponse({
-    flamebearer: buildDiffFlamebearer(left.tree, right.tree, { maxNodes }),
+    flamebearer: buildDiffFlamebearer(left.merged.tree, right.merged.tree, { maxNodes }),
     left: metadataOf(left),
     right: metadataOf(right),
   });
@@ -38,8 +30,8 @@ export function renderDiff(
 }
 
 // An empty side reports empty metadata, which buildRenderDiffResponse treats as compatible.
-function metadataOf(m: MergedSelection): ProfileMetadata {
-  const first = m.selection.series[0];
+function metadataOf(m: MergedOgQuery): ProfileMetadata {
+  const first = m.series[0];
   if (first === undefined || m.merged.profileCount === 0) return { spyName: '', sampleRate: 0, units: '' };
   return { spyName: first.meta.spyName, sampleRate: first.meta.sampleRate, units: first.meta.units };
 }

@@ -3,17 +3,18 @@ import { gzip } from 'node:zlib';
 import type { QueryLimits } from '../../config/resolve-config.js';
 import { ValidationError } from '../../errors.js';
 import { toCollapsed } from '../../model/folded-text.js';
-import { buildFlamebearer } from '../export/flamebearer.js';
-import { parseMaxNodes } from '../max-nodes-param.js';
-import { buildRenderResponse } from '../export/render-response.js';
-import { buildPprofProfile, describeNodeFrame } from '../export/pprof-export.js';
-import { StackTree } from '../../model/stack-tree.js';
-import { parseTimeRange } from '../../syntax/pyroscope-time.js';
-import { type Timeline, buildTimeline } from '../export/timeline.js';
-import { type MergedStacks, type ProfileStore, mergedValue } from '../../store/profile-store.js';
+import { PYROSCOPE_DEFAULT_SAMPLE_RATE } from '../../model/ingest-profile.js';
+import type { StackTree } from '../../model/stack-tree.js';
 import type { StoredSeries } from '../../model/stored-series.js';
-import { type Selection, selectSeries } from './series-selector.js';
 import { TENANT_LABEL } from '../../model/tenant.js';
+import { parseTimeRange } from '../../syntax/pyroscope-time.js';
+import { type MergedProfile, type QueryEngine, type QueryRange, seriesAggregation } from '../engine/query-engine.js';
+import { buildFlamebearer } from '../export/flamebearer.js';
+import { buildPprofProfile, describeNodeFrame } from '../export/pprof-export.js';
+import { buildRenderResponse } from '../export/render-response.js';
+import { type Timeline, buildTimeline } from '../export/timeline.js';
+import { parseMaxNodes } from '../max-nodes-param.js';
+import { parseOgQuery } from './og-selector.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -26,48 +27,29 @@ export interface RenderResult {
 const FORMATS = new Set(['json', 'pprof', 'collapsed']);
 
 /**
- * Pyroscope OG's `GET /render`: `query` (or `name`), `from`/`until`, `max-nodes`/`maxNodes`,
- * `format` json (default) | pprof | collapsed, `groupBy`. JSON is OG's shape: flamebearer,
- * metadata, timeline, groups, heatmap, annotations. Only `tenant`'s series when it is given.
+ * Pyroscope OG's `GET /render`: `query` (or `name`), `from`/`until` (`until` exclusive),
+ * `max-nodes`/`maxNodes`, `format` json (default) | pprof | collapsed, `groupBy`. JSON is OG's
+ * shape: flamebearer, metadata, timeline, groups, heatmap, annotations. The tree follows OG's
+ * aggregation rule ({@link seriesAggregation}).
  */
-export async function render(
-  store: ProfileStore,
-  params: URLSearchParams,
-  limits: Readonly<QueryLimits>,
-  nowMs: number,
-  tenant?: string,
-): Promise<RenderResult> {
+export async function render(engine: QueryEngine, params: URLSearchParams, limits: Readonly<QueryLimits>, nowMs: number): Promise<RenderResult> {
   const format = (params.get('format') ?? 'json').toLowerCase() || 'json';
   if (!FORMATS.has(format)) {
     throw new ValidationError('KPROF_QUERY_BAD_FORMAT', `format ${JSON.stringify(format)} is not supported; use json, pprof or collapsed`);
   }
   const query = params.get('query') ?? params.get('name') ?? '';
   const maxNodes = parseMaxNodes(params.get('max-nodes') ?? params.get('maxNodes') ?? undefined);
-  const { tree, selection, merged, fromMs, untilMs } = mergeSelection(store, query, params.get('from'), params.get('until'), limits, nowMs, tenant);
-  const first: StoredSeries | undefined = selection.series[0];
+  const { appName, series, merged, range } = mergeOgQuery(engine, query, params.get('from'), params.get('until'), limits, nowMs);
+  const first: StoredSeries | undefined = series[0];
 
-  if (format === 'collapsed') return { body: toCollapsed(tree), contentType: 'text/plain; charset=utf-8' };
-  if (format === 'pprof') {
-    const suffix = selection.appName.slice(selection.appName.lastIndexOf('.') + 1);
-    const units = first?.meta.units ?? 'samples';
-    const sampleRate = first?.meta.sampleRate ?? 100;
-    const isTime = units === 'nanoseconds';
-    const profile = buildPprofProfile(tree, {
-      sampleType: { type: suffix, unit: units === 'samples' ? 'count' : units },
-      ...(isTime ? { periodType: { type: 'cpu', unit: 'nanoseconds' }, period: Math.round(1e9 / sampleRate) } : {}),
-      timeNanos: BigInt(fromMs) * 1_000_000n,
-      durationNanos: BigInt(untilMs - fromMs) * 1_000_000n,
-      ...(first?.meta.spyName === 'nodespy' ? { describeFrame: describeNodeFrame } : {}),
-    });
-    return { body: await gzipAsync(profile.encode()), contentType: 'application/octet-stream' };
-  }
+  if (format === 'collapsed') return { body: toCollapsed(merged.tree), contentType: 'text/plain; charset=utf-8' };
+  if (format === 'pprof') return { body: await gzipAsync(ogPprof(merged.tree, appName, first, range)), contentType: 'application/octet-stream' };
 
-  const points = merged.points.map((p) => ({ timeMs: p.timeMs, value: p.total }));
   const groupBy = params.get('groupBy') ?? '';
   const groups: Record<string, Timeline> = {};
   if (groupBy !== '') {
     // The reserved tenant label is never shown, so it groups like an absent label.
-    const bySeries = new Map(selection.series.map((s) => [s.id, groupBy === TENANT_LABEL ? '' : (s.labels[groupBy] ?? '')]));
+    const bySeries = new Map(series.map((s) => [s.id, groupBy === TENANT_LABEL ? '' : (s.labels[groupBy] ?? '')]));
     const grouped = new Map<string, { timeMs: number; value: number }[]>();
     for (const p of merged.points) {
       const key = bySeries.get(p.seriesId) ?? '';
@@ -75,61 +57,68 @@ export async function render(
       if (list === undefined) grouped.set(key, (list = []));
       list.push({ timeMs: p.timeMs, value: p.total });
     }
-    for (const [key, list] of grouped) groups[key] = buildTimeline(list, fromMs, untilMs);
+    for (const [key, list] of grouped) groups[key] = buildTimeline(list, range.fromMs, range.untilMs);
   }
   const response = buildRenderResponse({
-    flamebearer: buildFlamebearer(tree, { maxNodes }),
-    timeline: buildTimeline(points, fromMs, untilMs),
+    flamebearer: buildFlamebearer(merged.tree, { maxNodes }),
+    timeline: buildTimeline(
+      merged.points.map((p) => ({ timeMs: p.timeMs, value: p.total })),
+      range.fromMs,
+      range.untilMs,
+    ),
     groups,
     metadata: {
       spyName: first?.meta.spyName ?? 'unknown',
-      sampleRate: first?.meta.sampleRate ?? 100,
+      sampleRate: first?.meta.sampleRate ?? PYROSCOPE_DEFAULT_SAMPLE_RATE,
       units: first?.meta.units ?? 'samples',
     },
-    appName: selection.appName,
+    appName,
     query,
     maxNodes,
-    fromMs,
-    untilMs,
+    fromMs: range.fromMs,
+    untilMs: range.untilMs,
   });
   return { body: JSON.stringify(response), contentType: 'application/json; charset=utf-8' };
 }
 
-/** A query merged over a time range. */
-export interface MergedSelection {
-  readonly tree: StackTree;
-  readonly selection: Selection;
-  readonly merged: MergedStacks;
-  readonly fromMs: number;
-  readonly untilMs: number;
+/** An OG query merged over its range. */
+export interface MergedOgQuery {
+  readonly appName: string;
+  readonly series: readonly StoredSeries[];
+  readonly merged: MergedProfile;
+  readonly range: QueryRange;
 }
 
 /**
- * Parses the query and range, selects the series and merges their profiles into one tree.
- * Shared by `/render` and `/render-diff`. Only `tenant`'s series when it is given.
+ * Parses an OG query and range (`query.max-range`), selects its series and merges them with OG's
+ * aggregation. Shared by `/render` and `/render-diff`.
  */
-export function mergeSelection(
-  store: ProfileStore,
+export function mergeOgQuery(
+  engine: QueryEngine,
   query: string,
   from: string | null,
   until: string | null,
   limits: Readonly<QueryLimits>,
   nowMs: number,
-  tenant?: string,
-): MergedSelection {
+): MergedOgQuery {
   if (query.trim() === '') throw new ValidationError('KPROF_QUERY_MISSING_QUERY', 'query (or name) is required, e.g. query=myapp.cpu{env="prod"}');
-  const { fromMs, untilMs } = parseTimeRange(from ?? undefined, until ?? undefined, nowMs, { maxRangeMs: limits.maxRangeMs });
-  const selection = selectSeries(store, query, limits, tenant);
-  const merged = store.mergeStacks(
-    selection.series.map((s) => s.id),
-    fromMs,
-    untilMs,
-    limits.maxProfiles,
-  );
-  const tree = new StackTree();
-  for (const id of merged.stackIds) tree.add(store.frames(id), mergedValue(merged.values, id));
-  // Pyroscope OG: if any selected series aggregates by average, the whole merged tree is divided
-  // by the number of profiles written in the range (over all selected series); timelines still sum.
-  if (merged.profileCount > 1 && selection.series.some((s) => s.meta.aggregation === 'average')) tree.divide(merged.profileCount);
-  return { tree, selection, merged, fromMs, untilMs };
+  const range = parseTimeRange(from ?? undefined, until ?? undefined, nowMs, { maxRangeMs: limits.maxRangeMs });
+  const { appName, filter } = parseOgQuery(query);
+  const series = engine.select(filter);
+  return { appName, series, merged: engine.merge(series, range, seriesAggregation(series)), range };
+}
+
+// `format=pprof`: one sample type named after the series suffix; a time profile keeps its period.
+function ogPprof(tree: StackTree, appName: string, first: StoredSeries | undefined, range: QueryRange): Uint8Array {
+  const suffix = appName.slice(appName.lastIndexOf('.') + 1);
+  const units = first?.meta.units ?? 'samples';
+  const sampleRate = first?.meta.sampleRate ?? PYROSCOPE_DEFAULT_SAMPLE_RATE;
+  const isTime = units === 'nanoseconds';
+  return buildPprofProfile(tree, {
+    sampleType: { type: suffix, unit: units === 'samples' ? 'count' : units },
+    ...(isTime ? { periodType: { type: 'cpu', unit: 'nanoseconds' }, period: Math.round(1e9 / sampleRate) } : {}),
+    timeNanos: BigInt(range.fromMs) * 1_000_000n,
+    durationNanos: BigInt(range.untilMs - range.fromMs) * 1_000_000n,
+    ...(first?.meta.spyName === 'nodespy' ? { describeFrame: describeNodeFrame } : {}),
+  }).encode();
 }

@@ -1,13 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { checkBearer } from '../../http/bearer-auth.js';
-import { tenantOf } from '../../http/tenant-header.js';
+import { guardedConnect } from '../../http/guarded-connect.js';
 import type { ServerConfig } from '../../config/resolve-config.js';
 import { QuerierService } from '../../gen/querier/v1/querier_pb.js';
 import type { ServerMetrics } from '../../observability/metrics.js';
 import type { ProfileStore } from '../../store/profile-store.js';
-import { StoreQuerierBackend } from './store-querier-backend.js';
-import { sendConnectError } from '../../http/connect-error.js';
+import { QueryEngine } from '../engine/query-engine.js';
+import { EngineQuerierBackend } from './engine-querier-backend.js';
 import type { ConnectUnaryHandler } from '../../http/connect-unary.js';
 import { createQuerierHandler } from './querier-service.js';
 
@@ -26,7 +24,7 @@ const PREFIX = `/${QuerierService.typeName}/`;
 /**
  * `POST /querier.v1.QuerierService/<Method>`, mounted over the store: bearer auth
  * (`auth.query-tokens`, refused as Connect `unauthenticated`), then the querier handler with a
- * {@link StoreQuerierBackend}; with `auth.multi-tenant` on, the `X-Scope-OrgID` tenant is required
+ * {@link EngineQuerierBackend}; with `auth.multi-tenant` on, the `X-Scope-OrgID` tenant is required
  * (`unauthenticated` without it, `invalid_argument` when invalid) and the backend sees only that
  * tenant's series. The range limit is `query.max-range`; series and profile counts
  * are bounded by `query.max-series` / `query.max-profiles`. Latency is observed in
@@ -36,32 +34,19 @@ export function createQuerierEndpoint(deps: QuerierEndpointDeps): ConnectUnaryHa
   const { config, metrics } = deps;
   const log = deps.logger.child({ component: 'querier' });
   const handlerFor = (tenant: string | undefined): ConnectUnaryHandler =>
-    createQuerierHandler(new StoreQuerierBackend(deps.store, { limits: config.query, ...(tenant !== undefined ? { tenant } : {}) }), {
+    createQuerierHandler(new EngineQuerierBackend(new QueryEngine(deps.store, config.query, tenant)), {
       limits: { maxRangeMs: config.query.maxRangeMs },
       nowMs: deps.now,
       logger: log,
     });
-  const shared = handlerFor(undefined);
   const methods = new Set(QuerierService.methods.map((m) => `${PREFIX}${m.name}`));
-  return async (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '').split('?', 1)[0] ?? '';
-    if (!path.startsWith(PREFIX)) return false;
+  return guardedConnect({
+    prefix: PREFIX,
+    side: 'query',
+    auth: config.auth,
+    handlerFor,
+    logger: log,
     // Unknown method names share one label value, so clients cannot grow the metric's series.
-    const end = metrics.queryDuration.startTimer({ route: methods.has(path) ? path : `${PREFIX}unknown` });
-    let handler = shared;
-    try {
-      checkBearer(req, config.auth.queryTokens, 'query');
-      // One handler per request in multi-tenant mode binds the backend to the caller's tenant.
-      if (config.auth.multiTenant) handler = handlerFor(tenantOf(req, config.auth));
-    } catch (err) {
-      sendConnectError(res, err, log);
-      end();
-      return true;
-    }
-    try {
-      return await handler(req, res);
-    } finally {
-      end();
-    }
-  };
+    onRequest: (path) => metrics.queryDuration.startTimer({ route: methods.has(path) ? path : `${PREFIX}unknown` }),
+  });
 }

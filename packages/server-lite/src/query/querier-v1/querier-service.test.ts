@@ -178,7 +178,7 @@ describe('querier.v1.QuerierService', () => {
   ])('SelectMergeStacktraces merges the selected profiles into Pyroscope levels ($name)', async ({ json }) => {
     const { baseUrl, backend } = await startServer();
     const res = await client(baseUrl, json).selectMergeStacktraces(apiCpu);
-    // COMPAT-server §1's worked example (checked against Pyroscope OG) for exactly these stacks.
+    // docs/COMPATIBILITY.md §1's worked example (checked against Pyroscope OG) for exactly these stacks.
     expect(res.flamegraph?.names).toEqual(['total', 'main', 'work', 'b', 'a', 'idle']);
     expect(res.flamegraph?.levels.map((l) => l.values.map(Number))).toEqual([
       [0, 7, 0, 0],

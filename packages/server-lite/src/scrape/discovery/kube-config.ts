@@ -4,7 +4,7 @@ import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError } from '../../errors.js';
-import type { KubernetesSdConfig } from '../../config/scrape-config.js';
+import type { KubernetesSdConfig } from '../../config/kubernetes-sd-config.js';
 
 /** Where the in-cluster service account's files live in a pod. */
 export const DEFAULT_SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';

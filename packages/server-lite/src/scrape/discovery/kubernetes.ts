@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { KubeConfig, V1Pod, V1PodList } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { KubernetesSdConfig } from '../../config/scrape-config.js';
+import type { KubernetesSdConfig } from '../../config/kubernetes-sd-config.js';
 import type { TargetGroup } from '../target-group.js';
 import { DEFAULT_SERVICE_ACCOUNT_DIR, loadKubeConfig } from './kube-config.js';
 import { podSource, podTargetGroup } from './pod-target-group.js';

@@ -1,5 +1,5 @@
 // Grafana Pyroscope's query API (POST /querier.v1.QuerierService/<Method>), per
-// COMPAT-server.md §2. kprof implements the methods listed in the service; the others
+// docs/COMPATIBILITY.md §2. kprof implements the methods listed in the service; the others
 // upstream (SelectMergeSpanProfile, SelectHeatmap, GetProfileStats, AnalyzeQuery) answer
 // unimplemented because they are not declared here.
 

@@ -1,11 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../../../config/resolve-config.js';
 import { PusherService } from '../../../gen/push/v1/push_pb.js';
-import { checkBearer } from '../../../http/bearer-auth.js';
-import { sendConnectError } from '../../../http/connect-error.js';
 import type { ConnectUnaryHandler } from '../../../http/connect-unary.js';
-import { tenantOf } from '../../../http/tenant-header.js';
+import { guardedConnect } from '../../../http/guarded-connect.js';
 import type { ServerMetrics } from '../../../observability/metrics.js';
 import type { Intake } from '../../intake.js';
 import { createPushHandler } from './push-service.js';
@@ -66,19 +63,12 @@ export function createPushEndpoint(deps: PushEndpointDeps): ConnectUnaryHandler 
         onErrorResponse: (status, code) => metrics.rejected.inc({ reason: code ?? `CONNECT_HTTP_${status}` }),
       },
     );
-  const shared = handlerFor(undefined);
-  return async (req: IncomingMessage, res: ServerResponse) => {
-    if (!(req.url ?? '').startsWith(PREFIX)) return false;
-    let handler = shared;
-    try {
-      checkBearer(req, config.auth.ingestTokens, 'ingest');
-      // One handler per request in multi-tenant mode binds the writes to the caller's tenant.
-      if (config.auth.multiTenant) handler = handlerFor(tenantOf(req, config.auth));
-    } catch (err) {
-      sendConnectError(res, err, log);
-      metrics.rejected.inc({ reason: (err as { code: string }).code });
-      return true;
-    }
-    return handler(req, res);
-  };
+  return guardedConnect({
+    prefix: PREFIX,
+    side: 'ingest',
+    auth: config.auth,
+    handlerFor,
+    logger: log,
+    onRefused: (err) => metrics.rejected.inc({ reason: (err as { code: string }).code }),
+  });
 }

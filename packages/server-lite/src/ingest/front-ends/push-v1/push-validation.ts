@@ -9,7 +9,7 @@ export interface PushedSeries {
   readonly profiles: Uint8Array[];
 }
 
-/** Limits applied to every Push (Grafana Pyroscope's defaults, COMPAT-server §2). */
+/** Limits applied to every Push (Grafana Pyroscope's defaults, docs/COMPATIBILITY.md §2). */
 export interface PushLimits {
   /** Labels per series, `__name__` included. Default 30. */
   readonly maxLabelsPerSeries: number;

@@ -1,16 +1,21 @@
-import { seriesOfTenant } from '../../model/tenant.js';
-import type { QueryLimits } from '../../config/resolve-config.js';
-import type { FlameGraphData, FlameGraphDiffData, LabelQuery, ProfileQuery, QuerierBackend, SeriesData, SeriesQuery, TimeRangeMs } from './querier-backend.js';
-import type { ProfileTypeInfo } from '../../model/profile-type.js';
-import { grafanaLabelsOfSeries, profileTypeOfSeries } from '../../model/profile-type.js';
-import { LimitError } from '../../errors.js';
-import { type MergedStacks, type ProfileStore, mergedValue } from '../../store/profile-store.js';
+import type {
+  FlameGraphData,
+  FlameGraphDiffData,
+  LabelQuery,
+  ProfileQuery,
+  QuerierBackend,
+  SeriesData,
+  SeriesQuery,
+  TimeRangeMs,
+} from './querier-backend.js';
+import { type ProfileTypeInfo, grafanaLabelsOfSeries, profileTypeOfSeries } from '../../model/profile-type.js';
 import type { StoredSeries } from '../../model/stored-series.js';
+import type { StackTree } from '../../model/stack-tree.js';
+import type { QueryEngine, QueryRange } from '../engine/query-engine.js';
 import { buildDiffFlamebearer } from '../export/diff-flamebearer.js';
 import { buildFlamebearer } from '../export/flamebearer.js';
 import { type LabelMatcher, matchesAll, parseQuery } from '../flameql.js';
 import { buildPprofProfile, describeNodeFrame } from '../export/pprof-export.js';
-import { StackTree } from '../../model/stack-tree.js';
 
 /** A stored series as Grafana sees it: its profile type and its labels. */
 interface SeriesView {
@@ -25,38 +30,27 @@ interface Selector {
   readonly matchers: LabelMatcher[];
 }
 
-/** Options of {@link StoreQuerierBackend}. */
-export interface StoreQuerierBackendOptions {
-  /** `query.max-series` and `query.max-profiles` bound every profile query. */
-  readonly limits: Readonly<Pick<QueryLimits, 'maxSeries' | 'maxProfiles'>>;
-  /** Multi-tenant mode: only series stored for this tenant are seen. Default: every series. */
-  readonly tenant?: string;
-}
-
 /**
- * Grafana Pyroscope's querier over the {@link ProfileStore}. Each stored series is seen with its
- * Grafana profile type ({@link profileTypeOfSeries}) and labels `service_name`, `__name__`,
- * `__profile_type__` plus its own; selectors are Prometheus matchers (anchored RE2, absent label
- * = ""), an optional name before the braces selecting a profile type ID. Time ranges are the
- * validated inclusive `[startMs, endMs]`; a profile belongs to a range by its start time, as in
- * `/render`. Flame graphs, pprof and diffs come from the same query modules as `/render`, so
- * totals agree.
+ * Grafana Pyroscope's querier.v1 as an adapter over the {@link QueryEngine}. Each stored series
+ * is seen with its Grafana profile type ({@link profileTypeOfSeries}) and labels `service_name`,
+ * `__name__`, `__profile_type__` plus its own; selectors are Prometheus matchers (anchored RE2,
+ * absent label = ""), an optional name before the braces selecting a profile type ID. Grafana's
+ * ranges include their end (`[startMs, endMs]`, as Grafana Pyroscope selects profiles), so the
+ * engine's half-open range is `[startMs, endMs + 1)`. Merges sum (Grafana Pyroscope's rule), so
+ * for sum-aggregated types the totals are `/render`'s for the same series and profiles.
  */
-export class StoreQuerierBackend implements QuerierBackend {
-  readonly #store: ProfileStore;
-  readonly #limits: StoreQuerierBackendOptions['limits'];
-  readonly #tenant: string | undefined;
+export class EngineQuerierBackend implements QuerierBackend {
+  readonly #engine: QueryEngine;
 
-  constructor(store: ProfileStore, options: StoreQuerierBackendOptions) {
-    this.#store = store;
-    this.#limits = options.limits;
-    this.#tenant = options.tenant;
+  constructor(engine: QueryEngine) {
+    this.#engine = engine;
   }
 
   async profileTypes(range: TimeRangeMs): Promise<ProfileTypeInfo[]> {
     const types = new Map<string, ProfileTypeInfo>();
-    for (const v of this.#views()) {
-      if (!types.has(v.type.id) && this.#hasData(v, range)) types.set(v.type.id, v.type);
+    for (const s of this.#engine.seriesWithData(engineRange(range))) {
+      const type = profileTypeOfSeries(s);
+      if (!types.has(type.id)) types.set(type.id, type);
     }
     return [...types.values()].sort((a, b) => compare(a.id, b.id));
   }
@@ -87,15 +81,14 @@ export class StoreQuerierBackend implements QuerierBackend {
   }
 
   async selectMergeStacktraces(query: ProfileQuery): Promise<FlameGraphData> {
-    const { tree } = this.#merge(query);
-    const fb = buildFlamebearer(tree, { maxNodes: query.maxNodes });
+    const fb = buildFlamebearer(this.#merge(query).tree, { maxNodes: query.maxNodes });
     return { names: fb.names, levels: fb.levels, total: fb.numTicks, maxSelf: fb.maxSelf };
   }
 
   async selectMergeProfile(query: ProfileQuery): Promise<Uint8Array> {
-    const { tree, views } = this.#merge(query);
+    const { tree, series } = this.#merge(query);
     const t = query.profileType;
-    const first = views[0]?.series;
+    const first = series[0];
     const sampleRate = first?.meta.sampleRate ?? 0;
     const profile = buildPprofProfile(tree, {
       sampleType: { type: t.sampleType, unit: t.sampleUnit },
@@ -110,22 +103,16 @@ export class StoreQuerierBackend implements QuerierBackend {
   }
 
   async selectSeries(query: SeriesQuery): Promise<SeriesData[]> {
-    const views = this.#select(query.profileType, query.labelSelector);
+    const series = this.#select(query.profileType, query.labelSelector);
     const groupOf = new Map<number, { key: string; labels: Record<string, string> }>();
-    for (const v of views) {
-      const labels = pick(v.labels, query.groupBy);
-      groupOf.set(v.series.id, { key: JSON.stringify(query.groupBy.map((g) => labels[g] ?? '')), labels });
+    for (const s of series) {
+      const labels = pick(grafanaLabelsOfSeries(s, query.profileType), query.groupBy);
+      groupOf.set(s.id, { key: JSON.stringify(query.groupBy.map((g) => labels[g] ?? '')), labels });
     }
-    const points = this.#store.profilePoints(
-      views.map((v) => v.series.id),
-      query.startMs,
-      query.endMs + 1,
-      this.#limits.maxProfiles,
-    );
     // Grafana Pyroscope's steps: a profile at time t counts in the first step boundary ≥ t,
     // boundaries at startMs + k·stepMs.
     const groups = new Map<string, { labels: Record<string, string>; buckets: Map<number, { sum: number; n: number }>; total: number }>();
-    for (const p of points) {
+    for (const p of this.#engine.points(series, engineRange(query))) {
       const g = groupOf.get(p.seriesId)!;
       let group = groups.get(g.key);
       if (group === undefined) groups.set(g.key, (group = { labels: g.labels, buckets: new Map(), total: 0 }));
@@ -157,50 +144,40 @@ export class StoreQuerierBackend implements QuerierBackend {
     return { names: fb.names, levels: fb.levels, total: fb.numTicks, maxSelf: fb.maxSelf, leftTicks: fb.leftTicks, rightTicks: fb.rightTicks };
   }
 
-  #views(): SeriesView[] {
-    return seriesOfTenant(this.#store.series(), this.#tenant).map((series) => {
-      const type = profileTypeOfSeries(series);
-      return { series, type, labels: grafanaLabelsOfSeries(series, type) };
-    });
-  }
-
-  #hasData(v: SeriesView, range: TimeRangeMs): boolean {
-    return this.#store.hasProfilesBetween(v.series.id, range.startMs, range.endMs + 1);
-  }
-
-  /** Series with data in the range matching any of `query.matchers` (none = all). */
+  /** Series with data in the range matching any of `query.matchers` (none = all), as Grafana sees them. */
   #matchingAny(query: LabelQuery): SeriesView[] {
     const selectors = query.matchers.map(parseSelector);
-    return this.#views().filter(
-      (v) => (selectors.length === 0 || selectors.some((s) => matchesSelector(s, v))) && this.#hasData(v, query),
-    );
-  }
-
-  /** Series of one profile type matching a selector, bounded by `query.max-series`. */
-  #select(type: ProfileTypeInfo, labelSelector: string): SeriesView[] {
-    const selector = parseSelector(labelSelector);
-    const views = this.#views().filter((v) => v.type.id === type.id && matchesSelector(selector, v));
-    if (views.length > this.#limits.maxSeries) {
-      throw new LimitError(
-        'KPROF_QUERY_TOO_MANY_SERIES',
-        `the query selects ${views.length} series, over query.max-series (${this.#limits.maxSeries}); add label matchers`,
-      );
+    const views: SeriesView[] = [];
+    for (const s of this.#engine.seriesWithData(engineRange(query))) {
+      const v = viewOf(s);
+      if (selectors.length === 0 || selectors.some((sel) => matchesSelector(sel, v))) views.push(v);
     }
     return views;
   }
 
-  #merge(query: ProfileQuery): { tree: StackTree; views: SeriesView[]; merged: MergedStacks } {
-    const views = this.#select(query.profileType, query.labelSelector);
-    const merged = this.#store.mergeStacks(
-      views.map((v) => v.series.id),
-      query.startMs,
-      query.endMs + 1,
-      this.#limits.maxProfiles,
-    );
-    const tree = new StackTree();
-    for (const id of merged.stackIds) tree.add(this.#store.frames(id), mergedValue(merged.values, id));
-    return { tree, views, merged };
+  /** Series of one profile type matching a selector, bounded by `query.max-series`. */
+  #select(type: ProfileTypeInfo, labelSelector: string): StoredSeries[] {
+    const selector = parseSelector(labelSelector);
+    return this.#engine.select((s) => {
+      const v = viewOf(s);
+      return v.type.id === type.id && matchesSelector(selector, v);
+    });
   }
+
+  #merge(query: ProfileQuery): { tree: StackTree; series: StoredSeries[] } {
+    const series = this.#select(query.profileType, query.labelSelector);
+    return { tree: this.#engine.merge(series, engineRange(query), 'sum').tree, series };
+  }
+}
+
+// Grafana's inclusive [startMs, endMs] as the engine's half-open range.
+function engineRange(range: TimeRangeMs): QueryRange {
+  return { fromMs: range.startMs, untilMs: range.endMs + 1 };
+}
+
+function viewOf(series: StoredSeries): SeriesView {
+  const type = profileTypeOfSeries(series);
+  return { series, type, labels: grafanaLabelsOfSeries(series, type) };
 }
 
 function parseSelector(selector: string): Selector {

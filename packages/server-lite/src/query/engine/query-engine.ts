@@ -1,0 +1,122 @@
+import type { QueryLimits } from '../../config/resolve-config.js';
+import { LimitError } from '../../errors.js';
+import { StackTree } from '../../model/stack-tree.js';
+import type { StoredSeries } from '../../model/stored-series.js';
+import { seriesOfTenant } from '../../model/tenant.js';
+import { type ProfileStore } from '../../store/profile-store.js';
+import { type ProfilePoint, mergedValue } from '../../store/merge-stacks.js';
+
+/**
+ * A time range of a query, unix ms, half-open: a profile belongs to it when its start time `t`
+ * has `fromMs ≤ t < untilMs`. Adapters translate their protocol's range to this one
+ * (Pyroscope OG's `until` is exclusive already; Grafana's `end` is inclusive, so `untilMs` is
+ * `end + 1`).
+ */
+export interface QueryRange {
+  readonly fromMs: number;
+  readonly untilMs: number;
+}
+
+/**
+ * How the profiles of a merge combine: `sum` adds them all (Grafana Pyroscope's querier);
+ * `average` divides the merged tree by the number of profiles (Pyroscope OG's rule for gauge
+ * types such as `inuse_space` and `goroutines`: a flame graph of what was in use at a time, not
+ * of its sum over the range). Timelines always sum.
+ */
+export type MergeAggregation = 'sum' | 'average';
+
+/** Profiles merged into one call tree. */
+export interface MergedProfile {
+  readonly tree: StackTree;
+  /** Each merged profile's start time and total (its series' id), for timelines. */
+  readonly points: readonly ProfilePoint[];
+  readonly profileCount: number;
+}
+
+/** A predicate choosing series: adapters build it from their selector syntax. */
+export type SeriesFilter = (series: StoredSeries) => boolean;
+
+/**
+ * The one query engine: selection, bounds, merge, aggregation and time points over the store.
+ * `/render`, `/render-diff`, the label routes and the querier.v1 service are adapters that
+ * translate their parameters into these calls and the results into their wire shapes, so one
+ * selection gives the same totals everywhere. Bounds: `query.max-series` series per selection
+ * (`KPROF_QUERY_TOO_MANY_SERIES`), `query.max-profiles` profiles per merge or point list
+ * (`KPROF_QUERY_TOO_MANY_PROFILES`, counted in raw profiles whether rolled up or not). In
+ * multi-tenant mode an engine is bound to one tenant and sees only its series.
+ */
+export class QueryEngine {
+  readonly #store: ProfileStore;
+  readonly #limits: Readonly<Pick<QueryLimits, 'maxSeries' | 'maxProfiles'>>;
+  readonly #tenant: string | undefined;
+
+  constructor(store: ProfileStore, limits: Readonly<Pick<QueryLimits, 'maxSeries' | 'maxProfiles'>>, tenant?: string) {
+    this.#store = store;
+    this.#limits = limits;
+    this.#tenant = tenant;
+  }
+
+  /** Every series the tenant may see that `filter` keeps (all of them without a filter); unbounded, for label listings. */
+  series(filter?: SeriesFilter): StoredSeries[] {
+    const all = seriesOfTenant(this.#store.series(), this.#tenant);
+    return filter === undefined ? all : all.filter(filter);
+  }
+
+  /** {@link series} that have a profile in `range`. */
+  seriesWithData(range: QueryRange, filter?: SeriesFilter): StoredSeries[] {
+    return this.series(filter).filter((s) => this.#store.hasProfilesBetween(s.id, range.fromMs, range.untilMs));
+  }
+
+  /** The series a profile query reads: {@link series}, refused past `query.max-series`. */
+  select(filter: SeriesFilter): StoredSeries[] {
+    const series = this.series(filter);
+    if (series.length > this.#limits.maxSeries) {
+      throw new LimitError(
+        'KPROF_QUERY_TOO_MANY_SERIES',
+        `the query selects ${series.length} series, over query.max-series (${this.#limits.maxSeries}); add label matchers`,
+      );
+    }
+    return series;
+  }
+
+  /**
+   * Merges every profile of `series` in `range` into one call tree (rollups where whole buckets
+   * lie inside the range, raw profiles elsewhere: the same result as merging every raw profile),
+   * combined by `aggregation`.
+   */
+  merge(series: readonly StoredSeries[], range: QueryRange, aggregation: MergeAggregation): MergedProfile {
+    const merged = this.#store.mergeStacks(
+      series.map((s) => s.id),
+      range.fromMs,
+      range.untilMs,
+      this.#limits.maxProfiles,
+    );
+    const tree = new StackTree();
+    for (const id of merged.stackIds) tree.add(this.#store.frames(id), mergedValue(merged.values, id));
+    if (aggregation === 'average' && merged.profileCount > 1) tree.divide(merged.profileCount);
+    return { tree, points: merged.points, profileCount: merged.profileCount };
+  }
+
+  /** Start time and total of every profile of `series` in `range`, without reading samples. */
+  points(series: readonly StoredSeries[], range: QueryRange): ProfilePoint[] {
+    return this.#store.profilePoints(
+      series.map((s) => s.id),
+      range.fromMs,
+      range.untilMs,
+      this.#limits.maxProfiles,
+    );
+  }
+
+  /** End time (unix ms) of the newest profile of `series`, or undefined when it has none. */
+  lastSeen(series: StoredSeries): number | undefined {
+    return this.#store.lastProfileEndMs(series.id);
+  }
+}
+
+/**
+ * Pyroscope OG's aggregation of a selection: `average` when any selected series aggregates by
+ * average (`inuse_*`, `goroutines`, folded uploads with `aggregationType=average`), else `sum`.
+ */
+export function seriesAggregation(series: readonly StoredSeries[]): MergeAggregation {
+  return series.some((s) => s.meta.aggregation === 'average') ? 'average' : 'sum';
+}
