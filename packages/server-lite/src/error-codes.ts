@@ -44,6 +44,7 @@ export const ERROR_CODES = Object.freeze({
   KPROF_CONFIG_UNREADABLE: { kind: 'ConfigError', status: null, meaning: 'config file missing or unreadable', fix: 'check `--config` / `KPROF_CONFIG`' },
   KPROF_CONFIG_BAD_LISTEN: { kind: 'ConfigError', status: null, meaning: 'listen address unreadable', fix: 'use `host:port`, `:port`, `[::1]:port`' },
   KPROF_STORE_OPEN_FAILED: { kind: 'ConfigError', status: null, meaning: 'database cannot be opened', fix: 'check `data-dir` permissions and space' },
+  KPROF_STORE_BAD_BLOCK: { kind: 'ConfigError', status: null, meaning: 'a file in `<data-dir>/blocks/` named like a block is not one', fix: 'move the file out of the blocks directory; `kprof-server check` lists what is wrong' },
   KPROF_STORE_SCHEMA_TOO_NEW: { kind: 'ConfigError', status: null, meaning: 'database from a newer kprof', fix: 'upgrade or use another `data-dir`' },
   KPROF_STORE_CLOSED: { kind: 'LimitError', status: 429, meaning: 'write after the store closed', fix: 'retry later' },
   KPROF_STORE_CORRUPT_BLOB: { kind: 'InternalError', status: 500, meaning: 'a stored blob is damaged', fix: 'run `PRAGMA integrity_check`; restore' },

@@ -12,6 +12,7 @@ import { Intake } from './ingest/intake.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { type PullMode, startPullMode } from './scrape/pull-mode.js';
+import { importLegacyStore } from './store/legacy-import.js';
 import { ProfileStore } from './store/profile-store.js';
 import { Retention } from './store/retention.js';
 import { RollupBuilder } from './store/rollup-builder.js';
@@ -45,11 +46,11 @@ export interface StartServerOptions {
 export async function startServer(config: ServerConfig, options: StartServerOptions = {}): Promise<KprofServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? Date.now;
-  const store = ProfileStore.open(config.dataDir);
+  const store = openStore(config, logger, now);
   let ready = false;
   const batcherRef: { current?: WriteBatcher } = {};
   const metrics = createMetrics(
-    () => store.sizes().fileBytes,
+    { fileBytes: () => store.sizes().fileBytes, blocks: () => store.blocks.length, trieBytes: () => store.trieBytes },
     () => batcherRef.current?.pending ?? 0,
   );
   const batcher = new WriteBatcher(store, {
@@ -65,6 +66,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     intervalMs: config.storage.retentionIntervalMs,
     logger: logger.child({ component: 'retention' }),
     now,
+    onDeleted: (blocks) => metrics.deletedBlocks.inc(blocks),
   });
   const rollups = new RollupBuilder(store, { logger: logger.child({ component: 'rollups' }), now });
   const ui = createUiHandler({
@@ -167,4 +169,32 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     return closing;
   };
   return { url, port: address.port, store, close };
+}
+
+// Opens the block store and moves a kprof 0.1 single-file database into it first, if one is there.
+function openStore(config: ServerConfig, logger: Logger, now: () => number): ProfileStore {
+  const store = ProfileStore.open(config.dataDir, {
+    blockDurationMs: config.storage.blockDurationMs,
+    headMaxBytes: config.storage.headMaxBytes,
+    blockCacheBytes: config.storage.blockCacheBytes,
+  });
+  const log = logger.child({ component: 'store' });
+  let lastLogMs = 0;
+  try {
+    const moved = importLegacyStore(config.dataDir, store, {
+      maxAgeMs: config.storage.maxAgeMs,
+      nowMs: now(),
+      onProgress: (done, total) => {
+        if (done === total || performance.now() - lastLogMs > 5_000) {
+          lastLogMs = performance.now();
+          log.info({ done, total }, 'moving the kprof 0.1 database (kprof.db) into blocks');
+        }
+      },
+    });
+    if (moved > 0) log.info({ profiles: moved, blocks: store.blocks.length }, 'kprof.db moved into blocks and deleted');
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  return store;
 }

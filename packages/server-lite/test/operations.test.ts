@@ -73,21 +73,25 @@ describe('operations', () => {
     expect((await get(server, '/healthz')).status).toBe(200);
   });
 
-  it('retention deletes profiles older than storage.max-age, then the oldest past storage.max-size-bytes', async () => {
+  it('retention deletes whole blocks: those older than storage.max-age, then the oldest past storage.max-size-bytes (never the newest)', async () => {
     const clock = Date.now();
-    const server = await startTestServer(join(tmp.dir, 'db-retention'));
-    const old = Math.floor(clock / 1000) - 7200;
-    await ingest(server, { name: 'r.cpu', from: String(old), until: String(old + 10) }, 'a 1\n', { 'content-type': 'text/plain' });
-    await ingest(server, { name: 'r.cpu', ...range }, 'b 1\n', { 'content-type': 'text/plain' });
-    expect(server.store.profileCount()).toBe(2);
+    const server = await startTestServer(join(tmp.dir, 'db-retention'), 'storage:\n  block-duration: 10m\n');
+    const nowS = Math.floor(clock / 1000);
+    for (const [frame, ageS] of [['a', 7200], ['b', 1800], ['c', 0]] as const) {
+      const res = await ingest(server, { name: 'r.cpu', from: String(nowS - ageS), until: String(nowS - ageS + 1) }, `${frame} 1\n`, { 'content-type': 'text/plain' });
+      expect(res.status).toBe(200);
+    }
+    expect(server.store.blocks).toHaveLength(3);
+    const collapsed = async (): Promise<string> => (await get(server, '/render', { query: 'r.cpu', from: String(nowS - 10_000), until: String(nowS + 60), format: 'collapsed' })).text;
     const logger = pino({ level: 'silent' });
     const byAge = new Retention(server.store, { maxAgeMs: 3_600_000, maxSizeBytes: 0, intervalMs: 3_600_000, logger, now: () => clock });
     onTestFinished(() => byAge.close());
     expect(byAge.runOnce()).toBe(1);
-    expect((await get(server, '/render', { query: 'r.cpu', from: String(old - 60), until: 'now', format: 'collapsed' })).text).toBe('b 1\n');
+    expect(await collapsed()).toBe('b 1\nc 1\n');
     const bySize = new Retention(server.store, { maxAgeMs: 86_400_000, maxSizeBytes: 1, intervalMs: 3_600_000, logger, now: () => clock });
     onTestFinished(() => bySize.close());
     expect(bySize.runOnce()).toBe(1);
-    expect(server.store.profileCount()).toBe(0);
+    expect(await collapsed()).toBe('c 1\n');
+    expect(server.store.profileCount()).toBe(1);
   });
 });

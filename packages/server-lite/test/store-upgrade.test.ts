@@ -1,16 +1,17 @@
-// Schema v4 (one row per upload and label set, every sample type a column) upgrades a v3 database
-// in place. The v3 database here was written by a real v3 kprof-server (test/fixtures/v3-store);
-// after the upgrade every series must read exactly as in a fresh v4 database of the same pushes,
-// also once new multi-column rows join the old one-column rows of the same series, and after
-// rollups are built over both.
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+// A data directory of kprof 0.1 (one `kprof.db`, schema v1–v4) moves into blocks on first start:
+// every series must then read exactly as in a fresh store of the same pushes, the single file is
+// gone, and an import stopped half way resumes without losing or repeating a profile. The
+// databases in test/fixtures/legacy-store were written by real single-file kprof-servers (schema
+// v3 and v4) from the pushes in pushes.json.
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { KprofServer } from '../src/server.js';
-import { DB_FILE_NAME, type ProfileStore } from '../src/store/profile-store.js';
-import { mergedValue } from '../src/store/merge-stacks.js';
-import { SCHEMA_VERSION } from '../src/store/schema.js';
+import { LEGACY_DB_FILE, importLegacyStore } from '../src/store/legacy-import.js';
+import Database from 'better-sqlite3';
+import { V1_SCHEMA } from '../src/store/legacy-schema.js';
+import { ProfileStore } from '../src/store/profile-store.js';
+import { encodeSamples } from '../src/store/sample-blob.js';
 import { makeTempDir } from './helpers/profiles.js';
 import { ingest, startTestServer } from './helpers/test-server.js';
 
@@ -18,25 +19,27 @@ interface Push {
   readonly file: string;
   readonly params: Record<string, string>;
 }
-const fixtures = join(__dirname, 'fixtures', 'v3-store');
+const fixtures = join(__dirname, 'fixtures', 'legacy-store');
 const { pushes, rangeMs } = JSON.parse(readFileSync(join(fixtures, 'pushes.json'), 'utf8')) as { pushes: Push[]; rangeMs: [number, number] };
 const [fromMs, untilMs] = rangeMs;
+const range = { fromMs, untilMs };
+// The fixtures' profiles are from 2025: keep them.
+const CONFIG = 'storage:\n  max-age: 3650d\n';
+const MAX_AGE_MS = 3650 * 86_400_000;
 const tmp = makeTempDir('kprof-upgrade-');
 afterAll(() => tmp.cleanup());
 
-// Everything a query can ask of each series, keyed by name and labels (ids differ between stores).
+// Everything a query can ask of each series, keyed by name and labels.
 function snapshot(store: ProfileStore): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const s of store.series()) {
-    const merged = store.mergeStacks([s.id], fromMs, untilMs, 10_000);
+  for (const s of store.series(range)) {
     const stacks: Record<string, number> = {};
-    for (const id of merged.stackIds) stacks[store.frames(id).join(';')] = mergedValue(merged.values, id);
+    for (const { frames, value } of store.merge([s], range, 10_000).tree.stacks()) stacks[frames.join(';')] = value;
     out[`${s.name}${JSON.stringify(s.labels)}`] = {
       meta: s.meta,
-      points: store.profilePoints([s.id], fromMs, untilMs, 10_000).map((p) => [p.timeMs, p.total]),
+      points: store.points([s], range, 10_000).map((p) => [p.timeMs, p.total]),
       stacks,
-      lastEnd: store.lastProfileEndMs(s.id),
-      inRange: store.hasProfilesBetween(s.id, fromMs, untilMs),
+      lastEnd: store.lastSeen(s),
     };
   }
   return out;
@@ -46,53 +49,99 @@ async function pushAll(server: KprofServer, list: readonly Push[]): Promise<void
   for (const p of list) expect(await ingest(server, p.params, readFileSync(join(fixtures, p.file)))).toMatchObject({ status: 200 });
 }
 
-describe('schema v3 → v4 upgrade', () => {
-  it('keeps every series of a real v3 database readable, alone and next to new multi-column rows, raw and rolled up', async () => {
-    const upgradedDir = join(tmp.dir, 'upgraded');
-    mkdirSync(upgradedDir, { recursive: true });
-    copyFileSync(join(fixtures, DB_FILE_NAME), join(upgradedDir, DB_FILE_NAME));
-    const v3 = new Database(join(upgradedDir, DB_FILE_NAME), { readonly: true });
-    const v3Rows = v3.prepare('SELECT count(*) FROM profiles').pluck().get() as number;
-    expect(v3.pragma('user_version', { simple: true })).toBe(3);
-    v3.close();
+// A data directory holding a copy of a fixture as its kprof.db.
+function legacyDir(name: string, version: number): string {
+  const dir = join(tmp.dir, name);
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(fixtures, `kprof-v${version}.db`), join(dir, LEGACY_DB_FILE));
+  return dir;
+}
 
-    const upgraded = await startTestServer(upgradedDir);
-    const fresh = await startTestServer(join(tmp.dir, 'fresh'));
+describe('kprof 0.1 single-file database → blocks', () => {
+  let want: Record<string, unknown>;
+  it('a fresh store of the same pushes is the reference', async () => {
+    const fresh = await startTestServer(join(tmp.dir, 'fresh'), CONFIG);
     await pushAll(fresh, pushes);
-    const check = new Database(join(upgradedDir, DB_FILE_NAME), { readonly: true });
-    onTestFinished(() => {
-      check.close();
-    });
-    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    // In place: the v3 rows are still there, one per series and profile (4 pushes: 3 × 9 + 2).
-    expect(check.prepare('SELECT count(*) FROM profiles').pluck().get()).toBe(v3Rows);
-    expect(v3Rows).toBe(29);
-    // The fresh store holds the same pushes in one row per push and label set.
-    expect(upgraded.store.profileCount()).toBe(29);
     expect(fresh.store.profileCount()).toBe(29);
-    const want = snapshot(fresh.store);
+    want = snapshot(fresh.store);
     expect(Object.keys(want)).toHaveLength(11);
-    expect(snapshot(upgraded.store)).toEqual(want);
+  });
 
-    // New pushes (one in an old bucket) go to multi-column rows; the series now span both kinds.
-    const more = pushes.map((p, i) => ({ ...p, params: { ...p.params, from: String(Number(p.params.from) + 60 * (i + 1)), until: String(Number(p.params.until) + 60 * (i + 1)) } }));
-    await pushAll(upgraded, more);
-    await pushAll(fresh, more);
-    expect(check.prepare('SELECT count(*) FROM profiles').pluck().get()).toBe(v3Rows + 3 * 3 + 1);
-    const multi = check.prepare('SELECT samples FROM profiles WHERE total_1 IS NOT NULL').pluck().all() as Buffer[];
-    expect(multi).toHaveLength(3 * 3 + 1);
-    for (const b of multi) expect([b[0], b[1]]).toEqual([0x81, 0x00]);
-    const mixed = snapshot(fresh.store);
-    expect(snapshot(upgraded.store)).toEqual(mixed);
-    expect(mixed).not.toEqual(want);
+  it.each([3, 4])('moves a real schema-v%i database into blocks on start: every series reads as in a fresh store, kprof.db is gone', async (version) => {
+    const dir = legacyDir(`v${version}`, version);
+    const server = await startTestServer(dir, CONFIG);
+    expect(existsSync(join(dir, LEGACY_DB_FILE))).toBe(false);
+    expect(server.store.profileCount()).toBe(29);
+    expect(snapshot(server.store)).toEqual(want);
+    // New pushes join the imported series in the same blocks.
+    await pushAll(server, pushes);
+    expect(server.store.profileCount()).toBe(58);
+    server.store.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 });
+    expect(server.store.pendingRollups()).toBe(0);
+    expect(server.store.integrityCheck()).toBe('ok');
+  });
 
-    for (const server of [upgraded, fresh]) {
-      server.store.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 });
-      expect(server.store.pendingRollups()).toBe(0);
-    }
-    expect(snapshot(upgraded.store)).toEqual(mixed);
-    expect(upgraded.store.mergeStats.rollupsBuilt).toBeGreaterThan(0);
-    expect(upgraded.store.mergeStats.staleRollups).toBe(0);
-    expect(upgraded.store.integrityCheck()).toBe('ok');
+  it('an import stopped half way resumes where each block stopped: nothing lost, nothing twice', () => {
+    const dir = legacyDir('resume', 4);
+    const first = ProfileStore.open(dir);
+    let steps = 0;
+    expect(() =>
+      importLegacyStore(dir, first, {
+        maxAgeMs: MAX_AGE_MS,
+        nowMs: Date.now(),
+        rowsPerStep: 3,
+        onProgress: () => {
+          // The process dies after two committed steps.
+          if (++steps === 2) throw new Error('killed');
+        },
+      }),
+    ).toThrow('killed');
+    const partial = first.profileCount();
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(29);
+    first.close();
+    expect(existsSync(join(dir, LEGACY_DB_FILE))).toBe(true);
+
+    const store = ProfileStore.open(dir);
+    onTestFinished(() => store.close());
+    const moved = importLegacyStore(dir, store, { maxAgeMs: MAX_AGE_MS, nowMs: Date.now(), rowsPerStep: 3 });
+    expect(moved).toBeGreaterThan(0);
+    expect(store.profileCount()).toBe(29);
+    expect(snapshot(store)).toEqual(want);
+    expect(existsSync(join(dir, LEGACY_DB_FILE))).toBe(false);
+  });
+
+  it('moves a schema-v1 database (per-series rows, plain blobs) after upgrading it to v4 in place', () => {
+    const dir = join(tmp.dir, 'v1');
+    mkdirSync(dir, { recursive: true });
+    const db = new Database(join(dir, LEGACY_DB_FILE));
+    db.exec(V1_SCHEMA);
+    db.pragma('user_version = 1');
+    db.prepare('INSERT INTO names (id, name) VALUES (1, ?), (2, ?), (3, ?)').run('main', 'a', 'b');
+    db.prepare('INSERT INTO stacks (id, parent, name_id) VALUES (1, 0, 1), (2, 1, 2), (3, 1, 3)').run();
+    db.prepare("INSERT INTO series (id, name, labels, spy_name, sample_rate, units, aggregation) VALUES (1, 'old.cpu', '{\"env\":\"x\"}', 'gospy', 100, 'samples', 'sum')").run();
+    const insert = db.prepare('INSERT INTO profiles (series_id, start_ms, end_ms, total, samples) VALUES (1, ?, ?, ?, ?)');
+    const t0 = Date.now() - 3_600_000;
+    for (let i = 0; i < 120; i++) insert.run(t0 + i * 10_000, t0 + i * 10_000 + 10_000, 3 + i, encodeSamples([2, 3], [3, i]));
+    db.close();
+    const store = ProfileStore.open(dir);
+    onTestFinished(() => store.close());
+    expect(importLegacyStore(dir, store, { maxAgeMs: MAX_AGE_MS, nowMs: Date.now() })).toBe(120);
+    const [series] = store.series();
+    expect(series).toEqual({ name: 'old.cpu', labels: { env: 'x' }, meta: { spyName: 'gospy', sampleRate: 100, units: 'samples', aggregation: 'sum' } });
+    const merged = store.merge([series!], { fromMs: t0, untilMs: t0 + 3_600_000 }, 1000);
+    expect([...merged.tree.stacks()].map(({ frames, value }) => [frames.join(';'), value])).toEqual([
+      ['main;a', 3 * 120],
+      ['main;b', (119 * 120) / 2],
+    ]);
+  });
+
+  it('leaves out rows older than storage.max-age', () => {
+    const dir = legacyDir('aged', 4);
+    const store = ProfileStore.open(dir);
+    onTestFinished(() => store.close());
+    expect(importLegacyStore(dir, store, { maxAgeMs: 60_000, nowMs: Date.now() })).toBe(0);
+    expect(store.blocks).toHaveLength(0);
+    expect(existsSync(join(dir, LEGACY_DB_FILE))).toBe(false);
   });
 });

@@ -55,9 +55,22 @@ export const DEFAULTS = Object.freeze({
     pushDeltaMaxBytes: 256 * 1024 * 1024,
   }),
   storage: Object.freeze({
-    /** `storage.max-age`: profiles older than this are deleted. 14 days. */
+    /** `storage.max-age`: profiles older than this are deleted (at least 1 minute). 14 days. */
     maxAgeMs: 14 * 86_400_000,
-    /** `storage.max-size-bytes`: database size over which the oldest profiles are deleted; 0 = no size limit. */
+    /**
+     * `storage.block-duration`: the time window of one block, a whole number of minutes from 1
+     * minute to 1 day; 0 = a quarter of `max-age`, from 1 minute to 1 day (1 day for the default
+     * 14 days). Retention deletes whole blocks, so data is gone at most one block after it aged out.
+     */
+    blockDurationMs: 0 as number,
+    /**
+     * `storage.head-max-bytes`: memory of the newest window's names and stack trie; past it the
+     * window continues in a new block part, whose trie starts empty.
+     */
+    headMaxBytes: 256 * 1024 * 1024,
+    /** `storage.block-cache-bytes`: memory of older blocks' tries kept for queries (least recently used dropped first). */
+    blockCacheBytes: 256 * 1024 * 1024,
+    /** `storage.max-size-bytes`: size of the block files over which the oldest blocks are deleted; 0 = no size limit. */
     maxSizeBytes: 0,
     /** `storage.retention-interval`: how often retention runs. */
     retentionIntervalMs: 60_000,
@@ -81,3 +94,17 @@ export const DEFAULTS = Object.freeze({
     maxProfiles: 50_000,
   }),
 });
+
+const SHORTEST_BLOCK_MS = 60_000;
+const LONGEST_BLOCK_MS = 86_400_000;
+
+/**
+ * The default width of a block for `storage.max-age`: a quarter of it, in whole minutes, from
+ * 1 minute to 1 day. Retention deletes whole blocks, so data is gone at most one block after it
+ * aged out; a quarter keeps that within a quarter of the age, and one day caps the number of
+ * rollups and files a month-long query reads.
+ */
+export function defaultBlockDurationMs(maxAgeMs: number): number {
+  const quarter = Math.floor(maxAgeMs / 4 / SHORTEST_BLOCK_MS) * SHORTEST_BLOCK_MS;
+  return Math.min(LONGEST_BLOCK_MS, Math.max(SHORTEST_BLOCK_MS, quarter));
+}

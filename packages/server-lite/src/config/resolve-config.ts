@@ -13,7 +13,7 @@ import {
   readStringList,
 } from './config-reader.js';
 import { isValidTenantId } from '../model/tenant.js';
-import { DEFAULTS } from './defaults.js';
+import { DEFAULTS, defaultBlockDurationMs } from './defaults.js';
 import { type ListenAddress, parseListenAddress } from './listen-address.js';
 import { MAX_CONFIG_BYTES, parseYamlSource } from './yaml-lines.js';
 
@@ -142,6 +142,11 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd = 
 
   const ingest = readSection('ingest', get('ingest'), DEFAULTS.ingest, INGEST_KEYS, problems, readCount);
   const storage = readSection('storage', get('storage'), DEFAULTS.storage, STORAGE_KEYS, problems, readStorageValue);
+  if (storage.maxAgeMs < 60_000) problems.add('storage.max-age', `must be at least 1m, got ${storage.maxAgeMs} ms`);
+  if (storage.blockDurationMs === 0) storage.blockDurationMs = defaultBlockDurationMs(storage.maxAgeMs);
+  else if (storage.blockDurationMs % 60_000 !== 0 || storage.blockDurationMs > 86_400_000) {
+    problems.add('storage.block-duration', `must be a whole number of minutes from 1m to 24h (or 0 for a quarter of max-age), got ${storage.blockDurationMs} ms`);
+  }
   const query = readSection('query', get('query'), DEFAULTS.query, QUERY_KEYS, problems, readQueryValue);
 
   const authRaw = get('auth');
@@ -264,6 +269,7 @@ function readCount(key: string, value: unknown, path: string, problems: ConfigPr
 
 function readStorageValue(key: string, value: unknown, path: string, problems: ConfigProblems): number | undefined {
   if (key === 'maxSizeBytes') return readByteSize(value, path, problems);
+  if (key === 'blockDurationMs' && (value === 0 || value === '0')) return 0;
   if (key.endsWith('Ms')) return readLongDurationMs(value, path, problems);
   return readCount(key, value, path, problems);
 }

@@ -8,6 +8,8 @@ export interface ServerMetrics {
   readonly rejected: Counter<'reason'>;
   readonly queryDuration: Histogram<'route'>;
   readonly batchDuration: Histogram;
+  /** Blocks deleted by retention. */
+  readonly deletedBlocks: Counter;
   readonly scrape: ScrapeMetrics;
   /**
    * push.v1 `memory` delta baselines dropped to stay within `ingest.push-delta-max-bytes`;
@@ -49,8 +51,18 @@ export interface ScrapeMetricsSource {
   loopStats(): { inUse: number; waiting: number };
 }
 
-/** Creates the metrics; `dbSizeBytes` is read at scrape time. */
-export function createMetrics(dbSizeBytes: () => number, pendingProfiles: () => number): ServerMetrics {
+/** What the store gauges read at scrape time. */
+export interface StoreGaugeSource {
+  /** Bytes of the block files on disk. */
+  readonly fileBytes: () => number;
+  /** Open blocks. */
+  readonly blocks: () => number;
+  /** Memory of loaded stack tries and names. */
+  readonly trieBytes: () => number;
+}
+
+/** Creates the metrics; the gauges are read at scrape time. */
+export function createMetrics(store: StoreGaugeSource, pendingProfiles: () => number): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'kprof_' });
   const profilesIngested = new Counter({
@@ -70,6 +82,11 @@ export function createMetrics(dbSizeBytes: () => number, pendingProfiles: () => 
     labelNames: ['reason'] as const,
     registers: [registry],
   });
+  const deletedBlocks = new Counter({
+    name: 'kprof_retention_deleted_blocks_total',
+    help: 'Blocks (time windows) deleted by retention (storage.max-age, storage.max-size-bytes).',
+    registers: [registry],
+  });
   const queryDuration = new Histogram({
     name: 'kprof_query_duration_seconds',
     help: 'Query request latency, by route.',
@@ -85,10 +102,26 @@ export function createMetrics(dbSizeBytes: () => number, pendingProfiles: () => 
   });
   new Gauge({
     name: 'kprof_db_size_bytes',
-    help: 'Size of the database files (main + WAL) on disk.',
+    help: 'Size of the block files (main + WAL) on disk.',
     registers: [registry],
     collect() {
-      this.set(dbSizeBytes());
+      this.set(store.fileBytes());
+    },
+  });
+  new Gauge({
+    name: 'kprof_store_blocks',
+    help: 'Blocks on disk (one per time window and part).',
+    registers: [registry],
+    collect() {
+      this.set(store.blocks());
+    },
+  });
+  new Gauge({
+    name: 'kprof_store_trie_bytes',
+    help: 'Memory of the stack tries and names loaded from blocks (limits: storage.head-max-bytes, storage.block-cache-bytes).',
+    registers: [registry],
+    collect() {
+      this.set(store.trieBytes());
     },
   });
   new Gauge({
@@ -131,6 +164,7 @@ export function createMetrics(dbSizeBytes: () => number, pendingProfiles: () => 
     rejected,
     queryDuration,
     batchDuration,
+    deletedBlocks,
     scrape: createScrapeMetrics(registry),
     pushDeltaEvictions,
     setPushDeltaSource(source) {

@@ -58,11 +58,8 @@ function scrapeOne(address: string, interval: string, options: Pick<ScrapeManage
 }
 
 function seriesPoints(store: ProfileStore, name: string): { timeMs: number; total: number }[] {
-  const ids = store
-    .series()
-    .filter((s) => s.name === name)
-    .map((s) => s.id);
-  return store.profilePoints(ids, 0, Number.MAX_SAFE_INTEGER, 1000).map(({ timeMs, total }) => ({ timeMs, total }));
+  const series = store.series().filter((s) => s.name === name);
+  return store.points(series, { fromMs: 0, untilMs: Number.MAX_SAFE_INTEGER }, 1000).map(({ timeMs, total }) => ({ timeMs, total }));
 }
 
 describe('isTransientStoreError', () => {
@@ -88,11 +85,20 @@ describe('ScrapeLoop: store failures', () => {
     const batcher = batcherOf(store);
     // Another connection (say, a backup) holds the write lock: the store's write waits out its
     // busy timeout and fails with SQLITE_BUSY. The lock is released when the loop says it retries.
-    const locker = new Database(store.path);
+    // The blocks of the windows around now exist (another app wrote to them), so there are files to lock.
+    const other = (t: number): IngestProfile =>
+      foldedToProfile('main;other 1\n', { app: 'other', labels: {} }, { spyName: 'test', sampleRate: 100, units: 'samples', aggregation: 'sum' }, { startMs: t, endMs: t + 1, receivedBytes: 1 }, { maxSamples: 10, maxStackDepth: 10 });
+    store.writeBatch([other(Date.now() - 60_000), other(Date.now() + 60_000)]);
+    const lockers = store.blocks.map((b) => new Database(b.path));
     onTestFinished(() => {
-      locker.close();
+      for (const l of lockers) l.close();
     });
-    locker.exec('BEGIN IMMEDIATE');
+    for (const l of lockers) l.exec('BEGIN IMMEDIATE');
+    const locker = { get inTransaction(): boolean {
+      return lockers.some((l) => l.inTransaction);
+    }, exec: (sql: string): void => {
+      for (const l of lockers) if (l.inTransaction) l.exec(sql);
+    } };
     const events: string[] = [];
     const results: string[] = [];
     const target = await growingHeapTarget();
@@ -106,7 +112,7 @@ describe('ScrapeLoop: store failures', () => {
         scraped: (_job, result) => results.push(result),
       },
     });
-    await expect.poll(() => store.profileCount(), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => seriesPoints(store, 'heapy.inuse_space').length, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
     await expect.poll(() => results.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
     expect(events).toEqual(['SQLITE_BUSY retry']);
     expect(results[0]).toBe('success');

@@ -1,325 +1,414 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { ConfigError, LimitError } from '../errors.js';
 import type { IngestProfile } from '../model/ingest-profile.js';
+import { StackTree } from '../model/stack-tree.js';
 import type { StoredSeries } from '../model/stored-series.js';
-import { countOldestPerSeries } from './oldest-profiles.js';
-import { DENSE_MERGE_MAX_STACKS, type MergedStacks, type ProfilePoint, mergeSeriesStacks } from './merge-stacks.js';
-import { type BuildOptions, type BuildResult, RollupStore } from './rollup-store.js';
-import { type ProfileRow, encodeProfileRows } from './row-encoder.js';
-import { type CatalogChanges, SeriesCatalog, labelsKey } from './series-catalog.js';
-import { migrate } from './schema.js';
-import { StackInterner } from './stack-interner.js';
-
-/** Cumulative read-path counters of a {@link ProfileStore} since it was opened. */
-export interface MergeStats {
-  /** Rollup blobs merged by queries. */
-  readonly rollupBlobs: number;
-  /** Raw profile blobs merged by queries. */
-  readonly rawBlobs: number;
-  /** Rollups skipped because they no longer matched their bucket's profiles (should stay 0). */
-  readonly staleRollups: number;
-  /** Rollups written by builds. */
-  readonly rollupsBuilt: number;
-  /** Buckets whose build failed (e.g. a damaged blob); they stay raw. */
-  readonly failedBuilds: number;
-}
+import { Block, type MergeStats } from './block.js';
+import { type BlockWindow, blockFileName, parseBlockFileName, windowOf } from './block-window.js';
+import type { BuildOptions, BuildResult } from './rollup-store.js';
+import { rollupLevelsFor } from './rollup-levels.js';
+import { labelsKey } from './series-catalog.js';
 
 /** Options for {@link ProfileStore.open}. */
 export interface ProfileStoreOptions {
+  /** Width of a block's time window, ms (storage.block-duration). Default 1 day. */
+  readonly blockDurationMs?: number;
+  /** Memory of the newest block's stack trie and names before it is closed and a new part started, bytes (storage.head-max-bytes). */
+  readonly headMaxBytes?: number;
+  /** Memory of older blocks' tries kept for queries, bytes (storage.block-cache-bytes); the least recently used go first. */
+  readonly blockCacheBytes?: number;
   /** Largest trie merged into a dense array; bigger ones use a map. Default 4,000,000 nodes. */
   readonly denseMergeMaxStacks?: number;
 }
 
-/** File name of the database inside the data directory. */
-export const DB_FILE_NAME = 'kprof.db';
+/** A query's time range, unix ms, half-open. */
+export interface TimeRange {
+  readonly fromMs: number;
+  readonly untilMs: number;
+}
+
+/** One stored profile's place in a time series: which of the queried series, when, its total. */
+export interface SeriesPoint {
+  /** Index of the series in the list the query was given. */
+  readonly series: number;
+  readonly timeMs: number;
+  readonly total: number;
+}
+
+/** Profiles of some series merged over a range. */
+export interface MergedSeries {
+  readonly tree: StackTree;
+  readonly points: SeriesPoint[];
+  readonly profileCount: number;
+}
+
+/** Name of the directory of block files inside the data directory. */
+export const BLOCKS_DIR = 'blocks';
+
+const DEFAULTS = { blockDurationMs: 86_400_000, headMaxBytes: 256 * 1024 * 1024, blockCacheBytes: 256 * 1024 * 1024 };
 
 /**
- * The embedded profile store: SQLite (WAL, synchronous=NORMAL) with interned names, a stack
- * trie, a series table and one compact sample blob per profile and label set, holding each of its
- * series (sample types) as a column (see schema.ts v4, column-blob.ts). One instance is the
- * only writer; `writeBatch` runs one transaction, so a crash loses at most the batch in flight.
- * Everything here is synchronous (better-sqlite3); the batcher decides when to call it.
+ * server-lite's store: profiles in time-partitioned blocks, one SQLite file per window (and part)
+ * under `<data-dir>/blocks/`, each with its own names, stack trie, series and rollups (block.ts).
+ * A profile goes to the block of its start time's window; queries merge the blocks overlapping
+ * their range by frame names and series labels, never by id. Retention deletes whole blocks, so
+ * everything of a window — profiles, series, names, stacks, rollups — goes at once, on disk and in
+ * memory. Memory is bounded by configuration: only block metadata and series are read at open;
+ * the newest window's trie is capped (`headMaxBytes`: past it the window continues in a new
+ * part), older tries are loaded for queries and dropped least recently used past
+ * `blockCacheBytes`.
  */
 export class ProfileStore {
-  readonly path: string;
-  readonly #db: Database.Database;
-  readonly #interner = new StackInterner();
-  readonly #catalog = new SeriesCatalog();
-  readonly #stmts: ReturnType<typeof prepare>;
-  readonly #rollups: RollupStore;
-  readonly #queryBlobs = { rollupBlobs: 0, rawBlobs: 0 };
-  readonly #denseMergeMaxStacks: number;
+  readonly dataDir: string;
+  readonly blocksDir: string;
+  readonly #opts: Required<ProfileStoreOptions>;
+  /** Open blocks, oldest window first (then part). */
+  #blocks: Block[] = [];
+  /** The writable part of each window: the highest. */
+  readonly #writable = new Map<number, Block>();
+  /** Tries loaded for queries, least recently used first. */
+  readonly #trieUse = new Set<Block>();
   #closed = false;
 
-  private constructor(path: string, db: Database.Database, options: ProfileStoreOptions) {
-    this.path = path;
-    this.#denseMergeMaxStacks = options.denseMergeMaxStacks ?? DENSE_MERGE_MAX_STACKS;
-    this.#db = db;
-    this.#stmts = prepare(db);
-    this.#rollups = new RollupStore(db, (seriesId) => this.#catalog.placesOf(seriesId));
-    this.#load();
-  }
-
-  /** Opens (creating if needed) the store in `dataDir`. Throws `ConfigError` `KPROF_STORE_OPEN_FAILED`. */
-  static open(dataDir: string, options: ProfileStoreOptions = {}): ProfileStore {
-    const path = join(dataDir, DB_FILE_NAME);
-    let db: Database.Database | undefined;
-    try {
-      mkdirSync(dataDir, { recursive: true });
-      db = new Database(path);
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = OFF');
-      db.pragma('busy_timeout = 5000');
-      migrate(db);
-      return new ProfileStore(path, db, options);
-    } catch (err) {
-      db?.close();
-      if (typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code.startsWith('KPROF_')) throw err;
-      throw new ConfigError('KPROF_STORE_OPEN_FAILED', `cannot open the database ${path}: ${(err as Error).message}; check data-dir / --data-dir`, { cause: err });
-    }
-  }
-
-  /** Every series, in id order. */
-  series(): StoredSeries[] {
-    return this.#catalog.series();
-  }
-
-  /** Number of stack trie nodes (for sizing query arrays). */
-  get stackCount(): number {
-    return this.#interner.stackCount;
-  }
-
-  /** Frames of a stack, root first. */
-  frames(stackId: number): string[] {
-    return this.#interner.frames(stackId);
+  private constructor(dataDir: string, opts: Required<ProfileStoreOptions>) {
+    this.dataDir = dataDir;
+    this.blocksDir = join(dataDir, BLOCKS_DIR);
+    this.#opts = opts;
   }
 
   /**
-   * Stores profiles in one transaction: interns names and stacks, creates missing series and row
-   * groups, inserts one row per profile and label set holding every series (sample type) of that
-   * label set as a column. On failure nothing of the batch is stored and the in-memory caches are
-   * rolled back.
+   * Opens (creating if needed) the store in `dataDir`: reads every block's metadata and series,
+   * nothing more. Throws `ConfigError` `KPROF_STORE_OPEN_FAILED` (and the block errors of
+   * {@link Block.open}).
+   */
+  static open(dataDir: string, options: ProfileStoreOptions = {}): ProfileStore {
+    const opts = { ...DEFAULTS, denseMergeMaxStacks: 4_000_000, ...options };
+    const store = new ProfileStore(dataDir, opts);
+    try {
+      mkdirSync(store.blocksDir, { recursive: true });
+    } catch (err) {
+      throw new ConfigError('KPROF_STORE_OPEN_FAILED', `cannot create ${store.blocksDir}: ${(err as Error).message}; check data-dir / --data-dir`, { cause: err });
+    }
+    const files = readdirSync(store.blocksDir)
+      .map((name) => ({ name, id: parseBlockFileName(name) }))
+      .filter((f): f is { name: string; id: { startMs: number; part: number } } => f.id !== undefined)
+      .sort((a, b) => a.id.startMs - b.id.startMs || a.id.part - b.id.part);
+    try {
+      for (const f of files) store.#add(Block.open(join(store.blocksDir, f.name), { denseMergeMaxStacks: opts.denseMergeMaxStacks }));
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+    return store;
+  }
+
+  /** Blocks, oldest first. */
+  get blocks(): readonly Block[] {
+    return this.#blocks;
+  }
+
+  /**
+   * Stores profiles: each in the block of its start time's window (created when missing), one
+   * transaction per block. A batch that spans windows commits block by block: when one block's
+   * transaction fails, the blocks before it stay committed and the error is thrown.
    */
   writeBatch(profiles: readonly IngestProfile[]): void {
     this.#checkOpen();
-    const changes: CatalogChanges = { series: [], groups: [] };
-    try {
-      this.#db.transaction(() => {
-        const rows: ProfileRow[] = [];
-        for (const p of profiles) encodeProfileRows(p, this.#interner, this.#catalog, changes, rows);
-        const { names, stacks } = this.#interner.pending();
-        for (const [id, name] of names) this.#stmts.insertName.run(id, name);
-        for (const [id, parent, nameId] of stacks) this.#stmts.insertStack.run(id, parent, nameId);
-        for (const s of changes.series) {
-          this.#stmts.insertSeries.run(s.id, s.name, labelsKey(s.labels), s.meta.spyName, s.meta.sampleRate, s.meta.units, s.meta.aggregation);
-        }
-        for (const g of changes.groups) this.#catalog.groups.get(g)!.forEach((seriesId, col) => this.#stmts.insertGroupColumn.run(g, col, seriesId));
-        for (const r of rows) this.#stmts.insertProfile.run(r);
-      })();
-      this.#interner.commit();
-    } catch (err) {
-      this.#interner.rollback();
-      this.#catalog.rollback(changes);
-      throw err;
+    const byWindow = new Map<number, IngestProfile[]>();
+    for (const p of profiles) {
+      // A profile without samples stores nothing, not even its window's block.
+      if (p.series.length === 0) continue;
+      const start = windowOf(p.startMs, this.#opts.blockDurationMs).startMs;
+      const list = byWindow.get(start);
+      if (list === undefined) byWindow.set(start, [p]);
+      else list.push(p);
+    }
+    for (const [start, list] of byWindow) {
+      const block = this.#writableBlock(start);
+      block.writeBatch(list);
+      this.#touch(block);
     }
   }
 
   /**
-   * Sums the samples of every profile of `seriesIds` starting in [fromMs, untilMs). Reads
-   * pre-merged rollups for whole buckets inside the range and raw profiles elsewhere; the result
-   * is the same as merging every raw profile. Throws `LimitError` `KPROF_QUERY_TOO_MANY_PROFILES`
-   * past `maxProfiles` (counted in raw profiles, rolled up or not).
+   * Writes rows of kprof 0.1's single-file database (legacy-import.ts), each to the block of its
+   * window, skipping rows a block already took (its `legacyUpto`), so a resumed import repeats
+   * nothing. Rows must come in ascending `rowId`. Returns the number written.
    */
-  mergeStacks(seriesIds: readonly number[], fromMs: number, untilMs: number, maxProfiles: number): MergedStacks {
+  importLegacyRows(rows: readonly { rowId: number; profile: IngestProfile }[]): number {
     this.#checkOpen();
-    // One read transaction: points, rollups and raw blobs come from the same snapshot even if
-    // another connection writes meanwhile (WAL readers never block writers).
-    return this.#db.transaction(() => {
-      const merged = mergeSeriesStacks(this.#rollups, seriesIds, { fromMs, untilMs, maxProfiles, stackCount: this.#interner.stackCount, denseMaxStacks: this.#denseMergeMaxStacks });
-      this.#queryBlobs.rollupBlobs += merged.rollupBlobs;
-      this.#queryBlobs.rawBlobs += merged.rawBlobs;
-      return merged;
-    })();
+    const byWindow = new Map<number, { rowId: number; profile: IngestProfile }[]>();
+    for (const r of rows) {
+      const start = windowOf(r.profile.startMs, this.#opts.blockDurationMs).startMs;
+      const list = byWindow.get(start);
+      if (list === undefined) byWindow.set(start, [r]);
+      else list.push(r);
+    }
+    let written = 0;
+    for (const [start, list] of byWindow) {
+      const done = Math.max(0, ...this.#blocks.filter((b) => b.meta!.startMs === start).map((b) => b.legacyUpto));
+      const todo = list.filter((r) => r.rowId > done);
+      if (todo.length === 0) continue;
+      this.#writableBlock(start).writeLegacyRows(
+        todo.map((r) => r.profile),
+        todo[todo.length - 1]!.rowId,
+      );
+      written += todo.length;
+    }
+    return written;
   }
 
   /**
-   * Builds queued rollups of settled buckets (see {@link RollupStore.buildPending}; defaults:
-   * settle 60 s, budget 100 ms). Called by the rollup builder's timer; tests may call it directly.
+   * Every series with a profile in `range` (every stored series without one), once per name and
+   * label set however many blocks hold it.
    */
-  buildRollups(nowMs: number, opts: BuildOptions = {}): BuildResult {
+  series(range?: TimeRange): StoredSeries[] {
     this.#checkOpen();
-    return this.#rollups.buildPending(nowMs, opts);
-  }
-
-  /** Buckets queued for a rollup build. */
-  pendingRollups(): number {
-    this.#checkOpen();
-    return this.#rollups.pendingCount();
-  }
-
-  /** Cumulative read-path counters: rollup and raw blobs merged, stale rollups skipped, rollups built. */
-  get mergeStats(): MergeStats {
-    return { ...this.#queryBlobs, ...this.#rollups.stats };
-  }
-
-  /**
-   * Deletes profiles that started before `cutoffMs`, at most `limit` rows per call (in one
-   * transaction; a row is one upload's label set with all its series); returns how many series
-   * profiles went (a row counts once per series it holds, as {@link profileCount} does). Walks the
-   * per-group (group, time) index group by group: there is no index on time alone (schema v3
-   * dropped it to save its bytes per profile).
-   */
-  deleteOlderThan(cutoffMs: number, limit: number): number {
-    this.#checkOpen();
-    return this.#db.transaction(() => {
-      let rows = 0;
-      let deleted = 0;
-      for (const [groupId, members] of this.#catalog.groups) {
-        if (rows >= limit) break;
-        const n = this.#stmts.deleteOlderInGroup.run(groupId, cutoffMs, limit - rows).changes;
-        rows += n;
-        deleted += n * members.length;
-      }
-      return deleted;
-    })();
-  }
-
-  /**
-   * Deletes the `count` oldest rows across all row groups (in one transaction); returns how many
-   * series profiles went (as {@link deleteOlderThan}). A merge of the groups' start times, read in
-   * pages from the per-group index, decides how many of each group's oldest rows go (see
-   * {@link countOldestPerSeries}).
-   */
-  deleteOldest(count: number): number {
-    this.#checkOpen();
-    return this.#db.transaction(() => {
-      const read = (groupId: number, limit: number, offset: number): number[] => this.#stmts.oldestTimes.all(groupId, limit, offset) as number[];
-      let deleted = 0;
-      for (const [groupId, n] of countOldestPerSeries(this.#catalog.groups.keys(), count, read)) {
-        deleted += this.#stmts.deleteOldestInGroup.run(groupId, n).changes * this.#catalog.groups.get(groupId)!.length;
-      }
-      return deleted;
-    })();
-  }
-
-  /** Bytes of the database in use (pages minus free pages), and the files' size on disk. */
-  sizes(): { usedBytes: number; fileBytes: number } {
-    this.#checkOpen();
-    const pageSize = this.#db.pragma('page_size', { simple: true }) as number;
-    const pages = this.#db.pragma('page_count', { simple: true }) as number;
-    const free = this.#db.pragma('freelist_count', { simple: true }) as number;
-    let fileBytes = 0;
-    for (const f of [this.path, `${this.path}-wal`]) {
-      try {
-        fileBytes += statSync(f).size;
-      } catch {
-        // The WAL file may not exist between checkpoints.
+    const out = new Map<string, StoredSeries>();
+    for (const block of this.#overlapping(range)) {
+      for (const s of block.series()) {
+        const key = seriesKey(s);
+        if (out.has(key)) continue;
+        if (range !== undefined && !block.hasProfilesBetween(s.id, range.fromMs, range.untilMs)) continue;
+        out.set(key, { name: s.name, labels: s.labels, meta: s.meta });
       }
     }
-    return { usedBytes: (pages - free) * pageSize, fileBytes };
+    return [...out.values()];
   }
 
   /**
-   * End time (unix ms) of the series' newest stored profile, or undefined when it has none.
-   * One index seek on (series_id, start_ms), so `/api/apps` can call it per series.
+   * Merges every profile of `series` in `range` into one tree: per block, the block's rollups for
+   * whole buckets inside the range and raw rows elsewhere (block.ts), joined across blocks by
+   * frame names. Throws `LimitError` `KPROF_QUERY_TOO_MANY_PROFILES` past `maxProfiles` profiles
+   * (counted raw, rolled up or not).
    */
-  lastProfileEndMs(seriesId: number): number | undefined {
+  merge(series: readonly StoredSeries[], range: TimeRange, maxProfiles: number): MergedSeries {
     this.#checkOpen();
-    let newest: { start_ms: number; end_ms: number } | undefined;
-    for (const [groupId] of this.#catalog.placesOf(seriesId)) {
-      const row = this.#stmts.lastProfileEnd.get(groupId) as { start_ms: number; end_ms: number } | undefined;
-      if (row !== undefined && (newest === undefined || row.start_ms > newest.start_ms)) newest = row;
+    const tree = new StackTree();
+    const points: SeriesPoint[] = [];
+    for (const { block, ids, indexOf } of this.#local(series, range)) {
+      const merged = this.#withProfileBudget(maxProfiles, points.length, () =>
+        block.mergeStacks(ids, Math.max(range.fromMs, block.meta!.startMs), Math.min(range.untilMs, block.meta!.endMs), maxProfiles - points.length),
+      );
+      this.#touch(block);
+      for (const id of merged.stackIds) tree.add(block.frames(id), mergedValueOf(merged.values, id));
+      for (const p of merged.points) points.push({ series: indexOf.get(p.seriesId)!, timeMs: p.timeMs, total: p.total });
     }
-    return newest?.end_ms;
+    this.#evictTries();
+    return { tree, points, profileCount: points.length };
   }
 
-  /**
-   * True when the series has a profile starting in [fromMs, untilMs) (the range `mergeStacks`
-   * reads). One index seek, so label and profile-type lookups can filter series by time.
-   */
-  hasProfilesBetween(seriesId: number, fromMs: number, untilMs: number): boolean {
+  /** Start time and total of every profile of `series` in `range`, without reading samples; bounded like {@link merge}. */
+  points(series: readonly StoredSeries[], range: TimeRange, maxProfiles: number): SeriesPoint[] {
     this.#checkOpen();
-    return (this.#catalog.placesOf(seriesId)).some(([groupId]) => this.#stmts.anyProfileBetween.get(groupId, fromMs, untilMs) !== undefined);
-  }
-
-  /**
-   * Start time and total of every profile of `seriesIds` starting in [fromMs, untilMs), without
-   * reading sample blobs (for time series). Throws `LimitError` `KPROF_QUERY_TOO_MANY_PROFILES`
-   * past `maxProfiles`.
-   */
-  profilePoints(seriesIds: readonly number[], fromMs: number, untilMs: number, maxProfiles: number): ProfilePoint[] {
-    this.#checkOpen();
-    const points: ProfilePoint[] = [];
-    for (const seriesId of seriesIds) {
-      const pts = this.#rollups.points(seriesId, fromMs, untilMs);
-      if (points.length + pts.times.length > maxProfiles) {
-        throw new LimitError(
-          'KPROF_QUERY_TOO_MANY_PROFILES',
-          `the query selects more than ${maxProfiles} profiles, over query.max-profiles (${maxProfiles}); narrow the labels or time range`,
-        );
-      }
-      for (let i = 0; i < pts.times.length; i++) points.push({ seriesId, timeMs: pts.times[i]!, total: pts.totals[i]! });
+    const points: SeriesPoint[] = [];
+    for (const { block, ids, indexOf } of this.#local(series, range)) {
+      const local = this.#withProfileBudget(maxProfiles, points.length, () => block.profilePoints(ids, range.fromMs, range.untilMs, maxProfiles - points.length));
+      for (const p of local) points.push({ series: indexOf.get(p.seriesId)!, timeMs: p.timeMs, total: p.total });
     }
     return points;
   }
 
-  /** Number of stored series profiles: a row counts once per series (column) it holds. */
+  /** End time (unix ms) of the newest profile of `series`, or undefined when it has none. */
+  lastSeen(series: StoredSeries): number | undefined {
+    this.#checkOpen();
+    const key = seriesKey(series);
+    for (let i = this.#blocks.length - 1; i >= 0; i--) {
+      const block = this.#blocks[i]!;
+      const local = block.series().find((s) => seriesKey(s) === key);
+      const end = local === undefined ? undefined : block.lastProfileEndMs(local.id);
+      if (end !== undefined) return end;
+    }
+    return undefined;
+  }
+
+  /** Builds queued rollups of settled buckets, block by block, within one budget (see {@link Block.buildRollups}). */
+  buildRollups(nowMs: number, opts: BuildOptions = {}): BuildResult {
+    this.#checkOpen();
+    const budgetMs = opts.budgetMs ?? 100;
+    const started = performance.now();
+    let built = 0;
+    let error: unknown;
+    for (const block of [...this.#blocks].reverse()) {
+      const left = budgetMs - (performance.now() - started);
+      if (left <= 0) return { built, more: true, ...(error !== undefined ? { error } : {}) };
+      const r = block.buildRollups(nowMs, { ...opts, budgetMs: left });
+      built += r.built;
+      error ??= r.error;
+      if (r.more) return { built, more: true, ...(error !== undefined ? { error } : {}) };
+    }
+    return { built, more: false, ...(error !== undefined ? { error } : {}) };
+  }
+
+  /** Buckets queued for a rollup build, over every block. */
+  pendingRollups(): number {
+    this.#checkOpen();
+    return this.#blocks.reduce((n, b) => n + b.pendingRollups(), 0);
+  }
+
+  /** Read-path counters summed over the open blocks. */
+  get mergeStats(): MergeStats {
+    const sum = { rollupBlobs: 0, rawBlobs: 0, staleRollups: 0, rollupsBuilt: 0, failedBuilds: 0 };
+    for (const b of this.#blocks) for (const [k, v] of Object.entries(b.mergeStats)) sum[k as keyof typeof sum] += v;
+    return sum;
+  }
+
+  /**
+   * Deletes every block whose window ended at or before `cutoffMs` (all of its profiles are older
+   * than the cutoff); returns the number of blocks deleted.
+   */
+  deleteBlocksBefore(cutoffMs: number): number {
+    this.#checkOpen();
+    return this.#deleteWhile((b) => b.meta!.endMs <= cutoffMs);
+  }
+
+  /**
+   * Deletes the oldest blocks while the data directory's blocks take more than `maxBytes`, never
+   * the newest window; returns the number deleted.
+   */
+  deleteOldestOver(maxBytes: number): number {
+    this.#checkOpen();
+    let total = this.#blocks.reduce((n, b) => n + b.fileBytes(), 0);
+    const newest = this.#blocks.at(-1)?.meta!.startMs;
+    return this.#deleteWhile((b) => {
+      if (total <= maxBytes || b.meta!.startMs === newest) return false;
+      total -= b.fileBytes();
+      return true;
+    });
+  }
+
+  /** Bytes of the block files on disk (WAL included). */
+  sizes(): { fileBytes: number } {
+    this.#checkOpen();
+    return { fileBytes: this.#blocks.reduce((n, b) => n + b.fileBytes(), 0) };
+  }
+
+  /** Memory held by loaded stack tries, bytes (the newest window's and the query cache's). */
+  get trieBytes(): number {
+    return this.#blocks.reduce((n, b) => n + b.trieBytes, 0);
+  }
+
+  /** Number of stored series profiles: a row counts once per series it holds. */
   profileCount(): number {
-    let n = 0;
-    for (const [groupId, rows] of this.#stmts.countByGroup.all() as [number, number][]) n += rows * (this.#catalog.groups.get(groupId)?.length ?? 1);
-    return n;
+    return this.#blocks.reduce((n, b) => n + b.profileCount(), 0);
   }
 
-  /** Runs `PRAGMA integrity_check`; returns `ok` or the problems found. */
+  /** `PRAGMA integrity_check` of every block: `ok`, or the problems found per block. */
   integrityCheck(): string {
-    return (this.#db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('\n');
+    const problems = this.#blocks.map((b) => [b.path, b.integrityCheck()] as const).filter(([, r]) => r !== 'ok');
+    return problems.length === 0 ? 'ok' : problems.map(([path, r]) => `${path}: ${r}`).join('\n');
   }
 
-  /** Checkpoints the WAL and closes the database. Idempotent. */
+  /** Checkpoints and closes every block. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#db.pragma('wal_checkpoint(TRUNCATE)');
-    this.#db.close();
+    for (const b of this.#blocks) b.close();
+    this.#blocks = [];
+    this.#writable.clear();
+    this.#trieUse.clear();
   }
 
   #checkOpen(): void {
     if (this.#closed) throw new LimitError('KPROF_STORE_CLOSED', 'the store is closed (server shutting down)');
   }
 
-  #load(): void {
-    for (const r of this.#db.prepare('SELECT id, name FROM names ORDER BY id').iterate() as Iterable<{ id: number; name: string }>) {
-      this.#interner.loadName(r.id, r.name);
+  #add(block: Block): void {
+    const meta = block.meta!;
+    this.#blocks.push(block);
+    this.#blocks.sort((a, b) => a.meta!.startMs - b.meta!.startMs || a.meta!.part - b.meta!.part);
+    const current = this.#writable.get(meta.startMs);
+    if (current === undefined || current.meta!.part < meta.part) this.#writable.set(meta.startMs, block);
+  }
+
+  // The block a window's profiles are written to: its highest part, or a new part once that
+  // part's trie is over the head's memory cap (so one window cannot hold more than the cap in RAM).
+  #writableBlock(startMs: number): Block {
+    const current = this.#writable.get(startMs);
+    if (current !== undefined && current.trieBytes <= this.#opts.headMaxBytes) return current;
+    if (current !== undefined) current.dropTrie();
+    const window: BlockWindow = windowOf(startMs, this.#opts.blockDurationMs);
+    const part = current === undefined ? 0 : current.meta!.part + 1;
+    const block = Block.create(join(this.blocksDir, blockFileName(window.startMs, part)), {
+      ...window,
+      part,
+      levels: rollupLevelsFor(window.endMs - window.startMs),
+    });
+    this.#add(block);
+    return block;
+  }
+
+  #overlapping(range: TimeRange | undefined): Block[] {
+    if (range === undefined) return this.#blocks;
+    return this.#blocks.filter((b) => b.meta!.startMs < range.untilMs && b.meta!.endMs > range.fromMs);
+  }
+
+  // Per block overlapping `range`, the block-local ids of `series` and their index in `series`.
+  *#local(series: readonly StoredSeries[], range: TimeRange): Generator<{ block: Block; ids: number[]; indexOf: Map<number, number> }> {
+    const wanted = new Map(series.map((s, i) => [seriesKey(s), i]));
+    for (const block of this.#overlapping(range)) {
+      const indexOf = new Map<number, number>();
+      for (const s of block.series()) {
+        const i = wanted.get(seriesKey(s));
+        if (i !== undefined) indexOf.set(s.id, i);
+      }
+      if (indexOf.size > 0) yield { block, ids: [...indexOf.keys()], indexOf };
     }
-    for (const r of this.#db.prepare('SELECT id, parent, name_id FROM stacks ORDER BY id').raw().iterate() as Iterable<[number, number, number]>) {
-      this.#interner.loadStack(r[0], r[1], r[2]);
+  }
+
+  // Runs a block read with the profiles left of the budget; a block over it is reported against the whole budget.
+  #withProfileBudget<T>(maxProfiles: number, used: number, read: () => T): T {
+    try {
+      return read();
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'KPROF_QUERY_TOO_MANY_PROFILES' || used === 0) throw err;
+      throw new LimitError(
+        'KPROF_QUERY_TOO_MANY_PROFILES',
+        `the query selects more than ${maxProfiles} profiles, over query.max-profiles (${maxProfiles}); narrow the labels or time range`,
+      );
     }
-    this.#interner.commit();
-    this.#catalog.load(this.#db);
+  }
+
+  #touch(block: Block): void {
+    this.#trieUse.delete(block);
+    this.#trieUse.add(block);
+  }
+
+  // Drops the least recently used tries of windows no longer written to while they hold more than the cache allows.
+  #evictTries(): void {
+    let bytes = 0;
+    for (const b of this.#trieUse) bytes += b.trieBytes;
+    for (const b of this.#trieUse) {
+      if (bytes <= this.#opts.blockCacheBytes) break;
+      if (this.#writable.get(b.meta!.startMs) === b && b === this.#blocks.at(-1)) continue;
+      bytes -= b.trieBytes;
+      b.dropTrie();
+      this.#trieUse.delete(b);
+    }
+  }
+
+  #deleteWhile(shouldDelete: (block: Block) => boolean): number {
+    let deleted = 0;
+    const kept: Block[] = [];
+    for (const block of this.#blocks) {
+      if (kept.length === 0 && shouldDelete(block)) {
+        block.close();
+        for (const suffix of ['', '-wal', '-shm']) rmSync(`${block.path}${suffix}`, { force: true });
+        if (this.#writable.get(block.meta!.startMs) === block) this.#writable.delete(block.meta!.startMs);
+        this.#trieUse.delete(block);
+        deleted++;
+      } else kept.push(block);
+    }
+    this.#blocks = kept;
+    return deleted;
   }
 }
 
-function prepare(db: Database.Database) {
-  return {
-    insertName: db.prepare('INSERT INTO names (id, name) VALUES (?, ?)'),
-    insertStack: db.prepare('INSERT INTO stacks (id, parent, name_id) VALUES (?, ?, ?)'),
-    insertSeries: db.prepare(
-      'INSERT INTO series (id, name, labels, spy_name, sample_rate, units, aggregation) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ),
-    insertGroupColumn: db.prepare('INSERT INTO group_columns (group_id, col, series_id) VALUES (?, ?, ?)'),
-    insertProfile: db.prepare(
-      'INSERT INTO profiles (group_id, start_ms, end_ms, total, total_1, total_2, total_3, more_totals, samples) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
-    deleteOlderInGroup: db.prepare(
-      'DELETE FROM profiles WHERE id IN (SELECT id FROM profiles WHERE group_id = ? AND start_ms < ? ORDER BY start_ms LIMIT ?)',
-    ),
-    oldestTimes: db.prepare('SELECT start_ms FROM profiles WHERE group_id = ? ORDER BY start_ms LIMIT ? OFFSET ?').pluck(),
-    deleteOldestInGroup: db.prepare('DELETE FROM profiles WHERE id IN (SELECT id FROM profiles WHERE group_id = ? ORDER BY start_ms LIMIT ?)'),
-    countByGroup: db.prepare('SELECT group_id, count(*) FROM profiles GROUP BY group_id').raw(),
-    anyProfileBetween: db.prepare('SELECT 1 FROM profiles WHERE group_id = ? AND start_ms >= ? AND start_ms < ? LIMIT 1'),
-    lastProfileEnd: db.prepare('SELECT start_ms, end_ms FROM profiles WHERE group_id = ? ORDER BY start_ms DESC LIMIT 1'),
-  };
+function seriesKey(s: Pick<StoredSeries, 'name' | 'labels'>): string {
+  return `${s.name}\u0000${labelsKey(s.labels)}`;
+}
+
+function mergedValueOf(values: Float64Array | Map<number, number>, id: number): number {
+  return values instanceof Float64Array ? values[id]! : (values.get(id) ?? 0);
 }

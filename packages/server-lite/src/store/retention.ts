@@ -5,26 +5,24 @@ import type { ProfileStore } from './profile-store.js';
 export interface RetentionOptions {
   /** Profiles older than this are deleted, ms. */
   readonly maxAgeMs: number;
-  /** Used database bytes over which the oldest profiles are deleted; 0 = no size limit. */
+  /** Bytes of block files over which the oldest blocks are deleted; 0 = no size limit. */
   readonly maxSizeBytes: number;
   /** How often to run, ms. */
   readonly intervalMs: number;
   readonly logger: Logger;
   /** Clock, for tests. Default `Date.now`. */
   readonly now?: () => number;
+  /** Called with the number of blocks each run deleted (metrics). */
+  readonly onDeleted?: (blocks: number) => void;
 }
 
-// Deleting in chunks keeps each write transaction short, so ingest never waits long.
-const DELETE_CHUNK = 5_000;
-const MAX_CHUNKS_PER_RUN = 200;
-
 /**
- * Deletes old profiles on a timer: first by age, then the oldest ones while the database's used
- * bytes exceed `maxSizeBytes` (freed pages are reused by SQLite; the file does not shrink).
- * Rollups go with their profiles: the schema's delete trigger drops every rollup of a bucket
- * that loses a profile, in the same transaction, and queues what is left of the bucket for a
- * rebuild, so a rollup never outlives (or double-counts against) the raw data it summarises.
- * Runs never overlap; `close()` stops the timer.
+ * Deletes old data on a timer, whole blocks at a time: every block whose window ended more than
+ * `maxAgeMs` ago, then the oldest blocks while the block files take more than `maxSizeBytes`
+ * (never the newest window). Deleting a block removes its file, so its profiles, series, names,
+ * stacks and rollups are gone at once, on disk and in memory, with no row-by-row delete and no
+ * VACUUM. Data is gone at most one block width (`storage.block-duration`) plus `intervalMs` after
+ * it aged out. Runs never overlap; `close()` stops the timer.
  */
 export class Retention {
   readonly #store: ProfileStore;
@@ -41,7 +39,7 @@ export class Retention {
     this.#timer.unref();
   }
 
-  /** Applies retention now; returns the number of profiles deleted. */
+  /** Applies retention now; returns the number of blocks deleted. */
   runOnce(): number {
     if (this.#running) {
       this.skipped++;
@@ -51,19 +49,12 @@ export class Retention {
     let deleted = 0;
     try {
       const cutoff = (this.#opts.now ?? Date.now)() - this.#opts.maxAgeMs;
-      for (let i = 0; i < MAX_CHUNKS_PER_RUN; i++) {
-        const n = this.#store.deleteOlderThan(cutoff, DELETE_CHUNK);
-        deleted += n;
-        if (n < DELETE_CHUNK) break;
+      deleted += this.#store.deleteBlocksBefore(cutoff);
+      if (this.#opts.maxSizeBytes > 0) deleted += this.#store.deleteOldestOver(this.#opts.maxSizeBytes);
+      if (deleted > 0) {
+        this.#opts.logger.info({ deletedBlocks: deleted, blocks: this.#store.blocks.length }, 'retention deleted blocks');
+        this.#opts.onDeleted?.(deleted);
       }
-      if (this.#opts.maxSizeBytes > 0) {
-        for (let i = 0; i < MAX_CHUNKS_PER_RUN && this.#store.sizes().usedBytes > this.#opts.maxSizeBytes; i++) {
-          const n = this.#store.deleteOldest(DELETE_CHUNK / 5);
-          deleted += n;
-          if (n === 0) break;
-        }
-      }
-      if (deleted > 0) this.#opts.logger.info({ deleted }, 'retention deleted profiles');
     } catch (err) {
       this.#opts.logger.error({ err }, 'retention failed');
     } finally {

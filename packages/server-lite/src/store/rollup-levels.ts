@@ -17,6 +17,16 @@ export interface RollupLevel {
  * them needs a schema migration.
  */
 export const ROLLUP_LEVELS: readonly RollupLevel[] = [
+  { level: 3, sizeMs: 86_400_000 },
   { level: 2, sizeMs: 3_600_000 },
   { level: 1, sizeMs: 600_000 },
 ];
+
+/**
+ * The levels a block of `windowMs` keeps: those whose buckets tile its window (a bucket wider than
+ * the block, or one straddling its edge, never lies inside it, so its rollup would never be read). The day level lets a 30-day
+ * query merge one rollup per series and daily block instead of 24.
+ */
+export function rollupLevelsFor(windowMs: number): readonly RollupLevel[] {
+  return ROLLUP_LEVELS.filter((l) => l.sizeMs <= windowMs && windowMs % l.sizeMs === 0);
+}

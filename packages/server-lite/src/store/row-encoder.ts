@@ -24,9 +24,14 @@ const SAMPLE_SLOT = 2 ** 26;
  * in `changes`), sums samples per stack, and appends the rows to `rows`.
  */
 export function encodeProfileRows(p: IngestProfile, interner: StackInterner, catalog: SeriesCatalog, changes: CatalogChanges, rows: ProfileRow[]): void {
-  // Each of the profile's distinct names is interned once (one map lookup), not once per frame.
-  const nameIds = new Int32Array(p.names.length);
-  for (let i = 0; i < p.names.length; i++) nameIds[i] = interner.nameId(p.names[i]!);
+  // Each of the profile's names is interned once (one map lookup), not once per frame, and only
+  // when a stored stack uses it: a name of no stored sample never enters the block.
+  const nameIds = new Int32Array(p.names.length).fill(-1);
+  const nameIdOf = (i: number): number => {
+    let id = nameIds[i]!;
+    if (id < 0) nameIds[i] = id = interner.nameId(p.names[i]!);
+    return id;
+  };
   const { frameStart, frameNames, stackStart, stackLocs } = p;
   const locationCount = frameStart.length - 1;
   // Consecutive samples share their root-side locations, so a one-entry cache per location
@@ -46,7 +51,7 @@ export function encodeProfileRows(p: IngestProfile, interner: StackInterner, cat
         continue;
       }
       const parent = id;
-      for (let j = frameStart[li]!; j < frameStart[li + 1]!; j++) id = interner.child(id, nameIds[frameNames[j]!]!);
+      for (let j = frameStart[li]!; j < frameStart[li + 1]!; j++) id = interner.child(id, nameIdOf(frameNames[j]!));
       lastParent[li] = parent;
       lastChild[li] = id;
     }

@@ -2,9 +2,14 @@ import type Database from 'better-sqlite3';
 import type { SeriesInput } from '../model/ingest-profile.js';
 import type { StoredSeries } from '../model/stored-series.js';
 
+/** A series of one block, with its id there. */
+export interface BlockSeries extends StoredSeries {
+  readonly id: number;
+}
+
 /** Series and row groups created by one write, to insert with it or forget if it fails. */
 export interface CatalogChanges {
-  readonly series: StoredSeries[];
+  readonly series: BlockSeries[];
   readonly groups: number[];
 }
 
@@ -15,7 +20,7 @@ export interface CatalogChanges {
  * created by writes and forgotten again by {@link rollback} when their transaction fails.
  */
 export class SeriesCatalog {
-  readonly #series = new Map<number, StoredSeries>();
+  readonly #series = new Map<number, BlockSeries>();
   readonly #seriesByKey = new Map<string, number>();
   readonly #groups = new Map<number, readonly number[]>();
   readonly #groupByKey = new Map<string, number>();
@@ -24,7 +29,7 @@ export class SeriesCatalog {
   #nextGroupId = 1;
 
   /** Every series, in id order. */
-  series(): StoredSeries[] {
+  series(): BlockSeries[] {
     return [...this.#series.values()];
   }
 
@@ -44,7 +49,7 @@ export class SeriesCatalog {
     const existing = this.#seriesByKey.get(key);
     if (existing !== undefined) return existing;
     const id = this.#nextSeriesId++;
-    const s: StoredSeries = { id, name: input.name, labels: sortLabels(input.labels), meta: input.meta };
+    const s: BlockSeries = { id, name: input.name, labels: sortLabels(input.labels), meta: input.meta };
     this.#series.set(id, s);
     this.#seriesByKey.set(key, id);
     changes.series.push(s);

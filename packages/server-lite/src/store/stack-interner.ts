@@ -19,14 +19,25 @@ export class StackInterner {
   readonly #edges = new EdgeTable();
   #committedNames = 1;
   #committedStacks = 1;
+  // UTF-16 code units of every name, for {@link bytes}.
+  #nameChars = 0;
 
   /** Number of trie nodes, the root included; stack ids are below it. */
   get stackCount(): number {
     return this.#count;
   }
 
+  /**
+   * Approximate memory held, bytes: the node arrays and edge table by capacity, and per name its
+   * characters plus the array slot and map entry that index it.
+   */
+  get bytes(): number {
+    return this.#parents.length * 8 + this.#edges.capacity * 12 + this.#nameChars * 2 + this.names.length * 64;
+  }
+
   /** Loads a name row (ids must arrive in ascending order, as from the database). */
   loadName(id: number, name: string): void {
+    this.#nameChars += name.length;
     this.names[id] = name;
     this.#nameIds.set(name, id);
     this.#committedNames = Math.max(this.#committedNames, id + 1);
@@ -52,6 +63,7 @@ export class StackInterner {
       }
       this.names.push(name);
       this.#nameIds.set(name, id);
+      this.#nameChars += name.length;
     }
     return id;
   }
@@ -110,7 +122,10 @@ export class StackInterner {
 
   /** Forgets names and stacks created since the last {@link commit} (their transaction failed). */
   rollback(): void {
-    for (let i = this.#committedNames; i < this.names.length; i++) this.#nameIds.delete(this.names[i]!);
+    for (let i = this.#committedNames; i < this.names.length; i++) {
+      this.#nameIds.delete(this.names[i]!);
+      this.#nameChars -= this.names[i]!.length;
+    }
     this.names.length = this.#committedNames;
     if (this.#count > this.#committedStacks) {
       this.#count = this.#committedStacks;
@@ -143,6 +158,11 @@ class EdgeTable {
   #names = new Int32Array(1 << 12);
   #children = new Int32Array(1 << 12).fill(-1);
   #size = 0;
+
+  /** Slots of the table (a power of two). */
+  get capacity(): number {
+    return this.#children.length;
+  }
 
   get(parent: number, nameId: number): number {
     const mask = this.#children.length - 1;

@@ -1,10 +1,9 @@
 import type { QueryLimits } from '../../config/resolve-config.js';
 import { LimitError } from '../../errors.js';
-import { StackTree } from '../../model/stack-tree.js';
+import type { StackTree } from '../../model/stack-tree.js';
 import type { StoredSeries } from '../../model/stored-series.js';
 import { seriesOfTenant } from '../../model/tenant.js';
-import { type ProfileStore } from '../../store/profile-store.js';
-import { type ProfilePoint, mergedValue } from '../../store/merge-stacks.js';
+import type { ProfileStore, SeriesPoint } from '../../store/profile-store.js';
 
 /**
  * A time range of a query, unix ms, half-open: a profile belongs to it when its start time `t`
@@ -28,8 +27,8 @@ export type MergeAggregation = 'sum' | 'average';
 /** Profiles merged into one call tree. */
 export interface MergedProfile {
   readonly tree: StackTree;
-  /** Each merged profile's start time and total (its series' id), for timelines. */
-  readonly points: readonly ProfilePoint[];
+  /** Each merged profile's start time, total and series (its index in the merged list), for timelines. */
+  readonly points: readonly SeriesPoint[];
   readonly profileCount: number;
 }
 
@@ -58,13 +57,17 @@ export class QueryEngine {
 
   /** Every series the tenant may see that `filter` keeps (all of them without a filter); unbounded, for label listings. */
   series(filter?: SeriesFilter): StoredSeries[] {
-    const all = seriesOfTenant(this.#store.series(), this.#tenant);
-    return filter === undefined ? all : all.filter(filter);
+    return this.#filter(this.#store.series(), filter);
   }
 
   /** {@link series} that have a profile in `range`. */
   seriesWithData(range: QueryRange, filter?: SeriesFilter): StoredSeries[] {
-    return this.series(filter).filter((s) => this.#store.hasProfilesBetween(s.id, range.fromMs, range.untilMs));
+    return this.#filter(this.#store.series(range), filter);
+  }
+
+  #filter(series: StoredSeries[], filter: SeriesFilter | undefined): StoredSeries[] {
+    const all = seriesOfTenant(series, this.#tenant);
+    return filter === undefined ? all : all.filter(filter);
   }
 
   /** The series a profile query reads: {@link series}, refused past `query.max-series`. */
@@ -85,31 +88,19 @@ export class QueryEngine {
    * combined by `aggregation`.
    */
   merge(series: readonly StoredSeries[], range: QueryRange, aggregation: MergeAggregation): MergedProfile {
-    const merged = this.#store.mergeStacks(
-      series.map((s) => s.id),
-      range.fromMs,
-      range.untilMs,
-      this.#limits.maxProfiles,
-    );
-    const tree = new StackTree();
-    for (const id of merged.stackIds) tree.add(this.#store.frames(id), mergedValue(merged.values, id));
-    if (aggregation === 'average' && merged.profileCount > 1) tree.divide(merged.profileCount);
-    return { tree, points: merged.points, profileCount: merged.profileCount };
+    const merged = this.#store.merge(series, range, this.#limits.maxProfiles);
+    if (aggregation === 'average' && merged.profileCount > 1) merged.tree.divide(merged.profileCount);
+    return merged;
   }
 
-  /** Start time and total of every profile of `series` in `range`, without reading samples. */
-  points(series: readonly StoredSeries[], range: QueryRange): ProfilePoint[] {
-    return this.#store.profilePoints(
-      series.map((s) => s.id),
-      range.fromMs,
-      range.untilMs,
-      this.#limits.maxProfiles,
-    );
+  /** Start time, total and series (index in `series`) of every profile of `series` in `range`, without reading samples. */
+  points(series: readonly StoredSeries[], range: QueryRange): SeriesPoint[] {
+    return this.#store.points(series, range, this.#limits.maxProfiles);
   }
 
   /** End time (unix ms) of the newest profile of `series`, or undefined when it has none. */
   lastSeen(series: StoredSeries): number | undefined {
-    return this.#store.lastProfileEndMs(series.id);
+    return this.#store.lastSeen(series);
   }
 }
 

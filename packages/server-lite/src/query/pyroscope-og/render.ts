@@ -49,10 +49,10 @@ export async function render(engine: QueryEngine, params: URLSearchParams, limit
   const groups: Record<string, Timeline> = {};
   if (groupBy !== '') {
     // The reserved tenant label is never shown, so it groups like an absent label.
-    const bySeries = new Map(series.map((s) => [s.id, groupBy === TENANT_LABEL ? '' : (s.labels[groupBy] ?? '')]));
+    const keyOf = series.map((s) => (groupBy === TENANT_LABEL ? '' : (s.labels[groupBy] ?? '')));
     const grouped = new Map<string, { timeMs: number; value: number }[]>();
     for (const p of merged.points) {
-      const key = bySeries.get(p.seriesId) ?? '';
+      const key = keyOf[p.series]!;
       let list = grouped.get(key);
       if (list === undefined) grouped.set(key, (list = []));
       list.push({ timeMs: p.timeMs, value: p.total });

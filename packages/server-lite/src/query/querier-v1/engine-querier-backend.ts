@@ -104,16 +104,15 @@ export class EngineQuerierBackend implements QuerierBackend {
 
   async selectSeries(query: SeriesQuery): Promise<SeriesData[]> {
     const series = this.#select(query.profileType, query.labelSelector);
-    const groupOf = new Map<number, { key: string; labels: Record<string, string> }>();
-    for (const s of series) {
+    const groupOf = series.map((s) => {
       const labels = pick(grafanaLabelsOfSeries(s, query.profileType), query.groupBy);
-      groupOf.set(s.id, { key: JSON.stringify(query.groupBy.map((g) => labels[g] ?? '')), labels });
-    }
+      return { key: JSON.stringify(query.groupBy.map((g) => labels[g] ?? '')), labels };
+    });
     // Grafana Pyroscope's steps: a profile at time t counts in the first step boundary ≥ t,
     // boundaries at startMs + k·stepMs.
     const groups = new Map<string, { labels: Record<string, string>; buckets: Map<number, { sum: number; n: number }>; total: number }>();
     for (const p of this.#engine.points(series, engineRange(query))) {
-      const g = groupOf.get(p.seriesId)!;
+      const g = groupOf[p.series]!;
       let group = groups.get(g.key);
       if (group === undefined) groups.set(g.key, (group = { labels: g.labels, buckets: new Map(), total: 0 }));
       const ts = query.startMs + Math.ceil((p.timeMs - query.startMs) / query.stepMs) * query.stepMs;

@@ -1,9 +1,21 @@
 import type Database from 'better-sqlite3';
-import { KprofError } from '../errors.js';
-import { ROLLUP_LEVELS } from './rollup-levels.js';
+import { ConfigError } from '../errors.js';
+import type { RollupLevel } from './rollup-levels.js';
 
-/** Version of the on-disk schema (SQLite `user_version`). Bump with a migration step. */
+/**
+ * The schema of the single-file store of kprof 0.1 (`kprof.db`, versions 1–4), kept to open and
+ * upgrade such a database so that its profiles can move into blocks (migrate-v4.ts). New data
+ * never goes here: blocks have their own schema (block-schema.ts).
+ */
+
+/** Last version of the single-file schema (SQLite `user_version`). */
 export const SCHEMA_VERSION = 4;
+
+// The rollup levels of the single-file schema's triggers (one hour, ten minutes), as they were.
+const ROLLUP_LEVELS: readonly RollupLevel[] = [
+  { level: 2, sizeMs: 3_600_000 },
+  { level: 1, sizeMs: 600_000 },
+];
 
 /** The version-1 schema, kept as the first migration step (and for upgrade tests). */
 export const V1_SCHEMA = `
@@ -140,7 +152,7 @@ ${rollupTriggers(onChange)}
 export function migrate(db: Database.Database, target: number = SCHEMA_VERSION): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
-    throw new KprofError(
+    throw new ConfigError(
       'KPROF_STORE_SCHEMA_TOO_NEW',
       `database schema version ${version} is newer than this kprof-server supports (${SCHEMA_VERSION}); upgrade kprof-server or use another data-dir`,
     );
