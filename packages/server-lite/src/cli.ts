@@ -2,12 +2,18 @@
 import { parseArgs } from 'node:util';
 import { resolveConfig } from './config/resolve-config.js';
 import { startServer } from './server.js';
+import { checkDataDir, formatCheck } from './store/check-data-dir.js';
 
 const USAGE = `usage: kprof-server [--config file.yml] [--data-dir dir] [--listen host:port]
+       kprof-server check [--config file.yml] [--data-dir dir]
 
   --config    YAML config file (env KPROF_CONFIG)
-  --data-dir  where the database lives (env KPROF_DATA_DIR, default ./data)
+  --data-dir  where the blocks live (env KPROF_DATA_DIR, default ./data)
   --listen    address to listen on (env KPROF_LISTEN, default :4040)
+
+  check       verifies the data directory (every block's integrity, that every stored reference
+              resolves and nothing unreferenced is left) and says how to repair; exits 1 when it
+              finds a problem. Read-only: safe while the server runs.
 `;
 
 // The CLI is the one place that writes to the terminal directly: errors before a logger exists.
@@ -18,8 +24,9 @@ function fail(message: string): never {
 
 async function main(): Promise<void> {
   let values: { config?: string; 'data-dir'?: string; listen?: string; help?: boolean };
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       options: {
         config: { type: 'string', short: 'c' },
         'data-dir': { type: 'string' },
@@ -27,8 +34,9 @@ async function main(): Promise<void> {
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: true,
     }));
+    if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== 'check')) throw new Error(`unknown command ${JSON.stringify(positionals.join(' '))}`);
   } catch (err) {
     fail(`${(err as Error).message}\n${USAGE}`);
   }
@@ -48,6 +56,11 @@ async function main(): Promise<void> {
     );
   } catch (err) {
     fail((err as Error).message);
+  }
+  if (positionals[0] === 'check') {
+    const report = checkDataDir(config.dataDir);
+    process.stdout.write(formatCheck(report, config.dataDir));
+    process.exit(report.ok ? 0 : 1);
   }
   let server;
   try {

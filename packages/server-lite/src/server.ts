@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -8,12 +10,14 @@ import { createQuerierEndpoint } from './query/querier-v1/querier-endpoint.js';
 import type { ServerConfig } from './config/resolve-config.js';
 import { DecodePool } from './ingest/decode-pool.js';
 import { DeltaBaselines } from './ingest/delta-baselines.js';
+import { IngestRateLimiter } from './ingest/ingest-rate.js';
 import { Intake } from './ingest/intake.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { type PullMode, startPullMode } from './scrape/pull-mode.js';
-import { importLegacyStore } from './store/legacy-import.js';
-import { ProfileStore } from './store/profile-store.js';
+import { LEGACY_DB_FILE, importLegacyStore } from './store/legacy-import.js';
+import { ProfileStore, type ProfileStoreOptions } from './store/profile-store.js';
+import { type StoreMaintenance, StoreWriter } from './store/store-writer.js';
 import { Retention } from './store/retention.js';
 import { RollupBuilder } from './store/rollup-builder.js';
 import { WriteBatcher } from './store/write-batcher.js';
@@ -24,7 +28,10 @@ export interface KprofServer {
   /** Base URL, e.g. `http://127.0.0.1:4040`. */
   readonly url: string;
   readonly port: number;
+  /** The query side of the store (reads only). */
   readonly store: ProfileStore;
+  /** Store upkeep on the writer thread: rollup builds, retention. */
+  readonly maintenance: StoreMaintenance;
   /**
    * Graceful shutdown: stop accepting, wait for in-flight requests (their writes commit) up to
    * `shutdownTimeoutMs`, flush the write batch, close the database. Idempotent.
@@ -46,21 +53,36 @@ export interface StartServerOptions {
 export async function startServer(config: ServerConfig, options: StartServerOptions = {}): Promise<KprofServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? Date.now;
-  const store = openStore(config, logger, now);
+  const storeOptions = {
+    blockDurationMs: config.storage.blockDurationMs,
+    headMaxBytes: config.storage.headMaxBytes,
+    blockCacheBytes: config.storage.blockCacheBytes,
+    limits: config.limits,
+  };
+  importLegacy(config, storeOptions, logger, now);
+  // The writer thread is the one writer of the blocks; this thread reads them for queries.
+  const writer = await StoreWriter.start(config.dataDir, storeOptions, logger.child({ component: 'store' }));
+  let store: ProfileStore;
+  try {
+    store = ProfileStore.open(config.dataDir, { ...storeOptions, readOnly: true });
+  } catch (err) {
+    await writer.close();
+    throw err;
+  }
   let ready = false;
   const batcherRef: { current?: WriteBatcher } = {};
   const metrics = createMetrics(
     { fileBytes: () => store.sizes().fileBytes, blocks: () => store.blocks.length, trieBytes: () => store.trieBytes },
     () => batcherRef.current?.pending ?? 0,
   );
-  const batcher = new WriteBatcher(store, {
+  const batcher = new WriteBatcher(writer, {
     maxProfiles: config.storage.batchMaxProfiles,
     maxDelayMs: config.storage.batchMaxDelayMs,
     maxPending: config.storage.maxPendingProfiles,
     onCommit: (_profiles, ms) => metrics.batchDuration.observe(ms / 1000),
   });
   batcherRef.current = batcher;
-  const retention = new Retention(store, {
+  const retention = new Retention(writer, {
     maxAgeMs: config.storage.maxAgeMs,
     maxSizeBytes: config.storage.maxSizeBytes,
     intervalMs: config.storage.retentionIntervalMs,
@@ -68,7 +90,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     now,
     onDeleted: (blocks) => metrics.deletedBlocks.inc(blocks),
   });
-  const rollups = new RollupBuilder(store, { logger: logger.child({ component: 'rollups' }), now });
+  const rollups = new RollupBuilder(writer, { logger: logger.child({ component: 'rollups' }), now });
   const ui = createUiHandler({
     ...(options.uiPublicDir !== undefined ? { publicDir: options.uiPublicDir } : {}),
     preloadBootRequests: config.auth.queryTokens.length === 0,
@@ -81,7 +103,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     onEvict: (active) => metrics.pushDeltaEvictions.inc({ active: String(active) }),
   });
   metrics.setPushDeltaSource(baselines);
-  const intake = new Intake({ limits: config.ingest, pool: decodePool, baselines, writer: batcher, now });
+  const intake = new Intake({ limits: config.ingest, pool: decodePool, baselines, writer: batcher, now, rate: new IngestRateLimiter(config.limits, now) });
   let pull: PullMode | undefined;
   const router = createRouter({ config, store, intake, metrics, logger, isReady: () => ready, now, scrapeTargets: () => pull?.manager.snapshot() });
   const push = createPushEndpoint({ config, intake, metrics, logger });
@@ -108,7 +130,8 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     await decodePool.close();
     retention.close();
     rollups.close();
-    batcher.close();
+    await batcher.close();
+    await writer.close();
     store.close();
     throw err;
   }
@@ -162,22 +185,20 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       await pull?.close();
       retention.close();
       rollups.close();
-      batcher.close();
+      await batcher.close();
+      await writer.close();
       store.close();
       logger.info('kprof-server stopped');
     })();
     return closing;
   };
-  return { url, port: address.port, store, close };
+  return { url, port: address.port, store, maintenance: writer, close };
 }
 
-// Opens the block store and moves a kprof 0.1 single-file database into it first, if one is there.
-function openStore(config: ServerConfig, logger: Logger, now: () => number): ProfileStore {
-  const store = ProfileStore.open(config.dataDir, {
-    blockDurationMs: config.storage.blockDurationMs,
-    headMaxBytes: config.storage.headMaxBytes,
-    blockCacheBytes: config.storage.blockCacheBytes,
-  });
+// Moves a kprof 0.1 single-file database into blocks before the writer thread starts, if one is there.
+function importLegacy(config: ServerConfig, options: ProfileStoreOptions, logger: Logger, now: () => number): void {
+  if (!existsSync(join(config.dataDir, LEGACY_DB_FILE))) return;
+  const store = ProfileStore.open(config.dataDir, options);
   const log = logger.child({ component: 'store' });
   let lastLogMs = 0;
   try {
@@ -191,10 +212,8 @@ function openStore(config: ServerConfig, logger: Logger, now: () => number): Pro
         }
       },
     });
-    if (moved > 0) log.info({ profiles: moved, blocks: store.blocks.length }, 'kprof.db moved into blocks and deleted');
-  } catch (err) {
+    log.info({ profiles: moved, blocks: store.blocks.length }, 'kprof.db moved into blocks and deleted');
+  } finally {
     store.close();
-    throw err;
   }
-  return store;
 }

@@ -15,6 +15,7 @@ const STAGES = [
   'errors.ts',
   'syntax',
   'model',
+  'threads',
   'config',
   'observability',
   'http',

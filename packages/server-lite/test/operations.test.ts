@@ -84,13 +84,13 @@ describe('operations', () => {
     expect(server.store.blocks).toHaveLength(3);
     const collapsed = async (): Promise<string> => (await get(server, '/render', { query: 'r.cpu', from: String(nowS - 10_000), until: String(nowS + 60), format: 'collapsed' })).text;
     const logger = pino({ level: 'silent' });
-    const byAge = new Retention(server.store, { maxAgeMs: 3_600_000, maxSizeBytes: 0, intervalMs: 3_600_000, logger, now: () => clock });
+    const byAge = new Retention(server.maintenance, { maxAgeMs: 3_600_000, maxSizeBytes: 0, intervalMs: 3_600_000, logger, now: () => clock });
     onTestFinished(() => byAge.close());
-    expect(byAge.runOnce()).toBe(1);
+    expect(await byAge.runOnce()).toBe(1);
     expect(await collapsed()).toBe('b 1\nc 1\n');
-    const bySize = new Retention(server.store, { maxAgeMs: 86_400_000, maxSizeBytes: 1, intervalMs: 3_600_000, logger, now: () => clock });
+    const bySize = new Retention(server.maintenance, { maxAgeMs: 86_400_000, maxSizeBytes: 1, intervalMs: 3_600_000, logger, now: () => clock });
     onTestFinished(() => bySize.close());
-    expect(bySize.runOnce()).toBe(1);
+    expect(await bySize.runOnce()).toBe(1);
     expect(await collapsed()).toBe('c 1\n');
     expect(server.store.profileCount()).toBe(1);
   });

@@ -83,7 +83,7 @@ describe('rollups', () => {
       before.set(r.name, got);
     }
     // (The background builder may have started on these already; totals must not care.)
-    const built = server.store.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 });
+    const built = await server.maintenance.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 });
     expect(built.more).toBe(false);
     // 3 h × (6 ten-minute + 1 hour) buckets (the background builder may have built some already).
     const db = new Database(blockOf(join(tmp.dir, 'exact')), { readonly: true });
@@ -96,7 +96,7 @@ describe('rollups', () => {
       { level: 2, n: 3 },
       { level: 3, n: 1 },
     ]);
-    expect(server.store.pendingRollups()).toBe(0);
+    expect(await server.maintenance.pendingRollups()).toBe(0);
     for (const r of ranges) {
       const stats = server.store.mergeStats;
       const got = await renderTotals(server, 'roll.cpu', r.from, r.until);
@@ -116,8 +116,8 @@ describe('rollups', () => {
     const server = await startTestServer(join(tmp.dir, 'late'));
     const all = [...starts];
     await ingestAll(server, 'late.cpu', all);
-    server.store.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 });
-    expect(server.store.pendingRollups()).toBe(0);
+    await server.maintenance.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 });
+    expect(await server.maintenance.pendingRollups()).toBe(0);
     // A late profile lands inside the first hour (and its 10-min bucket).
     all.push(T0 + 305);
     await ingestAll(server, 'late.cpu', all, COUNT);
@@ -134,8 +134,8 @@ describe('rollups', () => {
     expect(got.totals).toEqual(expected(all, range.from, range.until));
     expect(got.timeline).toBe(sum(expected(all, range.from, range.until)));
     expect(server.store.mergeStats.staleRollups).toBe(0);
-    server.store.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 });
-    expect(server.store.pendingRollups()).toBe(0);
+    await server.maintenance.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 });
+    expect(await server.maintenance.pendingRollups()).toBe(0);
     expect(firstBuckets()).toEqual([
       { level: 1, profile_count: 11 },
       { level: 2, profile_count: 61 },

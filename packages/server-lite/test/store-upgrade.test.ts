@@ -76,8 +76,8 @@ describe('kprof 0.1 single-file database → blocks', () => {
     // New pushes join the imported series in the same blocks.
     await pushAll(server, pushes);
     expect(server.store.profileCount()).toBe(58);
-    server.store.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 });
-    expect(server.store.pendingRollups()).toBe(0);
+    await server.maintenance.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 });
+    expect(await server.maintenance.pendingRollups()).toBe(0);
     expect(server.store.integrityCheck()).toBe('ok');
   });
 

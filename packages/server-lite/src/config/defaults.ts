@@ -85,6 +85,28 @@ export const DEFAULTS = Object.freeze({
     /** `storage.max-pending-profiles`: queued, uncommitted profiles before ingest answers 429. */
     maxPendingProfiles: 10_000,
   }),
+  limits: Object.freeze({
+    /**
+     * `limits.app-max-series`: series (sample types × label sets) one application of one tenant may
+     * have in a block window; its profiles that would add more are refused (429
+     * `KPROF_LIMIT_APP_SERIES`) until the next window. 0 = no limit.
+     */
+    appMaxSeries: 5_000,
+    /** `limits.tenant-max-series`: series all applications of one tenant may have in a block window (429 `KPROF_LIMIT_TENANT_SERIES`). 0 = no limit. */
+    tenantMaxSeries: 50_000,
+    /**
+     * `limits.app-max-new-stacks-per-minute`: stack trie nodes (call paths new to their block) one
+     * application may add per minute (429 `KPROF_LIMIT_APP_NEW_STACKS`; a single profile adding
+     * more is 413 `KPROF_LIMIT_PROFILE_NEW_STACKS`). 0 = no limit.
+     */
+    appMaxNewStacksPerMinute: 1_000_000,
+    /** `limits.app-max-new-names-per-minute`: function names new to their block one application may add per minute (429 `KPROF_LIMIT_APP_NEW_NAMES`). 0 = no limit. */
+    appMaxNewNamesPerMinute: 200_000,
+    /** `limits.app-max-bytes-per-minute`: request bytes (as received) one application may send per minute (429 `KPROF_LIMIT_APP_BYTES`). 0 = no limit. */
+    appMaxBytesPerMinute: 0,
+    /** `limits.tenant-max-bytes-per-minute`: request bytes one tenant may send per minute (429 `KPROF_LIMIT_TENANT_BYTES`). 0 = no limit. */
+    tenantMaxBytesPerMinute: 0,
+  }),
   query: Object.freeze({
     /** `query.max-range`: longest from..until. 31 days. */
     maxRangeMs: 31 * 86_400_000,

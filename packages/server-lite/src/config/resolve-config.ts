@@ -27,6 +27,8 @@ export type IngestLimits = { -readonly [K in keyof typeof DEFAULTS.ingest]: numb
 export type StorageSettings = { -readonly [K in keyof typeof DEFAULTS.storage]: number };
 /** Query bounds; see {@link DEFAULTS}.query. */
 export type QueryLimits = { -readonly [K in keyof typeof DEFAULTS.query]: number };
+/** Per-tenant and per-application ingest limits; see {@link DEFAULTS}.limits (0 = off). */
+export type TenantLimits = { -readonly [K in keyof typeof DEFAULTS.limits]: number };
 
 /** Optional bearer-token auth; an empty list leaves that side open (the default). */
 export interface AuthSettings {
@@ -55,6 +57,7 @@ export interface ServerConfig {
   readonly ingest: Readonly<IngestLimits>;
   readonly storage: Readonly<StorageSettings>;
   readonly query: Readonly<QueryLimits>;
+  readonly limits: Readonly<TenantLimits>;
   readonly auth: AuthSettings;
   /** Pyroscope OG `scrape-configs`, parsed and kept for pull mode. */
   readonly scrapeConfigs: readonly ScrapeConfig[];
@@ -81,6 +84,7 @@ const TOP_KEYS: readonly KeySpec[] = [
   { name: 'ingest' },
   { name: 'storage' },
   { name: 'query' },
+  { name: 'limits' },
   { name: 'auth' },
   { name: 'scrape-configs' },
 ];
@@ -93,6 +97,7 @@ const NOT_SUPPORTED_TOP: Readonly<Record<string, string>> = {
 const INGEST_KEYS = keysOf(DEFAULTS.ingest);
 const STORAGE_KEYS = keysOf(DEFAULTS.storage);
 const QUERY_KEYS = keysOf(DEFAULTS.query);
+const LIMIT_KEYS = keysOf(DEFAULTS.limits);
 const AUTH_KEYS: readonly KeySpec[] = [{ name: 'ingest-tokens' }, { name: 'query-tokens' }, { name: 'multi-tenant' }, { name: 'scrape-tenant' }];
 
 /**
@@ -148,6 +153,7 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd = 
     problems.add('storage.block-duration', `must be a whole number of minutes from 1m to 24h (or 0 for a quarter of max-age), got ${storage.blockDurationMs} ms`);
   }
   const query = readSection('query', get('query'), DEFAULTS.query, QUERY_KEYS, problems, readQueryValue);
+  const limits = readSection('limits', get('limits'), DEFAULTS.limits, LIMIT_KEYS, problems, readLimitValue);
 
   const authRaw = get('auth');
   const auth = { ingestTokens: [] as string[], queryTokens: [] as string[], multiTenant: false, scrapeTenant: 'anonymous' };
@@ -192,6 +198,7 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd = 
     ingest: Object.freeze(ingest),
     storage: Object.freeze(storage),
     query: Object.freeze(query),
+    limits: Object.freeze(limits),
     auth: Object.freeze({ ...auth, ingestTokens: Object.freeze(auth.ingestTokens), queryTokens: Object.freeze(auth.queryTokens) }),
     scrapeConfigs: Object.freeze(scrape.configs),
     kubernetesServiceAccountDir: serviceAccountDir === undefined ? undefined : resolvePath(cwd, serviceAccountDir),
@@ -271,6 +278,13 @@ function readStorageValue(key: string, value: unknown, path: string, problems: C
   if (key === 'maxSizeBytes') return readByteSize(value, path, problems);
   if (key === 'blockDurationMs' && (value === 0 || value === '0')) return 0;
   if (key.endsWith('Ms')) return readLongDurationMs(value, path, problems);
+  return readCount(key, value, path, problems);
+}
+
+// A limit of 0 turns it off.
+function readLimitValue(key: string, value: unknown, path: string, problems: ConfigProblems): number | undefined {
+  if (value === 0 || value === '0') return 0;
+  if (key.endsWith('Bytes') || key.endsWith('BytesPerMinute')) return readByteSize(value, path, problems);
   return readCount(key, value, path, problems);
 }
 

@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { IngestLimits } from '../config/resolve-config.js';
 import { InternalError, LimitError, UnavailableError, UnprocessableError } from '../errors.js';
@@ -8,9 +6,11 @@ import type { DecodeTask, DecodeWorkerData, WorkerReady, WorkerReply } from './d
 import type { IngestProfile } from '../model/ingest-profile.js';
 import type { ConvertedIntake } from './convert-intake.js';
 import type { IntakeTask } from './intake-request.js';
-import { NameDecoder } from './name-dictionary.js';
+import { NameDecoder } from '../threads/name-dictionary.js';
 import type { PackedBaseline } from './packed-baseline.js';
-import { errorFromData } from './worker-error.js';
+import { workerEntry } from '../threads/worker-entry.js';
+import { errorFromData } from '../threads/worker-error.js';
+import { fromWire } from '../threads/wire-profile.js';
 
 /** The logger calls the pool makes (pino-compatible). */
 export interface DecodePoolLogger {
@@ -112,7 +112,7 @@ export class DecodePool {
     if (!Number.isSafeInteger(this.#opts.jobTimeoutMs) || this.#opts.jobTimeoutMs < 1 || this.#opts.jobTimeoutMs > 2 ** 31 - 1) {
       throw new RangeError(`DecodePool jobTimeoutMs must be a whole number of ms from 1 to 2^31 - 1, got ${this.#opts.jobTimeoutMs}`);
     }
-    this.#entry = options.workerScript !== undefined ? { filename: options.workerScript, eval: false } : defaultEntry();
+    this.#entry = options.workerScript !== undefined ? { filename: options.workerScript, eval: false } : workerEntry(__dirname, 'decode-worker');
     for (let i = 0; i < workers; i++) this.#slots.push(this.#spawn(0));
   }
 
@@ -267,7 +267,7 @@ export class DecodePool {
     if ('error' in reply) outcome = { error: errorFromData(reply.error) };
     else {
       try {
-        outcome = { profile: { ...reply.profile, names: slot.names.decode(reply.profile.names) } };
+        outcome = { profile: fromWire(reply.profile, slot.names) };
       } catch (err) {
         outcome = { error: err };
       }
@@ -335,13 +335,4 @@ function shuttingDown(): UnavailableError {
 function ownBuffer(b: Uint8Array): Uint8Array {
   if (b.buffer instanceof ArrayBuffer && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength) return b;
   return new Uint8Array(b);
-}
-
-function defaultEntry(): { filename: string; eval: boolean } {
-  const js = join(__dirname, 'decode-worker.js');
-  if (existsSync(js)) return { filename: js, eval: false };
-  // Running from the TypeScript sources (the test suite): load the worker through tsx.
-  const ts = join(__dirname, 'decode-worker.ts');
-  const tsx = require.resolve('tsx/cjs');
-  return { filename: `require(${JSON.stringify(tsx)}); require(${JSON.stringify(ts)});`, eval: true };
 }

@@ -1,9 +1,8 @@
 import type { IngestLimits } from '../config/resolve-config.js';
-import type { IngestProfile } from '../model/ingest-profile.js';
 import type { IntakeTask } from './intake-request.js';
-import type { EncodedNames } from './name-dictionary.js';
+import type { WireProfile } from '../threads/wire-profile.js';
 import type { PackedBaseline } from './packed-baseline.js';
-import type { WorkerErrorData } from './worker-error.js';
+import type { WorkerErrorData } from '../threads/worker-error.js';
 
 /** What a decode worker is started with. */
 export interface DecodeWorkerData {
@@ -33,6 +32,3 @@ export type WorkerReply =
 export interface WorkerReady {
   readonly ready: true;
 }
-
-/** An {@link IngestProfile} as a worker sends it: names as ids into the worker's dictionary. */
-export type WireProfile = Omit<IngestProfile, 'names'> & { readonly names: EncodedNames };

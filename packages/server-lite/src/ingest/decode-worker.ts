@@ -4,10 +4,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { IngestLimits } from '../config/resolve-config.js';
 import { type ConvertedIntake, convertIntake } from './convert-intake.js';
-import type { IngestProfile } from '../model/ingest-profile.js';
 import type { DecodeTask, DecodeWorkerData, WorkerReady, WorkerReply } from './decode-protocol.js';
-import { NameEncoder } from './name-dictionary.js';
-import { errorToData } from './worker-error.js';
+import { NameEncoder } from '../threads/name-dictionary.js';
+import { toWire } from '../threads/wire-profile.js';
+import { errorToData } from '../threads/worker-error.js';
 
 const port = parentPort;
 if (port === null) throw new Error('decode-worker must run in a worker thread');
@@ -17,9 +17,8 @@ const names = new NameEncoder();
 port.on('message', (task: DecodeTask) => {
   run(task, limits).then(
     ({ profile, baseline }) => {
-      const encoded = names.encode(profile.names);
-      const reply: WorkerReply = { id: task.id, profile: { ...profile, names: encoded }, ...(baseline === undefined ? {} : { baseline }) };
-      const transfer = [...transferList(profile), encoded.refs.buffer as ArrayBuffer];
+      const { wire, transfer } = toWire(profile, names);
+      const reply: WorkerReply = { id: task.id, profile: wire, ...(baseline === undefined ? {} : { baseline }) };
       if (baseline !== undefined) transfer.push(baseline.keys.buffer as ArrayBuffer, baseline.values.buffer as ArrayBuffer);
       port.postMessage(reply, transfer);
     },
@@ -34,22 +33,4 @@ async function run(task: DecodeTask, limits: Readonly<IngestLimits>): Promise<Co
     for (;;);
   }
   return convertIntake({ ...task.task, body: task.body }, limits);
-}
-
-// Every typed array of the profile owns its buffer (see pprof-to-profile / folded-to-profile);
-// a buffer listed twice would make postMessage throw, so each is listed once.
-function transferList(p: IngestProfile): ArrayBuffer[] {
-  const seen = new Set<ArrayBuffer>();
-  const add = (a: ArrayBufferView): void => {
-    if (a.buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) seen.add(a.buffer);
-  };
-  add(p.frameStart);
-  add(p.frameNames);
-  add(p.stackStart);
-  add(p.stackLocs);
-  for (const s of p.series) {
-    add(s.sampleIndices);
-    add(s.values);
-  }
-  return [...seen];
 }

@@ -3,6 +3,7 @@ import type { IngestProfile } from '../model/ingest-profile.js';
 import { type ConvertedIntake, convertIntake } from './convert-intake.js';
 import type { DecodePool } from './decode-pool.js';
 import type { DeltaBaselines } from './delta-baselines.js';
+import type { IngestRateLimiter } from './ingest-rate.js';
 import type { IntakeRequest, IntakeTask } from './intake-request.js';
 
 /** What {@link Intake} needs. */
@@ -16,6 +17,8 @@ export interface IntakeDeps {
   readonly writer: { writeAll(profiles: readonly IngestProfile[]): Promise<void> };
   /** Clock, unix ms. */
   readonly now: () => number;
+  /** Bytes per minute per application and tenant; none without. */
+  readonly rate?: IngestRateLimiter;
 }
 
 /** Profiles converted as one unit, and how to take back the delta baselines they moved. */
@@ -50,8 +53,13 @@ export class Intake {
     this.#deps = deps;
   }
 
-  /** Converts `requests` (storing nothing); throws the first failure after putting back every baseline moved. */
+  /**
+   * Converts `requests` (storing nothing); throws the first failure after putting back every
+   * baseline moved, or `KPROF_LIMIT_*_BYTES` (429) before converting when a bytes-per-minute
+   * limit would be passed.
+   */
   async convert(requests: readonly IntakeRequest[]): Promise<ConvertedBatch> {
+    this.#deps.rate?.take(requests);
     const nowMs = this.#deps.now();
     const undos: Array<() => void> = [];
     const jobs = requests.map((req) => (): Promise<IngestProfile> => this.#convertOne(req, nowMs, undos));

@@ -4,7 +4,7 @@ import type { IngestProfile } from '../model/ingest-profile.js';
 import { type BlockMeta, createBlockSchema, readBlockMeta } from './block-schema.js';
 import { DENSE_MERGE_MAX_STACKS, type MergedStacks, type ProfilePoint, mergeSeriesStacks } from './merge-stacks.js';
 import { type BuildOptions, type BuildResult, RollupStore } from './rollup-store.js';
-import { type ProfileRow, encodeProfileRows } from './row-encoder.js';
+import { type NewSymbols, type ProfileRow, countNewSymbols, encodeProfileRows } from './row-encoder.js';
 import { type BlockSeries, type CatalogChanges, SeriesCatalog, labelsKey } from './series-catalog.js';
 import { migrate } from './legacy-schema.js';
 import { rollupLevelsFor } from './rollup-levels.js';
@@ -37,6 +37,11 @@ export interface LegacyRow {
 
 /** Options for opening a {@link Block}. */
 export interface BlockOptions {
+  /**
+   * Open for reading only (the query side, while another connection writes): every read first
+   * picks up the series, groups, names and stacks written since, in the same read transaction.
+   */
+  readonly readOnly?: boolean;
   /** Largest trie merged into a dense array; bigger ones use a map. Default 4,000,000 nodes. */
   readonly denseMergeMaxStacks?: number;
 }
@@ -60,12 +65,14 @@ export class Block {
   readonly #rollups: RollupStore;
   readonly #queryBlobs = { rollupBlobs: 0, rawBlobs: 0 };
   readonly #denseMergeMaxStacks: number;
+  readonly #readOnly: boolean;
   #closed = false;
 
   private constructor(path: string, db: Database.Database, meta: BlockMeta | undefined, options: BlockOptions) {
     this.path = path;
     this.meta = meta;
     this.#denseMergeMaxStacks = options.denseMergeMaxStacks ?? DENSE_MERGE_MAX_STACKS;
+    this.#readOnly = options.readOnly ?? false;
     this.#db = db;
     this.#stmts = prepare(db);
     this.#rollups = new RollupStore(db, (seriesId) => this.#catalog.placesOf(seriesId), meta?.levels ?? rollupLevelsFor(3_600_000));
@@ -96,8 +103,8 @@ export class Block {
   static #openFile(path: string, options: BlockOptions, schema: (db: Database.Database) => BlockMeta | undefined): Block {
     let db: Database.Database | undefined;
     try {
-      db = new Database(path);
-      db.pragma('journal_mode = WAL');
+      db = new Database(path, { readonly: options.readOnly ?? false, fileMustExist: options.readOnly ?? false });
+      if (options.readOnly !== true) db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = OFF');
       db.pragma('busy_timeout = 5000');
@@ -111,7 +118,14 @@ export class Block {
 
   /** Every series, in id order. */
   series(): BlockSeries[] {
+    this.#freshCatalog();
     return this.#catalog.series();
+  }
+
+  // A reader's catalog catch-up with the writer (series and groups only grow).
+  #freshCatalog(): void {
+    // One read transaction: the series and group rows come from the same snapshot.
+    if (this.#readOnly) this.#db.transaction(() => this.#catalog.load(this.#db))();
   }
 
   /** Number of stack trie nodes (for sizing query arrays). */
@@ -130,18 +144,46 @@ export class Block {
    * label set as a column. On failure nothing of the batch is stored and the in-memory caches are
    * rolled back.
    */
-  writeBatch(profiles: readonly IngestProfile[]): void {
-    this.#write(profiles, undefined);
+  /** Returns the names and stack nodes each profile added to the block. */
+  writeBatch(profiles: readonly IngestProfile[]): NewSymbols[] {
+    return this.#write(profiles, undefined);
+  }
+
+  /** True when the block has the series `input` with labels key `labels`. */
+  hasSeries(input: Pick<IngestProfile['series'][number]['series'], 'name'>, labels: string): boolean {
+    return this.#catalog.has(input, labels);
+  }
+
+  /** Series of an application key (series-catalog.ts `appKey`) in this block. */
+  seriesOfApp(app: string): number {
+    return this.#catalog.seriesOfApp(app);
+  }
+
+  /** Series of a tenant ('' without multi-tenancy) in this block. */
+  seriesOfTenant(tenant: string): number {
+    return this.#catalog.seriesOfTenant(tenant);
+  }
+
+  /** {@link countNewSymbols} against this block's trie (read from disk if not loaded). */
+  countNewSymbols(profile: IngestProfile): NewSymbols {
+    return countNewSymbols(profile, this.#stacks());
   }
 
   // One write transaction; `alsoInTransaction` runs in it after the rows.
-  #write(profiles: readonly IngestProfile[], alsoInTransaction: (() => void) | undefined): void {
+  #write(profiles: readonly IngestProfile[], alsoInTransaction: (() => void) | undefined): NewSymbols[] {
     this.#checkOpen();
+    const added: NewSymbols[] = [];
     const changes: CatalogChanges = { series: [], groups: [] };
     try {
       this.#db.transaction(() => {
         const rows: ProfileRow[] = [];
-        for (const p of profiles) encodeProfileRows(p, this.#stacks(), this.#catalog, changes, rows);
+        const trie = this.#stacks();
+        for (const p of profiles) {
+          const names = trie.names.length;
+          const stacks = trie.stackCount;
+          encodeProfileRows(p, trie, this.#catalog, changes, rows);
+          added.push({ names: trie.names.length - names, stacks: trie.stackCount - stacks });
+        }
         const { names, stacks } = this.#stacks().pending();
         for (const [id, name] of names) this.#stmts.insertName.run(id, name);
         for (const [id, parent, nameId] of stacks) this.#stmts.insertStack.run(id, parent, nameId);
@@ -153,6 +195,7 @@ export class Block {
         alsoInTransaction?.();
       })();
       this.#stacks().commit();
+      return added;
     } catch (err) {
       this.#stacks().rollback();
       this.#catalog.rollback(changes);
@@ -203,6 +246,7 @@ export class Block {
     // One read transaction: points, rollups and raw blobs come from the same snapshot even if
     // another connection writes meanwhile (WAL readers never block writers).
     return this.#db.transaction(() => {
+      if (this.#readOnly) this.#refresh();
       const merged = mergeSeriesStacks(this.#rollups, seriesIds, { fromMs, untilMs, maxProfiles, stackCount: this.#stacks().stackCount, denseMaxStacks: this.#denseMergeMaxStacks });
       this.#queryBlobs.rollupBlobs += merged.rollupBlobs;
       this.#queryBlobs.rawBlobs += merged.rawBlobs;
@@ -286,6 +330,7 @@ export class Block {
 
   /** Number of stored series profiles: a row counts once per series (column) it holds. */
   profileCount(): number {
+    this.#freshCatalog();
     let n = 0;
     for (const [groupId, rows] of this.#stmts.countByGroup.all() as [number, number][]) n += rows * (this.#catalog.groups.get(groupId)?.length ?? 1);
     return n;
@@ -300,22 +345,31 @@ export class Block {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    if (!this.#readOnly) this.#db.pragma('wal_checkpoint(TRUNCATE)');
     this.#db.close();
   }
 
   // The stack trie, read from disk on first use.
   #stacks(): StackInterner {
     if (this.#trie === undefined) {
-      const trie = new StackInterner();
-      for (const r of this.#db.prepare('SELECT id, name FROM names ORDER BY id').iterate() as Iterable<{ id: number; name: string }>) trie.loadName(r.id, r.name);
-      for (const r of this.#db.prepare('SELECT id, parent, name_id FROM stacks ORDER BY id').raw().iterate() as Iterable<[number, number, number]>) {
-        trie.loadStack(r[0], r[1], r[2]);
-      }
-      trie.commit();
-      this.#trie = trie;
+      this.#trie = new StackInterner({ forWriting: !this.#readOnly });
+      this.#loadTrie(this.#trie);
     }
     return this.#trie;
+  }
+
+  // Reads the names and stack nodes the trie does not have yet (ids only grow).
+  #loadTrie(trie: StackInterner): void {
+    for (const r of this.#stmts.namesFrom.iterate(trie.names.length) as Iterable<{ id: number; name: string }>) trie.loadName(r.id, r.name);
+    for (const r of this.#stmts.stacksFrom.iterate(trie.stackCount) as Iterable<[number, number, number]>) trie.loadStack(r[0], r[1], r[2]);
+    trie.commit();
+  }
+
+  // A reader's catch-up with the writer, inside the caller's read transaction: what it reads next
+  // refers only to series, groups and stacks it then knows.
+  #refresh(): void {
+    this.#catalog.load(this.#db);
+    if (this.#trie !== undefined) this.#loadTrie(this.#trie);
   }
 
   /** Bytes of memory the block holds for its stack trie and names (0 until the trie is loaded). */
@@ -340,6 +394,8 @@ function prepare(db: Database.Database) {
       'INSERT INTO profiles (group_id, start_ms, end_ms, total, total_1, total_2, total_3, more_totals, samples) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     countByGroup: db.prepare('SELECT group_id, count(*) FROM profiles GROUP BY group_id').raw(),
+    namesFrom: db.prepare('SELECT id, name FROM names WHERE id >= ? ORDER BY id'),
+    stacksFrom: db.prepare('SELECT id, parent, name_id FROM stacks WHERE id >= ? ORDER BY id').raw(),
     rowsAfter: db.prepare('SELECT id, group_id, start_ms, end_ms, samples FROM profiles WHERE id > ? ORDER BY id LIMIT ?'),
     rowCount: db.prepare('SELECT count(*) FROM profiles').pluck(),
     anyProfileBetween: db.prepare('SELECT 1 FROM profiles WHERE group_id = ? AND start_ms >= ? AND start_ms < ? LIMIT 1'),

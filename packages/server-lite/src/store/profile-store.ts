@@ -9,6 +9,7 @@ import { type BlockWindow, blockFileName, parseBlockFileName, windowOf } from '.
 import type { BuildOptions, BuildResult } from './rollup-store.js';
 import { rollupLevelsFor } from './rollup-levels.js';
 import { labelsKey } from './series-catalog.js';
+import { WriteLimiter, type WriteLimits } from './write-limits.js';
 
 /** Options for {@link ProfileStore.open}. */
 export interface ProfileStoreOptions {
@@ -20,6 +21,13 @@ export interface ProfileStoreOptions {
   readonly blockCacheBytes?: number;
   /** Largest trie merged into a dense array; bigger ones use a map. Default 4,000,000 nodes. */
   readonly denseMergeMaxStacks?: number;
+  /**
+   * The query side of a store another thread writes (store-writer.ts): blocks are opened
+   * read-only and every read first picks up blocks created or deleted since. Writes throw.
+   */
+  readonly readOnly?: boolean;
+  /** Per-application and per-tenant write limits (`limits.*`); none without. */
+  readonly limits?: WriteLimits;
 }
 
 /** A query's time range, unix ms, half-open. */
@@ -46,7 +54,8 @@ export interface MergedSeries {
 /** Name of the directory of block files inside the data directory. */
 export const BLOCKS_DIR = 'blocks';
 
-const DEFAULTS = { blockDurationMs: 86_400_000, headMaxBytes: 256 * 1024 * 1024, blockCacheBytes: 256 * 1024 * 1024 };
+const NO_LIMITS: WriteLimits = { appMaxSeries: 0, tenantMaxSeries: 0, appMaxNewStacksPerMinute: 0, appMaxNewNamesPerMinute: 0 };
+const DEFAULTS = { blockDurationMs: 86_400_000, headMaxBytes: 256 * 1024 * 1024, blockCacheBytes: 256 * 1024 * 1024, readOnly: false, limits: NO_LIMITS };
 
 /**
  * server-lite's store: profiles in time-partitioned blocks, one SQLite file per window (and part)
@@ -69,12 +78,14 @@ export class ProfileStore {
   readonly #writable = new Map<number, Block>();
   /** Tries loaded for queries, least recently used first. */
   readonly #trieUse = new Set<Block>();
+  readonly #limiter: WriteLimiter;
   #closed = false;
 
   private constructor(dataDir: string, opts: Required<ProfileStoreOptions>) {
     this.dataDir = dataDir;
     this.blocksDir = join(dataDir, BLOCKS_DIR);
     this.#opts = opts;
+    this.#limiter = new WriteLimiter(opts.limits);
   }
 
   /**
@@ -90,12 +101,8 @@ export class ProfileStore {
     } catch (err) {
       throw new ConfigError('KPROF_STORE_OPEN_FAILED', `cannot create ${store.blocksDir}: ${(err as Error).message}; check data-dir / --data-dir`, { cause: err });
     }
-    const files = readdirSync(store.blocksDir)
-      .map((name) => ({ name, id: parseBlockFileName(name) }))
-      .filter((f): f is { name: string; id: { startMs: number; part: number } } => f.id !== undefined)
-      .sort((a, b) => a.id.startMs - b.id.startMs || a.id.part - b.id.part);
     try {
-      for (const f of files) store.#add(Block.open(join(store.blocksDir, f.name), { denseMergeMaxStacks: opts.denseMergeMaxStacks }));
+      for (const path of store.#blockFiles()) store.#add(store.#openBlock(path));
     } catch (err) {
       store.close();
       throw err;
@@ -103,8 +110,37 @@ export class ProfileStore {
     return store;
   }
 
+  #blockFiles(): string[] {
+    return readdirSync(this.blocksDir)
+      .filter((name) => parseBlockFileName(name) !== undefined)
+      .map((name) => join(this.blocksDir, name));
+  }
+
+  #openBlock(path: string): Block {
+    return Block.open(path, { denseMergeMaxStacks: this.#opts.denseMergeMaxStacks, readOnly: this.#opts.readOnly });
+  }
+
+  // The query side's catch-up with the writer: opens blocks created since and closes deleted ones.
+  // A block the writer is still creating (no schema yet) is skipped until a later read.
+  #sync(): void {
+    if (!this.#opts.readOnly || this.#closed) return;
+    const present = new Set(this.#blockFiles());
+    const known = new Set(this.#blocks.map((b) => b.path));
+    const gone = this.#blocks.filter((b) => !present.has(b.path));
+    if (gone.length > 0) this.#forget(gone);
+    for (const path of present) {
+      if (known.has(path)) continue;
+      try {
+        this.#add(this.#openBlock(path));
+      } catch {
+        // Not readable yet: the writer's first transaction on it has not committed.
+      }
+    }
+  }
+
   /** Blocks, oldest first. */
   get blocks(): readonly Block[] {
+    this.#sync();
     return this.#blocks;
   }
 
@@ -114,7 +150,7 @@ export class ProfileStore {
    * transaction fails, the blocks before it stay committed and the error is thrown.
    */
   writeBatch(profiles: readonly IngestProfile[]): void {
-    this.#checkOpen();
+    this.#checkWritable();
     const byWindow = new Map<number, IngestProfile[]>();
     for (const p of profiles) {
       // A profile without samples stores nothing, not even its window's block.
@@ -126,9 +162,22 @@ export class ProfileStore {
     }
     for (const [start, list] of byWindow) {
       const block = this.#writableBlock(start);
-      block.writeBatch(list);
+      block.writeBatch(list).forEach((added, i) => this.#limiter.record(list[i]!, added));
       this.#touch(block);
     }
+  }
+
+  /**
+   * {@link writeBatch} for groups of profiles (a group is one request's profiles): each group is
+   * checked against the write limits first (write-limits.ts) and refused alone when over one; the
+   * rest are written. Returns per group `undefined` once stored or its `LimitError`. A store error
+   * fails every group of the call (the write batcher's sink contract).
+   */
+  writeGroups(groups: readonly (readonly IngestProfile[])[]): unknown[] {
+    this.#checkWritable();
+    const refused = this.#limiter.admit(groups, (p) => this.#existingWritable(windowOf(p.startMs, this.#opts.blockDurationMs).startMs));
+    this.writeBatch(groups.filter((_g, i) => refused[i] === undefined).flat());
+    return refused;
   }
 
   /**
@@ -137,7 +186,7 @@ export class ProfileStore {
    * nothing. Rows must come in ascending `rowId`. Returns the number written.
    */
   importLegacyRows(rows: readonly { rowId: number; profile: IngestProfile }[]): number {
-    this.#checkOpen();
+    this.#checkWritable();
     const byWindow = new Map<number, { rowId: number; profile: IngestProfile }[]>();
     for (const r of rows) {
       const start = windowOf(r.profile.startMs, this.#opts.blockDurationMs).startMs;
@@ -165,6 +214,7 @@ export class ProfileStore {
    */
   series(range?: TimeRange): StoredSeries[] {
     this.#checkOpen();
+    this.#sync();
     const out = new Map<string, StoredSeries>();
     for (const block of this.#overlapping(range)) {
       for (const s of block.series()) {
@@ -185,6 +235,7 @@ export class ProfileStore {
    */
   merge(series: readonly StoredSeries[], range: TimeRange, maxProfiles: number): MergedSeries {
     this.#checkOpen();
+    this.#sync();
     const tree = new StackTree();
     const points: SeriesPoint[] = [];
     for (const { block, ids, indexOf } of this.#local(series, range)) {
@@ -202,6 +253,7 @@ export class ProfileStore {
   /** Start time and total of every profile of `series` in `range`, without reading samples; bounded like {@link merge}. */
   points(series: readonly StoredSeries[], range: TimeRange, maxProfiles: number): SeriesPoint[] {
     this.#checkOpen();
+    this.#sync();
     const points: SeriesPoint[] = [];
     for (const { block, ids, indexOf } of this.#local(series, range)) {
       const local = this.#withProfileBudget(maxProfiles, points.length, () => block.profilePoints(ids, range.fromMs, range.untilMs, maxProfiles - points.length));
@@ -213,6 +265,7 @@ export class ProfileStore {
   /** End time (unix ms) of the newest profile of `series`, or undefined when it has none. */
   lastSeen(series: StoredSeries): number | undefined {
     this.#checkOpen();
+    this.#sync();
     const key = seriesKey(series);
     for (let i = this.#blocks.length - 1; i >= 0; i--) {
       const block = this.#blocks[i]!;
@@ -225,7 +278,7 @@ export class ProfileStore {
 
   /** Builds queued rollups of settled buckets, block by block, within one budget (see {@link Block.buildRollups}). */
   buildRollups(nowMs: number, opts: BuildOptions = {}): BuildResult {
-    this.#checkOpen();
+    this.#checkWritable();
     const budgetMs = opts.budgetMs ?? 100;
     const started = performance.now();
     let built = 0;
@@ -259,7 +312,7 @@ export class ProfileStore {
    * than the cutoff); returns the number of blocks deleted.
    */
   deleteBlocksBefore(cutoffMs: number): number {
-    this.#checkOpen();
+    this.#checkWritable();
     return this.#deleteWhile((b) => b.meta!.endMs <= cutoffMs);
   }
 
@@ -268,7 +321,7 @@ export class ProfileStore {
    * the newest window; returns the number deleted.
    */
   deleteOldestOver(maxBytes: number): number {
-    this.#checkOpen();
+    this.#checkWritable();
     let total = this.#blocks.reduce((n, b) => n + b.fileBytes(), 0);
     const newest = this.#blocks.at(-1)?.meta!.startMs;
     return this.#deleteWhile((b) => {
@@ -281,6 +334,7 @@ export class ProfileStore {
   /** Bytes of the block files on disk (WAL included). */
   sizes(): { fileBytes: number } {
     this.#checkOpen();
+    this.#sync();
     return { fileBytes: this.#blocks.reduce((n, b) => n + b.fileBytes(), 0) };
   }
 
@@ -291,11 +345,13 @@ export class ProfileStore {
 
   /** Number of stored series profiles: a row counts once per series it holds. */
   profileCount(): number {
+    this.#sync();
     return this.#blocks.reduce((n, b) => n + b.profileCount(), 0);
   }
 
   /** `PRAGMA integrity_check` of every block: `ok`, or the problems found per block. */
   integrityCheck(): string {
+    this.#sync();
     const problems = this.#blocks.map((b) => [b.path, b.integrityCheck()] as const).filter(([, r]) => r !== 'ok');
     return problems.length === 0 ? 'ok' : problems.map(([path, r]) => `${path}: ${r}`).join('\n');
   }
@@ -314,12 +370,23 @@ export class ProfileStore {
     if (this.#closed) throw new LimitError('KPROF_STORE_CLOSED', 'the store is closed (server shutting down)');
   }
 
+  #checkWritable(): void {
+    this.#checkOpen();
+    if (this.#opts.readOnly) throw new Error('ProfileStore: a write on the read-only query side (writes go through the store writer)');
+  }
+
   #add(block: Block): void {
     const meta = block.meta!;
     this.#blocks.push(block);
     this.#blocks.sort((a, b) => a.meta!.startMs - b.meta!.startMs || a.meta!.part - b.meta!.part);
     const current = this.#writable.get(meta.startMs);
     if (current === undefined || current.meta!.part < meta.part) this.#writable.set(meta.startMs, block);
+  }
+
+  // The block a window's profiles would be written to now, if it exists.
+  #existingWritable(startMs: number): Block | undefined {
+    const current = this.#writable.get(startMs);
+    return current !== undefined && current.trieBytes <= this.#opts.headMaxBytes ? current : undefined;
   }
 
   // The block a window's profiles are written to: its highest part, or a new part once that
@@ -389,19 +456,25 @@ export class ProfileStore {
   }
 
   #deleteWhile(shouldDelete: (block: Block) => boolean): number {
-    let deleted = 0;
-    const kept: Block[] = [];
+    const gone: Block[] = [];
+    // Blocks are in time order: the oldest go first, and a kept block stops the walk.
     for (const block of this.#blocks) {
-      if (kept.length === 0 && shouldDelete(block)) {
-        block.close();
-        for (const suffix of ['', '-wal', '-shm']) rmSync(`${block.path}${suffix}`, { force: true });
-        if (this.#writable.get(block.meta!.startMs) === block) this.#writable.delete(block.meta!.startMs);
-        this.#trieUse.delete(block);
-        deleted++;
-      } else kept.push(block);
+      if (!shouldDelete(block)) break;
+      gone.push(block);
     }
-    this.#blocks = kept;
-    return deleted;
+    this.#forget(gone);
+    for (const block of gone) for (const suffix of ['', '-wal', '-shm']) rmSync(`${block.path}${suffix}`, { force: true });
+    return gone.length;
+  }
+
+  // Closes `blocks` and drops them from every index (their files are deleted, or already gone).
+  #forget(blocks: readonly Block[]): void {
+    for (const block of blocks) {
+      block.close();
+      if (this.#writable.get(block.meta!.startMs) === block) this.#writable.delete(block.meta!.startMs);
+      this.#trieUse.delete(block);
+    }
+    this.#blocks = this.#blocks.filter((b) => !blocks.includes(b));
   }
 }
 

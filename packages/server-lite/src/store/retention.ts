@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ProfileStore } from './profile-store.js';
+import type { StoreMaintenance } from './store-writer.js';
 
 /** Options for {@link Retention}. */
 export interface RetentionOptions {
@@ -25,22 +25,22 @@ export interface RetentionOptions {
  * it aged out. Runs never overlap; `close()` stops the timer.
  */
 export class Retention {
-  readonly #store: ProfileStore;
+  readonly #store: Pick<StoreMaintenance, 'deleteBlocksBefore' | 'deleteOldestOver'>;
   readonly #opts: RetentionOptions;
   readonly #timer: NodeJS.Timeout;
   #running = false;
   /** Runs skipped because the previous one was still going. */
   skipped = 0;
 
-  constructor(store: ProfileStore, opts: RetentionOptions) {
+  constructor(store: Pick<StoreMaintenance, 'deleteBlocksBefore' | 'deleteOldestOver'>, opts: RetentionOptions) {
     this.#store = store;
     this.#opts = opts;
-    this.#timer = setInterval(() => this.runOnce(), opts.intervalMs);
+    this.#timer = setInterval(() => void this.runOnce(), opts.intervalMs);
     this.#timer.unref();
   }
 
-  /** Applies retention now; returns the number of blocks deleted. */
-  runOnce(): number {
+  /** Applies retention now; resolves with the number of blocks deleted. */
+  async runOnce(): Promise<number> {
     if (this.#running) {
       this.skipped++;
       return 0;
@@ -49,10 +49,10 @@ export class Retention {
     let deleted = 0;
     try {
       const cutoff = (this.#opts.now ?? Date.now)() - this.#opts.maxAgeMs;
-      deleted += this.#store.deleteBlocksBefore(cutoff);
-      if (this.#opts.maxSizeBytes > 0) deleted += this.#store.deleteOldestOver(this.#opts.maxSizeBytes);
+      deleted += await this.#store.deleteBlocksBefore(cutoff);
+      if (this.#opts.maxSizeBytes > 0) deleted += await this.#store.deleteOldestOver(this.#opts.maxSizeBytes);
       if (deleted > 0) {
-        this.#opts.logger.info({ deletedBlocks: deleted, blocks: this.#store.blocks.length }, 'retention deleted blocks');
+        this.#opts.logger.info({ deletedBlocks: deleted }, 'retention deleted blocks');
         this.#opts.onDeleted?.(deleted);
       }
     } catch (err) {

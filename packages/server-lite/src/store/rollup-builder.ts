@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ProfileStore } from './profile-store.js';
+import type { StoreMaintenance } from './store-writer.js';
 
 /** Options for {@link RollupBuilder}. */
 export interface RollupBuilderOptions {
@@ -17,28 +17,28 @@ export interface RollupBuilderOptions {
 }
 
 /**
- * Builds rollups in the background: every `intervalMs` it rolls up settled buckets for at most
- * `budgetMs`; while a backlog remains (e.g. after upgrading a v1 database) it runs again after a
- * pause as long as the run took, so ingest and queries keep at least half the event loop.
- * `close()` stops it.
+ * Builds rollups in the background, on the store writer thread: every `intervalMs` it rolls up
+ * settled buckets for at most `budgetMs`; while a backlog remains (e.g. after moving a kprof 0.1
+ * database into blocks) it runs again after a pause as long as the run took, so writes keep at
+ * least half the writer thread. `close()` stops it.
  */
 export class RollupBuilder {
-  readonly #store: ProfileStore;
+  readonly #store: Pick<StoreMaintenance, 'buildRollups'>;
   readonly #opts: RollupBuilderOptions;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
-  constructor(store: ProfileStore, opts: RollupBuilderOptions) {
+  constructor(store: Pick<StoreMaintenance, 'buildRollups'>, opts: RollupBuilderOptions) {
     this.#store = store;
     this.#opts = opts;
     // Soon after start, so a backlog (an upgraded v1 database, a restart) is worked off early.
     this.#schedule(opts.firstRunMs ?? 1_000);
   }
 
-  /** Runs one build now; returns the buckets processed and whether settled ones remain. */
-  runOnce(): { built: number; more: boolean } {
+  /** Runs one build now; resolves with the buckets processed and whether settled ones remain. */
+  async runOnce(): Promise<{ built: number; more: boolean }> {
     try {
-      const r = this.#store.buildRollups((this.#opts.now ?? Date.now)(), {
+      const r = await this.#store.buildRollups((this.#opts.now ?? Date.now)(), {
         budgetMs: this.#opts.budgetMs ?? 50,
         ...(this.#opts.settleMs !== undefined ? { settleMs: this.#opts.settleMs } : {}),
       });
@@ -61,9 +61,10 @@ export class RollupBuilder {
   #schedule(delayMs: number): void {
     this.#timer = setTimeout(() => {
       const started = performance.now();
-      const { more } = this.runOnce();
-      if (this.#closed) return;
-      this.#schedule(more ? Math.max(1, Math.ceil(performance.now() - started)) : (this.#opts.intervalMs ?? 10_000));
+      void this.runOnce().then(({ more }) => {
+        if (this.#closed) return;
+        this.#schedule(more ? Math.max(1, Math.ceil(performance.now() - started)) : (this.#opts.intervalMs ?? 10_000));
+      });
     }, delayMs);
     this.#timer.unref();
   }

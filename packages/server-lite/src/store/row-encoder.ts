@@ -133,3 +133,75 @@ function groupRow(columns: readonly ColumnInput[], startMs: number, endMs: numbe
   const inline = (c: number): number | null => (c < INLINE_TOTALS && c < totals.length ? totals[c]! : null);
   return [groupId, startMs, endMs, totals[0]!, inline(1), inline(2), inline(3), encodeMoreTotals(totals), encodeColumns(union, values)];
 }
+
+/** Names and stack nodes a profile adds to a block. */
+export interface NewSymbols {
+  names: number;
+  stacks: number;
+}
+
+// Calls `each(sample)` once per sample some series of `p` stores.
+function forStoredSamples(p: IngestProfile, each: (sample: number) => void): void {
+  const seen = new Uint8Array(p.stackStart.length - 1);
+  for (const s of p.series) {
+    for (const i of s.sampleIndices) {
+      if (seen[i] === 0) {
+        seen[i] = 1;
+        each(i);
+      }
+    }
+  }
+}
+
+/**
+ * At most how many names and stack nodes `p` can add to any block: its names, and the frames of
+ * the stacks its series store. Cheap (no trie walk), so a profile far below its application's
+ * budget needs no exact count.
+ */
+export function newSymbolBound(p: IngestProfile): NewSymbols {
+  let stacks = 0;
+  forStoredSamples(p, (si) => {
+    for (let i = p.stackStart[si]!; i < p.stackStart[si + 1]!; i++) {
+      const li = p.stackLocs[i]!;
+      stacks += p.frameStart[li + 1]! - p.frameStart[li]!;
+    }
+  });
+  return { names: p.names.length, stacks };
+}
+
+/**
+ * Exactly how many names and stack nodes writing `p` would add to `interner`, interning nothing:
+ * the trie walk {@link encodeProfileRows} does, with the new nodes kept aside.
+ */
+export function countNewSymbols(p: IngestProfile, interner: StackInterner): NewSymbols {
+  const nameIds = new Int32Array(p.names.length).fill(0);
+  let newNames = 0;
+  // Existing names keep their id; new ones get negative ids, as do new nodes.
+  const nameIdOf = (i: number): number => {
+    if (nameIds[i] === 0) {
+      const id = interner.findName(p.names[i]!);
+      nameIds[i] = id >= 0 ? id : -++newNames;
+    }
+    return nameIds[i]!;
+  };
+  const newNodes = new Map<string, number>();
+  forStoredSamples(p, (si) => {
+    let id = 0;
+    for (let i = p.stackStart[si + 1]! - 1; i >= p.stackStart[si]!; i--) {
+      const li = p.stackLocs[i]!;
+      for (let j = p.frameStart[li]!; j < p.frameStart[li + 1]!; j++) {
+        const nameId = nameIdOf(p.frameNames[j]!);
+        const existing = id >= 0 && nameId >= 0 ? interner.findChild(id, nameId) : -1;
+        if (existing >= 0) {
+          id = existing;
+          continue;
+        }
+        const key = `${id},${nameId}`;
+        let child = newNodes.get(key);
+        if (child === undefined) newNodes.set(key, (child = -(newNodes.size + 1)));
+        id = child;
+      }
+    }
+  });
+  return { names: newNames, stacks: newNodes.size };
+}

@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { SeriesInput } from '../model/ingest-profile.js';
+import { splitSeriesName } from '../model/profile-type.js';
+import { TENANT_LABEL } from '../model/tenant.js';
 import type { StoredSeries } from '../model/stored-series.js';
 
 /** A series of one block, with its id there. */
@@ -27,6 +29,24 @@ export class SeriesCatalog {
   readonly #placesBySeries = new Map<number, [number, number][]>();
   #nextSeriesId = 1;
   #nextGroupId = 1;
+  // Series per application (tenant + app) and per tenant, for the series limits.
+  readonly #perApp = new Map<string, number>();
+  readonly #perTenant = new Map<string, number>();
+
+  /** Series of `app` of `tenant` (see {@link appKey}). */
+  seriesOfApp(key: string): number {
+    return this.#perApp.get(key) ?? 0;
+  }
+
+  /** Series of `tenant` ('' without multi-tenancy). */
+  seriesOfTenant(tenant: string): number {
+    return this.#perTenant.get(tenant) ?? 0;
+  }
+
+  /** True when the block has the series `input` (labels key `labels`). */
+  has(input: Pick<SeriesInput, 'name'>, labels: string): boolean {
+    return this.#seriesByKey.has(`${input.name}\u0000${labels}`);
+  }
 
   /** Every series, in id order. */
   series(): BlockSeries[] {
@@ -52,6 +72,7 @@ export class SeriesCatalog {
     const s: BlockSeries = { id, name: input.name, labels: sortLabels(input.labels), meta: input.meta };
     this.#series.set(id, s);
     this.#seriesByKey.set(key, id);
+    this.#count(s, 1);
     changes.series.push(s);
     return id;
   }
@@ -73,6 +94,7 @@ export class SeriesCatalog {
     for (const s of changes.series) {
       this.#series.delete(s.id);
       this.#seriesByKey.delete(seriesKey(s.name, s.labels));
+      this.#count(s, -1);
     }
     if (changes.groups.length > 0) this.#nextGroupId = changes.groups[0]!;
     for (const g of changes.groups) {
@@ -87,9 +109,12 @@ export class SeriesCatalog {
     }
   }
 
-  /** Reads the `series` and `group_columns` tables. */
+  /**
+   * Reads the `series` and `group_columns` rows not read yet (ids only grow: a reader calls this
+   * again to pick up what the writer added since).
+   */
   load(db: Database.Database): void {
-    const rows = db.prepare('SELECT id, name, labels, spy_name, sample_rate, units, aggregation FROM series ORDER BY id').all() as {
+    const rows = db.prepare('SELECT id, name, labels, spy_name, sample_rate, units, aggregation FROM series WHERE id >= ? ORDER BY id').all(this.#nextSeriesId) as {
       id: number;
       name: string;
       labels: string;
@@ -107,11 +132,13 @@ export class SeriesCatalog {
         meta: { spyName: r.spy_name, sampleRate: r.sample_rate, units: r.units, aggregation: r.aggregation === 'average' ? 'average' : 'sum' },
       });
       this.#seriesByKey.set(seriesKey(r.name, labels), r.id);
+      this.#count({ name: r.name, labels }, 1);
       this.#nextSeriesId = r.id + 1;
     }
     let members: number[] = [];
     let current = -1;
-    for (const [groupId, seriesId] of db.prepare('SELECT group_id, series_id FROM group_columns ORDER BY group_id, col').raw().iterate() as Iterable<[number, number]>) {
+    const groups = db.prepare('SELECT group_id, series_id FROM group_columns WHERE group_id >= ? ORDER BY group_id, col').raw();
+    for (const [groupId, seriesId] of groups.iterate(this.#nextGroupId) as Iterable<[number, number]>) {
       if (groupId !== current) {
         if (current >= 0) this.#addGroup(current, members);
         current = groupId;
@@ -122,7 +149,14 @@ export class SeriesCatalog {
     if (current >= 0) this.#addGroup(current, members);
     // Rows come in group order, so the last group is the highest (no spread of every id: that
     // overflows the call stack past ~150,000 groups, as many as a large v3 database's series).
-    this.#nextGroupId = Math.max(current, 0) + 1;
+    if (current >= 0) this.#nextGroupId = current + 1;
+  }
+
+  #count(s: Pick<StoredSeries, 'name' | 'labels'>, by: 1 | -1): void {
+    const tenant = tenantOfLabels(s.labels);
+    const app = appKey(tenant, s.name);
+    this.#perApp.set(app, (this.#perApp.get(app) ?? 0) + by);
+    this.#perTenant.set(tenant, (this.#perTenant.get(tenant) ?? 0) + by);
   }
 
   #addGroup(groupId: number, members: readonly number[]): void {
@@ -149,4 +183,14 @@ export function labelsKey(labels: Readonly<Record<string, string>>): string {
 
 function seriesKey(name: string, labels: Readonly<Record<string, string>>): string {
   return `${name}\u0000${labelsKey(labels)}`;
+}
+
+/** The tenant of a series' labels: its `__tenant__`, '' without multi-tenancy. */
+export function tenantOfLabels(labels: Readonly<Record<string, string>>): string {
+  return labels[TENANT_LABEL] ?? '';
+}
+
+/** The key the per-application limits count under: tenant and application (the series name without its sample type). */
+export function appKey(tenant: string, seriesName: string): string {
+  return `${tenant}\u0000${splitSeriesName(seriesName).app}`;
 }

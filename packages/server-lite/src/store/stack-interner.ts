@@ -21,6 +21,12 @@ export class StackInterner {
   #committedStacks = 1;
   // UTF-16 code units of every name, for {@link bytes}.
   #nameChars = 0;
+  // False for a trie only read (queries): no name map and no edge table, which only interning needs.
+  readonly #indexed: boolean;
+
+  constructor(options: { readonly forWriting?: boolean } = {}) {
+    this.#indexed = options.forWriting ?? true;
+  }
 
   /** Number of trie nodes, the root included; stack ids are below it. */
   get stackCount(): number {
@@ -32,14 +38,15 @@ export class StackInterner {
    * characters plus the array slot and map entry that index it.
    */
   get bytes(): number {
-    return this.#parents.length * 8 + this.#edges.capacity * 12 + this.#nameChars * 2 + this.names.length * 64;
+    const index = this.#indexed ? this.#edges.capacity * 12 + this.names.length * 48 : 0;
+    return this.#parents.length * 8 + index + this.#nameChars * 2 + this.names.length * 16;
   }
 
   /** Loads a name row (ids must arrive in ascending order, as from the database). */
   loadName(id: number, name: string): void {
     this.#nameChars += name.length;
     this.names[id] = name;
-    this.#nameIds.set(name, id);
+    if (this.#indexed) this.#nameIds.set(name, id);
     this.#committedNames = Math.max(this.#committedNames, id + 1);
   }
 
@@ -48,13 +55,24 @@ export class StackInterner {
     this.#ensure(id + 1);
     this.#parents[id] = parent;
     this.#nameOf[id] = nameId;
-    this.#edges.set(parent, nameId, id);
+    if (this.#indexed) this.#edges.set(parent, nameId, id);
     this.#count = Math.max(this.#count, id + 1);
     this.#committedStacks = this.#count;
   }
 
+  /** Id of `name`, or -1 when the trie does not have it (nothing is interned). */
+  findName(name: string): number {
+    return this.#nameIds.get(name) ?? -1;
+  }
+
+  /** Id of `parent`'s child for frame `nameId`, or -1 when there is none (nothing is created). */
+  findChild(parent: number, nameId: number): number {
+    return this.#edges.get(parent, nameId);
+  }
+
   /** Id of `name`, interning it if new. */
   nameId(name: string): number {
+    if (!this.#indexed) throw new Error('StackInterner: interning into a trie opened for reading');
     let id = this.#nameIds.get(name);
     if (id === undefined) {
       id = this.names.length;

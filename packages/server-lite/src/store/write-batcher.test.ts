@@ -8,9 +8,11 @@ function recordingSink(failOn?: (profiles: readonly IngestProfile[]) => boolean)
   const batches: number[][] = [];
   return {
     batches,
-    writeBatch(profiles) {
+    writeGroups(groups) {
+      const profiles = groups.flat();
       if (failOn?.(profiles)) throw new Error('disk full');
       batches.push(profiles.map((p) => p.startMs));
+      return groups.map(() => undefined);
     },
   };
 }

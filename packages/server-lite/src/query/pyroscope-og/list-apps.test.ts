@@ -35,7 +35,7 @@ describe('GET /api/apps', () => {
     const res = await ingest(server, { name: 'gone.cpu', from: String(nowS - 60), until: String(nowS - 50) }, 'main 1\n', { 'content-type': 'text/plain' });
     expect(res.status).toBe(200);
     expect((JSON.parse((await get(server, '/api/apps')).text) as { name: string }[]).map((a) => a.name)).toEqual(['gone.cpu']);
-    expect(server.store.deleteBlocksBefore(Date.now() + 86_400_000)).toBe(1);
+    expect(await server.maintenance.deleteBlocksBefore(Date.now() + 86_400_000)).toBe(1);
     expect(JSON.parse((await get(server, '/api/apps')).text)).toEqual([]);
   });
 });
