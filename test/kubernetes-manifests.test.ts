@@ -3,10 +3,10 @@
 // Service that selects nothing, a config the server would reject, RBAC that does not cover pod
 // discovery, and annotations the seed's scrape job would not pick up. The config and the
 // discovery path run through server-lite's own code, not a re-implementation.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '@kprof/test-support';
 // yaml is server-lite's dependency; importing its copy keeps one version in the repo.
 import { parseAllDocuments } from '../packages/server-lite/node_modules/yaml/dist/index.js';
 import { resolveConfig } from '../packages/server-lite/src/config/resolve-config.js';
@@ -142,8 +142,7 @@ function serverConfigFromManifests(resources: Resource[]) {
   const text = configMap.data[item?.key ?? ''];
   expect(text, `key ${item?.key} in ConfigMap ${configMapName}`).toBeTypeOf('string');
 
-  const dir = mkdtempSync(join(tmpdir(), 'kprof-k8s-config-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir('kprof-k8s-config-');
   const file = join(dir, posix.basename(configPath));
   writeFileSync(file, text as string);
   const config = resolveConfig(

@@ -1,33 +1,24 @@
 // Issue 5 acceptance against the example service itself: the real `go tool pprof` reads the Node
 // service's /debug/pprof routes (admin port) while it is under load, and finds the hot TypeScript
 // function and the retaining allocation site, with source-mapped .ts file names.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startLoad } from './support/load.js';
-import { startProcess } from './support/processes.js';
-import { startProfileReceiver } from './support/profile-receiver.js';
+import { runGoToolPprof, startLoad, startProcess, startProfileReceiver } from '@kprof/test-support';
 
-const run = promisify(execFile);
 const serviceMain = join(resolve(__dirname, '..'), 'examples/node-service/dist/main.js');
 
-async function goToolPprof(args: string[]) {
-  // go tool pprof saves fetched profiles under $HOME/pprof; keep that out of the real home.
-  const home = mkdtempSync(join(tmpdir(), 'kprof-pprof-home-'));
-  onTestFinished(() => rmSync(home, { recursive: true, force: true }));
-  const { stdout } = await run('go', ['tool', 'pprof', ...args], { env: { ...process.env, HOME: home, PPROF_TMPDIR: home }, timeout: 60_000 });
-  return stdout;
+/** `go tool pprof <args>` (fetched profiles saved in a temp home): its stdout; throws with its output if it fails. */
+async function goToolPprof(args: string[]): Promise<string> {
+  const r = await runGoToolPprof(args, { timeoutMs: 60_000 });
+  if (r.code !== 0) throw new Error(`go tool pprof ${args.join(' ')} exited ${r.code ?? r.signal}:\n${r.stderr}\n${r.stdout}`);
+  return r.stdout;
 }
 
 describe('go tool pprof against examples/node-service', () => {
   it('reads profile, heap and allocs from the admin port and lists the hot .ts function and the allocation site', async () => {
     const receiver = await startProfileReceiver();
-    onTestFinished(() => receiver.close());
     const svc = startProcess(process.execPath, [serviceMain], {
-      env: { ...process.env, PORT: '0', ADMIN_PORT: '0', KPROF_SERVER_ADDRESS: receiver.url },
+      env: { PORT: '0', ADMIN_PORT: '0', KPROF_SERVER_ADDRESS: receiver.url },
     });
     const [, port] = await svc.waitFor(/listening on http:\/\/localhost:(\d+)/);
     const [, adminPort] = await svc.waitFor(/pprof on http:\/\/127\.0\.0\.1:(\d+)/);

@@ -1,25 +1,21 @@
 // Issue 3 acceptance with real processes: the example Express service runs @kprof/sdk and pushes to
 // a Pyroscope-style receiver on loopback, which decodes every profile with pprof-format.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startLoad } from './support/load.js';
-import { startProcess } from './support/processes.js';
-import { sampleTypeNames, startProfileReceiver, valueInFunction, type ReceivedPush } from './support/profile-receiver.js';
+import {
+  fileOfFunction, inclusiveTotal, runGoToolPprof, sampleTypeNames, startLoad, startProcess, startProfileReceiver, tempDir, totalsByLabel,
+  type ReceivedPush,
+} from '@kprof/test-support';
 
 const repo = resolve(__dirname, '..');
 const serviceMain = join(repo, 'examples/node-service/dist/main.js');
 
 async function startNodeService(serverAddress: string, env: Record<string, string> = {}) {
   const proc = startProcess(process.execPath, [serviceMain], {
-    env: {
-      ...process.env, PORT: '0', ADMIN_PORT: '0', KPROF_SERVER_ADDRESS: serverAddress,
-      KPROF_UPLOAD_INTERVAL_MS: '1000', ...env,
-    },
+    env: { PORT: '0', ADMIN_PORT: '0', KPROF_SERVER_ADDRESS: serverAddress, KPROF_UPLOAD_INTERVAL_MS: '1000', ...env },
   });
   const [, port] = await proc.waitFor(/listening on http:\/\/localhost:(\d+)/);
   const [, adminPort] = await proc.waitFor(/pprof on http:\/\/127\.0\.0\.1:(\d+)/);
@@ -28,12 +24,6 @@ async function startNodeService(serverAddress: string, env: Record<string, strin
 
 const isTime = (p: ReceivedPush) => sampleTypeNames(p.profile).includes('wall');
 const isHeap = (p: ReceivedPush) => sampleTypeNames(p.profile).includes('inuse_space');
-const str = (p: ReceivedPush, i: number | bigint) => String(p.profile.stringTable.strings[Number(i)]);
-
-function fileOfFunction(p: ReceivedPush, fn: string): string | undefined {
-  const f = p.profile.function.find((x) => str(p, x.name) === fn);
-  return f ? str(p, f.filename) : undefined;
-}
 
 async function sdkStats(adminUrl: string) {
   const res = await request(`${adminUrl}/debug/kprof/stats`);
@@ -43,7 +33,6 @@ async function sdkStats(adminUrl: string) {
 describe('example node-service pushing with @kprof/sdk', () => {
   it('pushes time and heap profiles every interval, with .ts frames, labels and a retained allocation site', async () => {
     const receiver = await startProfileReceiver();
-    onTestFinished(() => receiver.close());
     const svc = await startNodeService(receiver.url);
     const load = startLoad(svc.url, ['/cpu?ms=15', '/users/7', '/alloc?kib=16'], { concurrency: 3 });
     onTestFinished(() => load.stop().then(() => undefined));
@@ -62,27 +51,27 @@ describe('example node-service pushing with @kprof/sdk', () => {
     for (let i = 1; i < windows.length; i++) expect(windows[i]![0]).toBe(windows[i - 1]![1]);
 
     // Source maps load in the background after start(); the latest profiles have them.
-    const withCpu = times.filter((t) => valueInFunction(t.profile, 'burnCpu', 'cpu').value > 0).pop();
+    const withCpu = times.filter((t) => inclusiveTotal(t.profile, 'burnCpu', 'cpu') > 0).pop();
     expect(withCpu, 'a time profile with burnCpu').toBeDefined();
-    expect(fileOfFunction(withCpu!, 'burnCpu')).toMatch(/hot-paths\.ts$/);
+    expect(fileOfFunction(withCpu!.profile, 'burnCpu')).toMatch(/hot-paths\.ts$/);
 
     // Route labels from profileRoutes(): the handler of /users/:id resumes after an await.
-    const labelled = times.some((t) => valueInFunction(t.profile, 'burnCpu', 'wall', { key: 'route', value: 'GET /users/:id' }).value > 0);
+    const labelled = times.some((t) => (totalsByLabel(t.profile, 'burnCpu', 'route', 'wall')['GET /users/:id'] ?? 0) > 0);
     expect(labelled, 'burnCpu samples labelled with route GET /users/:id').toBe(true);
 
     const heaps = receiver.pushes.filter(isHeap);
     expect(heaps.length).toBeGreaterThanOrEqual(1);
     const lastHeap = heaps[heaps.length - 1]!;
-    expect(valueInFunction(lastHeap.profile, 'recordBatch', 'inuse_space').value).toBeGreaterThan(0);
-    expect(fileOfFunction(lastHeap, 'recordBatch')).toMatch(/hot-paths\.ts$/);
+    expect(inclusiveTotal(lastHeap.profile, 'recordBatch', 'inuse_space')).toBeGreaterThan(0);
+    expect(fileOfFunction(lastHeap.profile, 'recordBatch')).toMatch(/hot-paths\.ts$/);
 
     // The real `go tool pprof` reads what the SDK pushed.
-    const dir = mkdtempSync(join(tmpdir(), 'kprof-pushed-'));
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = tempDir('kprof-pushed-');
     for (const [name, push, fn] of [['time.pb.gz', withCpu!, 'burnCpu'], ['heap.pb.gz', lastHeap, 'recordBatch']] as const) {
       writeFileSync(join(dir, name), gzipSync(push.profile.encode()));
-      const top = execFileSync('go', ['tool', 'pprof', '-top', '-nodecount=200', join(dir, name)], { encoding: 'utf8' });
-      expect(top).toContain(fn);
+      const top = await runGoToolPprof(['-top', '-nodecount=200', join(dir, name)]);
+      expect(top.code, top.stderr).toBe(0);
+      expect(top.stdout).toContain(fn);
     }
 
     expect(await svc.proc.stop('SIGTERM')).toBe(0);
@@ -105,8 +94,7 @@ describe('example node-service pushing with @kprof/sdk', () => {
     expect(during.exporter!.queueLength).toBeLessThanOrEqual(4);
 
     // Back up, but answering 500, then 429 with Retry-After, then stalling past the request timeout.
-    const back = await startProfileReceiver(port);
-    onTestFinished(() => back.close());
+    const back = await startProfileReceiver({ port });
     back.setMode({ kind: 'status', status: 500 });
     await expect.poll(() => back.rejected, { timeout: 20_000, interval: 100 }).toBeGreaterThanOrEqual(2);
     back.setMode({ kind: 'status', status: 429, retryAfter: '1' });

@@ -1,17 +1,16 @@
 // The built packages must load from both module systems (Express services are often CommonJS)
 // and resolve to one module instance, so a process that mixes import and require runs one profiler.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '@kprof/test-support';
 
 const repo = resolve(__dirname, '..');
 const tsc = join(repo, 'node_modules/typescript/bin/tsc');
 
 function consumerProject(type: 'module' | 'commonjs'): string {
-  const dir = mkdtempSync(join(tmpdir(), `kprof-consumer-${type}-`));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(`kprof-consumer-${type}-`);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type }));
   mkdirSync(join(dir, 'node_modules/@kprof'), { recursive: true });
   mkdirSync(join(dir, 'node_modules/@types'), { recursive: true });

@@ -11,15 +11,14 @@
 //
 // Timing: the seed sets no scrape-interval, so the default (10 s) applies; CPU profiles are asked
 // for 9 s (fitted inside the interval). Nothing here overrides that.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildGoProgram, makeTempDir, startLoad, startProcess, startProfileReceiver,
+  type ProfileReceiver, type RunningProcess, type SharedTempDir,
+} from '@kprof/test-support';
 import { FakeKubeApi, testKubeApiTls } from '../packages/server-lite/test/scrape/fake-kube-api.js';
-import { startLoad } from './support/load.js';
-import { startProcess, type RunningProcess } from './support/processes.js';
-import { startProfileReceiver, type ProfileReceiver } from './support/profile-receiver.js';
 import { getApps, getAppNames, getTargets, renderedFrames, scrapedPaths, targetsOfPod, type TargetsResponse } from './support/scrape-api.js';
 import { SEED_FILE, seedPyroscopeConfigLines, writeSeedServerConfig, writeServiceAccount } from './support/seed-scrape-config.js';
 import { startServerLiteProcess, type ServerLiteProcess } from './support/server-lite-process.js';
@@ -51,7 +50,7 @@ function pod(name: string, o: { app: string; port: number; phase?: string; scrap
   };
 }
 
-let dir: string;
+let tmp: SharedTempDir;
 let api: FakeKubeApi;
 let receiver: ProfileReceiver;
 let goBin: string;
@@ -65,18 +64,18 @@ let configText: { file: string; seedLines: string[] };
 const stopAtEnd: (() => Promise<unknown>)[] = [];
 
 function startGoService(listen: string): RunningProcess {
-  const p = startProcess(goBin, ['-listen', listen, '-self-load'], {}, { stopWhenTestEnds: false });
+  const p = startProcess(goBin, ['-listen', listen, '-self-load'], { stopWhenTestEnds: false });
   stopAtEnd.push(() => p.stop('SIGKILL'));
   return p;
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'kprof-pull-mode-'));
-  goBin = join(dir, 'go-service');
-  execFileSync('go', ['build', '-o', goBin, '.'], { cwd: join(REPO, 'examples', 'go-service'), stdio: ['ignore', 'ignore', 'pipe'] });
+  tmp = makeTempDir('kprof-pull-mode-');
+  const dir = tmp.dir;
+  goBin = await buildGoProgram(join(REPO, 'examples', 'go-service'), join(dir, 'go-service'));
   const tls = testKubeApiTls();
   api = await FakeKubeApi.start(tls);
-  receiver = await startProfileReceiver();
+  receiver = await startProfileReceiver({ closeWhenTestEnds: false });
 
   // Real targets: the Go example burns CPU in main.hashChain by itself (-self-load); the Node
   // example gets steady requests to /cpu (burnCpu) on its public port.
@@ -86,8 +85,7 @@ beforeAll(async () => {
     process.execPath,
     [join(REPO, 'examples/node-service/dist/main.js')],
     // The example also pushes with the SDK; that goes to a receiver so server-lite only sees scrapes.
-    { env: { ...process.env, PORT: '0', ADMIN_PORT: '0', ADMIN_HOST: '127.0.0.1', KPROF_SERVER_ADDRESS: receiver.url, KPROF_APP_NAME: 'node-service-push' } },
-    { stopWhenTestEnds: false },
+    { env: { PORT: '0', ADMIN_PORT: '0', ADMIN_HOST: '127.0.0.1', KPROF_SERVER_ADDRESS: receiver.url, KPROF_APP_NAME: 'node-service-push' }, stopWhenTestEnds: false },
   );
   stopAtEnd.push(() => nodeService.stop());
   const nodePort = Number((await nodeService.waitFor(/listening on http:\/\/localhost:(\d+)/))[1]);
@@ -118,7 +116,7 @@ afterAll(async () => {
   for (const stop of stopAtEnd.reverse()) await stop().catch(() => undefined);
   await receiver?.close();
   await api?.close();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  tmp?.cleanup();
 });
 
 describe('pull mode: the seed config against a fake Kubernetes API server and real pprof processes', () => {

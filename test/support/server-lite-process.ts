@@ -1,6 +1,6 @@
 // server-lite as its own process, run from source (tsx) so a test never meets a stale dist/.
 import { join, resolve } from 'node:path';
-import { startProcess, type RunningProcess } from './processes.js';
+import { startProcess, type RunningProcess } from '@kprof/test-support';
 
 const PACKAGE_DIR = resolve(__dirname, '..', '..', 'packages', 'server-lite');
 
@@ -12,7 +12,7 @@ export interface ServerLiteProcess {
 /**
  * Starts `kprof-server --config <configFile> --data-dir <dataDir> --listen 127.0.0.1:0` with the
  * given extra environment and resolves once it says where it listens. The process is killed when
- * the test ends unless `stopWhenTestEnds` is false (see processes.ts).
+ * the test ends unless `stopWhenTestEnds` is false (see startProcess).
  */
 export async function startServerLiteProcess(
   configFile: string,
@@ -23,8 +23,9 @@ export async function startServerLiteProcess(
   const proc = startProcess(process.execPath, ['--import', 'tsx', join(PACKAGE_DIR, 'src', 'cli.ts'), '--config', configFile, '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
     // --import tsx resolves from the working directory: server-lite has tsx among its devDependencies.
     cwd: PACKAGE_DIR,
-    env: { ...process.env, KPROF_CONFIG: '', KPROF_LISTEN: '', KPROF_DATA_DIR: '', ...env },
-  }, { stopWhenTestEnds });
+    env: { KPROF_CONFIG: '', KPROF_LISTEN: '', KPROF_DATA_DIR: '', ...env },
+    stopWhenTestEnds,
+  });
   const [, url = ''] = await proc.waitFor(/kprof-server listening on (http:\/\/[\d.:]+)/, 60_000);
   return { url, proc };
 }

@@ -3,9 +3,8 @@
 // /render-diff, /labels, /label-values and /api/apps. The flamebearers, timelines and pprof
 // exports come from server-lite's own query code (src/query), so the UI reads exactly what the
 // server will send.
-import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { startLoopbackServer } from '@kprof/test-support';
 import { parseCollapsed } from '../../packages/server-lite/src/model/folded-text.js';
 import { buildDiffFlamebearer } from '../../packages/server-lite/src/query/export/diff-flamebearer.js';
 import { buildFlamebearer } from '../../packages/server-lite/src/query/export/flamebearer.js';
@@ -78,7 +77,7 @@ export async function startFixtureServer(series: FixtureSeries[], opts: FixtureO
   const ui = createUiHandler();
   const requests: string[] = [];
   let gate: Promise<void> | null = null;
-  const server: Server = createServer(async (req, res) => {
+  const server = await startLoopbackServer(async (req, res) => {
     requests.push(`${req.method} ${req.url}`);
     if (ui(req, res)) return;
     if (gate && req.url?.startsWith('/render?')) await gate;
@@ -168,19 +167,15 @@ export async function startFixtureServer(series: FixtureSeries[], opts: FixtureO
     } catch (err) {
       res.writeHead(400, { 'content-type': 'text/plain' }).end(`${(err as Error).message}\n`);
     }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  }, { closeWhenTestEnds: false });
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: server.url,
     requests,
     holdRenders: () => {
       let release = (): void => undefined;
       gate = new Promise<void>((resolve) => { release = resolve; });
       return () => { gate = null; release(); };
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () => server.close(),
   };
 }

@@ -4,12 +4,10 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { BrowserContext, Page, Request } from 'playwright-core';
-import { Profile } from 'pprof-format';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { decodeGzippedProfile, makeTempDir } from '@kprof/test-support';
 import type { KprofServer } from '../../packages/server-lite/src/index.js';
-import { makeTempDir } from '../../packages/server-lite/test/helpers/profiles.js';
 import { get, ingest, startTestServer } from '../../packages/server-lite/test/helpers/test-server.js';
 import { buildUi, functionRow, launchBrowser, openPage, shot } from './browser-helpers.js';
 
@@ -105,7 +103,7 @@ describe('kprof UI with query auth on', () => {
     expect(download.suggestedFilename()).toBe('authapp.cpu.pb.gz');
     const bytes = await readFile(await download.path());
     expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]); // gzip magic
-    const profile = Profile.decode(gunzipSync(bytes));
+    const profile = decodeGzippedProfile(bytes);
     expect(profile.stringTable.strings).toContain(HOT);
     expect(profile.sample.length).toBeGreaterThan(0);
 

@@ -8,17 +8,13 @@
 // The Node diff needs one window without the hot path and one with it: the service first serves
 // only /report (renderReport), then, after an idle gap that keeps the 1 s upload windows apart,
 // only /cpu (burnCpu).
-import { execFileSync } from 'node:child_process';
-import { type AddressInfo, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildGoProgram, closedLoopbackPort, makeTempDir, startLoad, startProcess, type RunningProcess } from '@kprof/test-support';
 import type { KprofServer } from '../../packages/server-lite/src/index.js';
-import { makeTempDir } from '../../packages/server-lite/test/helpers/profiles.js';
 import { startTestServer } from '../../packages/server-lite/test/helpers/test-server.js';
 import { parseTimeInput } from '../../packages/server-lite/ui/src/time-input.js';
-import { startLoad } from '../support/load.js';
-import { type ServiceProcess, startService } from './service-process.js';
 import { buildUi, clickFrame, currentCrumb, findFrame, functionRow, launchBrowser, locateFrame, openPage, shot, tooltipAt } from './browser-helpers.js';
 
 const repo = resolve(__dirname, '..', '..');
@@ -30,7 +26,8 @@ const GO_HOT = 'main.hashChain';
 let server: KprofServer;
 let context: BrowserContext;
 let closeBrowser: (() => Promise<void>) | undefined;
-const procs: ServiceProcess[] = [];
+/** Started in beforeAll for every test of the file; stopped in afterAll. */
+const procs: RunningProcess[] = [];
 /** Unix seconds: the Node baseline window [start, boundary) and the hot window [boundary, end). */
 const windows = { start: 0, boundary: 0, end: 0 };
 let deadPort = 0;
@@ -57,9 +54,8 @@ async function renderedNames(query: string, from: string | number, until: string
 
 /** Starts the Go example; returns its host:port. */
 async function startGoService(): Promise<string> {
-  const bin = join(tmp.dir, 'go-service');
-  execFileSync('go', ['build', '-o', bin, '.'], { cwd: join(repo, 'examples', 'go-service'), stdio: 'pipe', env: { ...process.env, CGO_ENABLED: '0' } });
-  const proc = startService(bin, ['-listen', '127.0.0.1:0', '-self-load']);
+  const bin = await buildGoProgram(join(repo, 'examples', 'go-service'), join(tmp.dir, 'go-service'), { env: { CGO_ENABLED: '0' } });
+  const proc = startProcess(bin, ['-listen', '127.0.0.1:0', '-self-load'], { stopWhenTestEnds: false });
   procs.push(proc);
   const [, addr] = await proc.waitFor(/listening on http:\/\/(\S+) /);
   return addr as string;
@@ -67,9 +63,12 @@ async function startGoService(): Promise<string> {
 
 /** The Node service's app URL and its admin URL (`/debug/kprof/stats` counts the SDK's uploads). */
 async function startNodeService(): Promise<{ url: string; admin: string }> {
-  const proc = startService(process.execPath, [join(repo, 'examples', 'node-service', 'dist', 'main.js')], {
-    PORT: '0', ADMIN_PORT: '0', KPROF_SERVER_ADDRESS: server.url, KPROF_UPLOAD_INTERVAL_MS: '1000',
-    KPROF_APP_NAME: 'node-service', DEPLOY_ENV: 'e2e',
+  const proc = startProcess(process.execPath, [join(repo, 'examples', 'node-service', 'dist', 'main.js')], {
+    env: {
+      PORT: '0', ADMIN_PORT: '0', KPROF_SERVER_ADDRESS: server.url, KPROF_UPLOAD_INTERVAL_MS: '1000',
+      KPROF_APP_NAME: 'node-service', DEPLOY_ENV: 'e2e',
+    },
+    stopWhenTestEnds: false,
   });
   procs.push(proc);
   const [, port] = await proc.waitFor(/listening on http:\/\/localhost:(\d+)/);
@@ -87,15 +86,6 @@ async function timeUploads(admin: string): Promise<number> {
 async function nextUploads(admin: string, n: number): Promise<void> {
   const target = (await timeUploads(admin)) + n;
   await waitUntil(`${n} more Node upload windows`, async () => (await timeUploads(admin)) >= target);
-}
-
-/** A loopback port nothing listens on (bound, then closed): the dead scrape target. */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 /**
@@ -157,7 +147,8 @@ async function runNodeWindows(node: { url: string; admin: string }): Promise<voi
 beforeAll(async () => {
   buildUi();
   goAddr = await startGoService();
-  deadPort = await closedPort();
+  // The dead scrape target: a loopback port nothing listens on.
+  deadPort = await closedLoopbackPort();
   server = await startTestServer(join(tmp.dir, 'db'), scrapeConfig(goAddr, deadPort), { closeOnFinish: false });
   const node = await startNodeService();
   const scraped = waitUntil(`${GO_HOT} in go-service.cpu (scraped)`,
@@ -169,7 +160,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await closeBrowser?.();
-  for (const p of procs) await p.stop();
+  for (const p of procs) await p.stop('SIGTERM', { killAfterMs: 5_000 });
   await server?.close();
   tmp.cleanup();
 });

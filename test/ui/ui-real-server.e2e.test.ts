@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { goCpuProfile, makeTempDir } from '@kprof/test-support';
 import type { KprofServer } from '../../packages/server-lite/src/index.js';
-import { buildGoBurn, makeNodeProfile, makeTempDir } from '../../packages/server-lite/test/helpers/profiles.js';
+import { buildGoBurn, makeNodeProfile } from '../../packages/server-lite/test/helpers/profiles.js';
 import { ingest, startTestServer } from '../../packages/server-lite/test/helpers/test-server.js';
 import { buildUi, clickFrame, currentCrumb, functionRow, launchBrowser, locateFrame, openPage, shot } from './browser-helpers.js';
 
@@ -21,23 +21,11 @@ let closeBrowser: (() => Promise<void>) | undefined;
 
 /** A Go-shaped CPU profile where main.hotLoop has 10% of the samples (the window "before"). */
 function baselineProfile(): Buffer {
-  const st = new StringTable();
-  const names = ['runtime.main', 'main.main', 'main.idleWait', 'main.hotLoop'];
-  const functions = names.map((n, i) => new PprofFunction({ id: i + 1, name: st.dedup(n), systemName: st.dedup(n), filename: st.dedup('main.go') }));
-  const location = functions.map((f) => new Location({ id: f.id, line: [new Line({ functionId: f.id, line: 10 })] }));
   const periodNs = 10_000_000;
-  return Buffer.from(new Profile({
-    sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') }), new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') })],
-    periodType: new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') }),
-    period: periodNs,
-    sample: [
-      new Sample({ locationId: [3, 2, 1], value: [90, 90 * periodNs] }),
-      new Sample({ locationId: [4, 2, 1], value: [10, 10 * periodNs] }),
-    ],
-    location,
-    function: functions,
-    stringTable: st,
-  }).encode());
+  return Buffer.from(goCpuProfile({ line: 10 })
+    .sample(['main.idleWait', 'main.main', 'runtime.main'], [90, 90 * periodNs])
+    .sample(['main.hotLoop', 'main.main', 'runtime.main'], [10, 10 * periodNs])
+    .encode());
 }
 
 beforeAll(async () => {

@@ -1,12 +1,11 @@
 // End-to-end: the built UI in real headless Chromium against a real HTTP server on loopback that
 // answers with server-lite's own flamebearer/timeline/pprof encoders (see fixture-server.ts).
 // Assertions go through the accessible DOM (tables, tooltips, labels, status), not pixels.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
-import { Profile } from 'pprof-format';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { readProfile } from '@kprof/test-support';
 import {
   ARTIFACTS, ROW_PX, buildUi, clickFrame, currentCrumb, findFrame, functionRow, launchBrowser, openPage, shot, tooltipAt,
 } from './browser-helpers.js';
@@ -212,7 +211,7 @@ describe('kprof UI in Chromium', () => {
     await page.getByRole('button', { name: 'Download pprof' }).click();
     const download = await saved;
     expect(download.suggestedFilename()).toBe('shop.cpu.pb.gz');
-    const profile = Profile.decode(gunzipSync(readFileSync(await download.path())));
+    const profile = readProfile(await download.path());
     const strings = profile.stringTable.strings;
     expect(strings).toContain(HOT_FUNCTION);
   });

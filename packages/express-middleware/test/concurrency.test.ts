@@ -1,34 +1,23 @@
 // One on-demand CPU profile at a time (Go's 500 for the second), heap request limit, and the host keeps serving.
-import { gunzipSync } from 'node:zlib';
-import { Profile } from 'pprof-format';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drive, request } from './support/http.js';
-import { startNodeApp, type Running } from './support/processes.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { decodeGzippedProfile, startLoad } from '@kprof/test-support';
+import { request } from './support/http.js';
+import { useNodeApp } from './support/processes.js';
 
-let app: Running;
-beforeAll(async () => {
-  app = await startNodeApp();
-});
-afterAll(async () => {
-  await app?.close();
-});
+const app = useNodeApp();
 
 describe('concurrent profile requests', () => {
   it('two profile requests: one profile, one quick 500 "already in use"; traffic keeps flowing', async () => {
-    const load = new AbortController();
-    const driving = drive(`${app.origin}/ping`, 2, load.signal);
+    const load = startLoad(app.origin, ['/ping'], { concurrency: 2 });
+    onTestFinished(() => load.stop().then(() => undefined));
     const settledAt: number[] = [];
     const ask = () =>
       request(`${app.origin}/debug/pprof/profile?seconds=2`).then((a) => {
         settledAt.push(Date.now());
         return a;
       });
-    let answers;
-    try {
-      answers = await Promise.all([ask(), ask()]);
-    } finally {
-      load.abort();
-    }
+    const answers = await Promise.all([ask(), ask()]);
+    const served = await load.stop();
     const ok = answers.filter((a) => a.status === 200);
     const busy = answers.filter((a) => a.status === 500);
     expect(ok).toHaveLength(1);
@@ -37,10 +26,10 @@ describe('concurrent profile requests', () => {
     expect(busy[0]!.headers['x-go-pprof']).toBe('1');
     // The refusal came first, not after the other profile finished.
     expect(settledAt[0]).toBeLessThan(settledAt[1]!);
-    expect(Profile.decode(gunzipSync(ok[0]!.body)).sample.length).toBeGreaterThan(0);
-    const counts = await driving;
-    expect([...counts.keys()]).toEqual([200]);
-    expect(counts.get(200)).toBeGreaterThan(10);
+    expect(decodeGzippedProfile(ok[0]!.body).sample.length).toBeGreaterThan(0);
+    expect(served.unanswered, served.errors.join('\n')).toBe(0);
+    expect([...served.byStatus.keys()]).toEqual([200]);
+    expect(served.byStatus.get(200)).toBeGreaterThan(10);
   });
 
   it('heap requests over maxConcurrentHeapRequests (2) get 429 with the option named', async () => {

@@ -1,35 +1,15 @@
 // The real `go tool pprof` reads the router's profiles from a Node service under load.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drive } from './support/http.js';
-import { startNodeApp, type Running } from './support/processes.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { runGoToolPprof, startLoad } from '@kprof/test-support';
+import { useNodeApp } from './support/processes.js';
 
-let app: Running;
-let pprofTmp: string;
+const app = useNodeApp();
 
-beforeAll(async () => {
-  app = await startNodeApp();
-  pprofTmp = mkdtempSync(join(tmpdir(), 'kprof-pprof-tmp-'));
-});
-afterAll(async () => {
-  await app?.close();
-  if (pprofTmp) rmSync(pprofTmp, { recursive: true, force: true });
-});
-
-/** Runs `go tool pprof -top …` (saved profiles go to a temp dir) and returns stdout. */
-function pprofTop(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('go', ['tool', 'pprof', '-top', ...args], { env: { ...process.env, PPROF_TMPDIR: pprofTmp } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`go tool pprof exited ${code}:\n${err}\n${out}`))));
-  });
+/** Runs `go tool pprof -top …` (saved profiles go to a temp dir) and returns stdout; throws with its output if it fails. */
+async function pprofTop(args: string[]): Promise<string> {
+  const r = await runGoToolPprof(['-top', ...args]);
+  if (r.code !== 0) throw new Error(`go tool pprof exited ${r.code ?? r.signal}:\n${r.stderr}\n${r.stdout}`);
+  return r.stdout;
 }
 
 /** `-top` rows as { flat, cumPercent, name }, in the order printed (by flat, largest first). */
@@ -46,19 +26,16 @@ describe('go tool pprof against pprofRouter', () => {
   // burnCpuHot's samples on its caller's frame (not reproduced in isolation, with or without TurboFan inlining), so
   // the top entry may be either; both are that endpoint's own code.
   it('profile?seconds=3 under load: the hot function is the top entry', async () => {
-    const load = new AbortController();
-    const driving = drive(`${app.origin}/work/cpu`, 4, load.signal);
-    try {
-      const out = await pprofTop([`${app.origin}/debug/pprof/profile?seconds=3`]);
-      expect(out).toMatch(/^Type: cpu$/m);
-      const rows = topRows(out);
-      expect(['burnCpuHot', 'handleCpuWork'], out).toContain(rows[0]?.name);
-      expect(rows[0]!.cumPercent, out).toBeGreaterThan(30);
-    } finally {
-      load.abort();
-    }
-    const counts = await driving;
-    expect([...counts.keys()]).toEqual([200]);
+    const load = startLoad(app.origin, ['/work/cpu'], { concurrency: 4 });
+    onTestFinished(() => load.stop().then(() => undefined));
+    const out = await pprofTop([`${app.origin}/debug/pprof/profile?seconds=3`]);
+    const served = await load.stop();
+    expect(out).toMatch(/^Type: cpu$/m);
+    const rows = topRows(out);
+    expect(['burnCpuHot', 'handleCpuWork'], out).toContain(rows[0]?.name);
+    expect(rows[0]!.cumPercent, out).toBeGreaterThan(30);
+    expect(served.unanswered, served.errors.join('\n')).toBe(0);
+    expect([...served.byStatus.keys()]).toEqual([200]);
   });
 
   it.each(['heap', 'allocs'])('-sample_index=inuse_space %s lists the retaining allocation site', async (name) => {

@@ -1,10 +1,10 @@
 // Parity suite: the same requests against Go's net/http/pprof (test/go-pprof-fixture, built with the installed Go) and
 // against pprofRouter in a Node service; same status and headers unless the row says why Node differs.
-import { gunzipSync } from 'node:zlib';
-import { Profile } from 'pprof-format';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildGoProgram, decodeGzippedProfile, goVersion, makeTempDir, type SharedTempDir } from '@kprof/test-support';
 import { request, startGet, type Answer } from './support/http.js';
-import { buildGoFixture, goVersion, spawnListening, startNodeApp, type Running } from './support/processes.js';
+import { GO_FIXTURE_DIR, spawnListening, startNodeApp, type Running } from './support/processes.js';
 
 const [goMajor, goMinor] = goVersion();
 /** Go 1.23+ registers the routes as `GET /debug/pprof/…` (405 for other methods); Debian's Go 1.19 serves any method. */
@@ -133,16 +133,16 @@ const ROWS: Row[] = [
 
 let go: Running;
 let node: Running;
-let disposeGo: () => void;
+let goBuild: SharedTempDir;
 
 beforeAll(async () => {
-  const built = buildGoFixture();
-  disposeGo = built.dispose;
-  [go, node] = await Promise.all([spawnListening(built.binary, ['-addr', '127.0.0.1:0']), startNodeApp()]);
+  goBuild = makeTempDir('kprof-go-fixture-');
+  const binary = await buildGoProgram(GO_FIXTURE_DIR, join(goBuild.dir, 'go-pprof-fixture'));
+  [go, node] = await Promise.all([spawnListening(binary, ['-addr', '127.0.0.1:0']), startNodeApp()]);
 });
 afterAll(async () => {
   await Promise.all([go?.close(), node?.close()]);
-  disposeGo?.();
+  goBuild?.cleanup();
 });
 
 function check(answer: Answer, want: Expect, side: string): void {
@@ -150,7 +150,7 @@ function check(answer: Answer, want: Expect, side: string): void {
   if (want.body !== undefined) expect(answer.body.toString('utf8')).toBe(want.body);
   if (want.pprof) {
     expect(answer.body.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
-    const profile = Profile.decode(gunzipSync(answer.body));
+    const profile = decodeGzippedProfile(answer.body);
     expect(profile.sampleType.length).toBeGreaterThan(0);
   }
 }

@@ -1,18 +1,17 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runFixture, tempDir } from './support/run-fixture.js';
+import { runGoToolPprof, tempDir } from '@kprof/test-support';
+import { runFixture } from './support/run-fixture.js';
 
-function goToolPprofTop(file: string, extra: string[] = []): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile('go', ['tool', 'pprof', ...extra, '-top', file], { timeout: 20_000, env: { ...process.env, PPROF_TMPDIR: join(file, '..') } },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` }));
-  });
+/** `go tool pprof -top` of `file`: exit code and everything it printed. */
+async function goToolPprofTop(file: string, extra: string[] = []): Promise<{ code: number | null; out: string }> {
+  const r = await runGoToolPprof([...extra, '-top', file], { timeoutMs: 20_000 });
+  return { code: r.code, out: `${r.stdout}\n${r.stderr}` };
 }
 
 describe('go tool pprof reads what the SDK encodes', () => {
   it('time and heap profiles: exit 0 and the hot function / allocation site appear', async () => {
-    const outDir = tempDir('go-pprof');
+    const outDir = tempDir('kprof-sdk-go-pprof-');
     await runFixture('heap-retained', { outDir });
 
     const time = await goToolPprofTop(join(outDir, 'time.pb.gz'));

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inclusiveTotal, readProfile, sampleTypes } from './support/read-profile.js';
-import { runFixture, tempDir } from './support/run-fixture.js';
+import { inclusiveTotal, readProfile, sampleTypes, tempDir } from '@kprof/test-support';
+import { runFixture } from './support/run-fixture.js';
 
 describe('collectHeapProfile', () => {
   it('shows a retained allocation site with in-use types, and refuses while sampling is off', async () => {
-    const outDir = tempDir('heap');
+    const outDir = tempDir('kprof-sdk-heap-');
     const r = await runFixture<{ offError: unknown; heapStats: Record<string, unknown> }>('heap-retained', { outDir });
     expect(r.offError).toEqual({ name: 'ConflictError', code: 'KPROF_HEAP_SAMPLING_OFF' });
     expect(r.heapStats).toMatchObject({ sampling: true, intervalBytes: 32 * 1024, stackDepth: 64, snapshots: 1 });

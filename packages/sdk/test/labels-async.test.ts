@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { totalsByLabel, readProfile } from './support/read-profile.js';
-import { runFixture, tempDir } from './support/run-fixture.js';
+import { readProfile, tempDir, totalsByLabel } from '@kprof/test-support';
+import { runFixture } from './support/run-fixture.js';
 
 describe('labels on Node 20 (async-hook context restore)', () => {
   it('labels a hot function by its own route while another route runs concurrently across awaits', async () => {
-    const outDir = tempDir('labels');
+    const outDir = tempDir('kprof-sdk-labels-');
     const result = await runFixture<{ contextMode: string; nodeMajor: number; stats: { time: { contextPushes: number } } }>(
       'labels-concurrent', { outDir, args: ['3000'] });
     const profile = readProfile(join(outDir, 'time.pb.gz'));

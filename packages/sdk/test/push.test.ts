@@ -1,43 +1,13 @@
-import { execFile } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
-import { Profile } from 'pprof-format';
-import { describe, expect, it, onTestFinished } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inclusiveTotal, sampleTypes, totalsByLabel } from './support/read-profile.js';
-import { runFixture, tempDir } from './support/run-fixture.js';
-
-interface Received { query: URLSearchParams; contentType: string | undefined; body: Buffer; profile: Profile }
-
-async function startReceiver(): Promise<{ url: string; received: Received[] }> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const url = new URL(req.url ?? '/', 'http://x');
-      if (req.method === 'POST' && url.pathname === '/ingest') {
-        received.push({ query: url.searchParams, contentType: req.headers['content-type'], body, profile: Profile.decode(gunzipSync(body)) });
-        res.writeHead(200).end();
-      } else {
-        res.writeHead(404).end();
-      }
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  onTestFinished(() => new Promise<void>((r) => server.close(() => r())));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
-}
+import { describe, expect, it } from 'vitest';
+import { inclusiveTotal, runGoToolPprof, sampleTypes, startProfileReceiver, tempDir, totalsByLabel } from '@kprof/test-support';
+import { runFixture } from './support/run-fixture.js';
 
 describe('start(): continuous profiling pushed to a Pyroscope-style receiver', () => {
   it('pushes time (with labels) and heap profiles every interval, and stop() delivers the last one', async () => {
-    const receiver = await startReceiver();
-    const outDir = tempDir('push');
+    const receiver = await startProfileReceiver();
+    const outDir = tempDir('kprof-sdk-push-');
     const r = await runFixture<{
       beforeStop: { uploads: { runs: number; timeProfiles: number } };
       afterStop: { running: boolean; uploads: { timeProfiles: number; heapProfiles: number }; exporter: { enqueued: number; sent: number } };
@@ -53,8 +23,8 @@ describe('start(): continuous profiling pushed to a Pyroscope-style receiver', (
     expect(r.afterStop.uploads.timeProfiles).toBe(r.beforeStop.uploads.runs + 1);
     expect(r.afterStop.exporter.sent).toBe(r.afterStop.exporter.enqueued);
 
-    const time = receiver.received.filter((x) => x.query.has('sampleRate'));
-    const heap = receiver.received.filter((x) => !x.query.has('sampleRate'));
+    const time = receiver.pushes.filter((x) => x.query.has('sampleRate'));
+    const heap = receiver.pushes.filter((x) => !x.query.has('sampleRate'));
     expect(time.length).toBe(r.afterStop.uploads.timeProfiles);
     // At least one interval push besides the final one (ticks at 1 s and 2 s of a 2.6 s run).
     expect(time.length).toBeGreaterThanOrEqual(2);
@@ -62,7 +32,7 @@ describe('start(): continuous profiling pushed to a Pyroscope-style receiver', (
     for (const t of time) {
       expect(Object.fromEntries(t.query)).toMatchObject({ name: 'push-app{env=test}', format: 'pprof', spyName: 'nodespy', sampleRate: '100' });
       expect(Number(t.query.get('from'))).toBeLessThanOrEqual(Number(t.query.get('until')));
-      expect(t.contentType).toBe('application/octet-stream');
+      expect(t.headers['content-type']).toBe('application/octet-stream');
       expect(sampleTypes(t.profile)).toEqual(['samples/count', 'wall/nanoseconds', 'cpu/nanoseconds']);
     }
     for (const h of heap) expect(sampleTypes(h.profile)).toEqual(['inuse_objects/count', 'inuse_space/bytes']);
@@ -89,18 +59,15 @@ describe('start(): continuous profiling pushed to a Pyroscope-style receiver', (
     const file = join(outDir, 'pushed-time.pb.gz');
     const busiest = time.reduce((a, b) => (inclusiveTotal(b.profile, 'renderUsers') > inclusiveTotal(a.profile, 'renderUsers') ? b : a));
     writeFileSync(file, busiest.body);
-    const top = await new Promise<{ code: number; out: string }>((resolve) => {
-      execFile('go', ['tool', 'pprof', '-top', file], { timeout: 20_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? 1 : 0, out: `${stdout}${stderr}` }));
-    });
-    expect(top.code, top.out).toBe(0);
-    expect(top.out).toMatch(/renderUsers|renderOrders/);
+    const top = await runGoToolPprof(['-top', file], { timeoutMs: 20_000 });
+    expect(top.code, `${top.stdout}${top.stderr}`).toBe(0);
+    expect(`${top.stdout}${top.stderr}`).toMatch(/renderUsers|renderOrders/);
   });
 });
 
 describe('start()/stop() lifecycle', () => {
   it('validates before side effects, guards a second start, stops idempotently and can start again', async () => {
-    const outDir = tempDir('lifecycle');
+    const outDir = tempDir('kprof-sdk-lifecycle-');
     const r = await runFixture('lifecycle', { outDir });
     expect(r).toMatchObject({
       badOption: { name: 'ConfigError', code: 'KPROF_CONFIG_INVALID_OPTION' },
@@ -127,7 +94,7 @@ describe('start()/stop() lifecycle', () => {
 
 describe('without a loadable profiling engine', () => {
   it('imports and labels fine; profiling calls fail with KPROF_ENGINE_UNAVAILABLE', async () => {
-    const outDir = tempDir('no-engine');
+    const outDir = tempDir('kprof-sdk-no-engine-');
     const r = await runFixture('engine-unavailable', { outDir });
     const unavailable = { name: 'KprofError', code: 'KPROF_ENGINE_UNAVAILABLE', message: expect.stringMatching(/could not be loaded.*testos/) };
     expect(r).toMatchObject({

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readProfile, samples } from './support/read-profile.js';
-import { runFixture, tempDir } from './support/run-fixture.js';
+import { readProfile, samples, tempDir } from '@kprof/test-support';
+import { runFixture } from './support/run-fixture.js';
 
 const TSC = resolve(__dirname, '../../../node_modules/typescript/bin/tsc');
 
@@ -44,7 +44,7 @@ function compileFixture(dir: string): void {
 
 describe('source maps (sourceMaps: true)', () => {
   it('resolves frames of compiled TypeScript to the .ts file and line, in time and heap profiles', async () => {
-    const dir = tempDir('source-maps');
+    const dir = tempDir('kprof-sdk-source-maps-');
     compileFixture(dir);
     const r = await runFixture<{ sourceMaps: { state: string; mappedFiles: number; dirs: string[] } }>('source-maps', { outDir: dir, cwd: dir });
     expect(r.sourceMaps.state).toBe('ready');

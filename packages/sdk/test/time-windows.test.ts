@@ -1,14 +1,14 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inclusiveTotal, readProfile, samples, sampleTypes } from './support/read-profile.js';
-import { runFixture, tempDir } from './support/run-fixture.js';
+import { inclusiveTotal, readProfile, samples, sampleTypes, tempDir } from '@kprof/test-support';
+import { runFixture } from './support/run-fixture.js';
 
 const TIME_TYPES = ['samples/count', 'wall/nanoseconds', 'cpu/nanoseconds'];
 
 describe('collectTimeProfile', () => {
   it('without start(): runs the engine only for the window', async () => {
-    const outDir = tempDir('window');
+    const outDir = tempDir('kprof-sdk-window-');
     const r = await runFixture<{ before: boolean; during: boolean; after: boolean; running: boolean }>('time-windows', { outDir, args: ['no-start'] });
     expect(r).toMatchObject({ before: false, during: true, after: false, running: false });
     const p = readProfile(join(outDir, 'window.pb.gz'));
@@ -23,7 +23,7 @@ describe('collectTimeProfile', () => {
   });
 
   it('overlapping windows each get exactly the work of their own span', async () => {
-    const outDir = tempDir('overlap');
+    const outDir = tempDir('kprof-sdk-overlap-');
     const r = await runFixture<{ afterW1: boolean; afterW2: boolean; stats: { starts: number } }>('time-windows', { outDir, args: ['overlap'] });
     // One engine run served both windows; it stopped after the last one ended.
     expect(r).toMatchObject({ afterW1: true, afterW2: false, stats: { starts: 1 } });
@@ -40,7 +40,7 @@ describe('collectTimeProfile', () => {
   });
 
   it('rejects with AbortError KPROF_ABORTED when the signal aborts, and bad durations with their codes', async () => {
-    const outDir = tempDir('abort');
+    const outDir = tempDir('kprof-sdk-abort-');
     const r = await runFixture('time-windows', { outDir, args: ['abort'] });
     expect(r).toMatchObject({
       error: { name: 'AbortError', code: 'KPROF_ABORTED', isKprofError: true },
@@ -52,7 +52,7 @@ describe('collectTimeProfile', () => {
   });
 
   it('with start(): the window is cut from the continuous profiler and pushes still carry the same work', async () => {
-    const outDir = tempDir('with-start');
+    const outDir = tempDir('kprof-sdk-with-start-');
     const r = await runFixture<{ pushed: number; stillRunning: boolean; after: boolean }>('time-windows', { outDir, args: ['with-start'] });
     expect(r.stillRunning).toBe(true);
     expect(r.after).toBe(false);
@@ -67,7 +67,7 @@ describe('collectTimeProfile', () => {
   });
 
   it('start() during a window reconfigures the engine (even switching CPU time off), stop() during a window leaves it running until the window ends', async () => {
-    const outDir = tempDir('start-during');
+    const outDir = tempDir('kprof-sdk-start-during-');
     const r = await runFixture('time-windows', { outDir, args: ['start-during-window'] });
     expect(r).toMatchObject({ intervalAfterStart: 5_000, runningAfterStop: true, after: false, stats: { starts: 2, stops: 2, windowsActive: 0 } });
     const p = readProfile(join(outDir, 'window.pb.gz'));

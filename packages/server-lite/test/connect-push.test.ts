@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PusherService } from '../src/gen/push/v1/push_pb.js';
 import type { KprofServer } from '../src/server.js';
 import { buildGoBurn, collapsedTotals, makeNodeProfile, makeTempDir, pprofRawTotals } from './helpers/profiles.js';
-import { goHeapPprof } from './helpers/go-heap-pprof.js';
+import { goHeapPprof } from '@kprof/test-support';
 import { get, startTestServer } from './helpers/test-server.js';
 
 const tmp = makeTempDir('kprof-connect-push-');

@@ -10,7 +10,7 @@ import { DecodePool } from '../src/ingest/decode-pool.js';
 import { intakeFromIngest } from '../src/ingest/front-ends/pyroscope-ingest.js';
 import { intakeFromPush } from '../src/ingest/front-ends/push-v1/push-series.js';
 import type { IntakeTask } from '../src/ingest/intake-request.js';
-import { goHeapPprofStacks } from './helpers/go-heap-pprof.js';
+import { goHeapPprofStacks } from '@kprof/test-support';
 import { buildGoBurn, makeTempDir, rawProfile } from './helpers/profiles.js';
 
 const tmp = makeTempDir('kprof-decode-pool-');

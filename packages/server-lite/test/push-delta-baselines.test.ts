@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PusherService } from '../src/gen/push/v1/push_pb.js';
 import type { KprofServer } from '../src/server.js';
 import { collapsedTotals, makeTempDir } from './helpers/profiles.js';
-import { goHeapPprof } from './helpers/go-heap-pprof.js';
+import { goHeapPprof } from '@kprof/test-support';
 import { get, startTestServer } from './helpers/test-server.js';
 
 // push.v1 `memory` series with Grafana Pyroscope's server-side delta, many series at once: the

@@ -18,24 +18,6 @@ export async function request(url: string, init: { method?: string; signal?: Abo
   return { status: res.status, headers, body };
 }
 
-/** Sends requests to `url` from `concurrency` loops until `signal` aborts; resolves with status counts. */
-export async function drive(url: string, concurrency: number, signal: AbortSignal): Promise<Map<number, number>> {
-  const counts = new Map<number, number>();
-  const loop = async (): Promise<void> => {
-    while (!signal.aborted) {
-      try {
-        const res = await fetch(url, { signal });
-        await res.arrayBuffer();
-        counts.set(res.status, (counts.get(res.status) ?? 0) + 1);
-      } catch (err) {
-        if (!signal.aborted) throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, loop));
-  return counts;
-}
-
 /** A GET whose request bytes are known to be written (`written`) before its answer arrives (`answer`). */
 export function startGet(url: string): { written: Promise<void>; answer: Promise<{ status: number; body: string }>; abort: () => void } {
   const req = httpGet(url);

@@ -1,10 +1,7 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { buildGoProgram, startProcess } from '@kprof/test-support';
 
-const run = promisify(execFile);
 const GO_SERVICE = join(__dirname, '..', '..', '..', '..', 'examples', 'go-service');
 
 /** A running examples/go-service process. */
@@ -19,27 +16,17 @@ export interface GoService {
   stop(): Promise<void>;
 }
 
-/** Builds examples/go-service into `dir` and starts it on a free loopback port. */
+/** Builds examples/go-service into `dir` and starts it on a free loopback port; the caller stops it (e.g. in afterAll). */
 export async function startGoService(dir: string): Promise<GoService> {
-  const bin = join(dir, 'go-service');
-  await run('go', ['build', '-o', bin, '.'], { cwd: GO_SERVICE, env: { ...process.env, GOFLAGS: '-mod=mod' } });
-  const child: ChildProcess = spawn(bin, ['-listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`go-service exited with ${String(code)}: ${out}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      // The service prints its address once it listens.
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m !== null) resolve(m[1]!);
-    });
-  });
-  child.removeAllListeners('exit');
+  const bin = await buildGoProgram(GO_SERVICE, join(dir, 'go-service'), { env: { GOFLAGS: '-mod=mod' } });
+  const proc = startProcess(bin, ['-listen', '127.0.0.1:0'], { stopWhenTestEnds: false });
+  // The service prints its address once it listens.
+  const [, url] = await proc.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/, 60_000);
   const check = (res: Response, path: string): void => {
     if (res.status !== 200) throw new Error(`go-service ${path} answered ${res.status}`);
   };
   return {
-    url,
+    url: url!,
     async alloc(times, kib) {
       for (let i = 0; i < times; i++) {
         const res = await fetch(`${url}/alloc?kib=${kib}`);
@@ -55,10 +42,7 @@ export async function startGoService(dir: string): Promise<GoService> {
       return target;
     },
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill();
-      await exited;
+      await proc.stop();
     },
   };
 }

@@ -1,7 +1,4 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { runGoToolPprof } from '@kprof/test-support';
 
 /** What `go tool pprof -raw` prints: samples (values, location ids leaf first) and each location's frames. */
 export interface PprofRaw {
@@ -12,12 +9,12 @@ export interface PprofRaw {
 
 /**
  * Runs `go tool pprof -raw <args>` (e.g. `[file]` or `['-base', prev, cur]`). `home` becomes HOME
- * because `go tool pprof` writes fetched profiles under `$HOME/pprof`.
+ * because `go tool pprof` writes fetched profiles under `$HOME/pprof` (default: a temp dir).
  */
 export async function goPprofRaw(args: readonly string[], home?: string): Promise<PprofRaw> {
-  const env = home === undefined ? process.env : { ...process.env, HOME: home };
-  const { stdout } = await run('go', ['tool', 'pprof', '-raw', ...args], { env, maxBuffer: 64 * 1024 * 1024 });
-  return parsePprofRaw(stdout);
+  const r = await runGoToolPprof(['-raw', ...args], home === undefined ? {} : { home });
+  if (r.code !== 0) throw new Error(`go tool pprof -raw ${args.join(' ')} exited ${r.code ?? r.signal}:\n${r.stderr}`);
+  return parsePprofRaw(r.stdout);
 }
 
 // Location lines are `id: address [M=n] name file:line s=n`, inlined frames follow on indented

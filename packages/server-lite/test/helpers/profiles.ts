@@ -1,24 +1,18 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { gunzipSync } from 'node:zlib';
+import { buildGoProgram } from '@kprof/test-support';
 import { goPprofRaw, rawStackTotals } from './pprof-raw.js';
+
+// The tests here, and server-lite's unit tests beside its sources, import these two from this module.
+export { makeTempDir, rawProfile } from '@kprof/test-support';
 
 const run = promisify(execFile);
 const FIXTURES = join(__dirname, '..', 'fixtures');
 
-/** A temp dir removed by `cleanup`. */
-export function makeTempDir(prefix: string): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
 /** Builds the Go CPU burner and returns a function that writes one real CPU profile per call. */
 export async function buildGoBurn(dir: string): Promise<(name: string, ms?: number) => Promise<string>> {
-  const bin = join(dir, 'go-burn');
-  await run('go', ['build', '-o', bin, '.'], { cwd: join(FIXTURES, 'go-burn'), env: { ...process.env, GOFLAGS: '-mod=mod', GO111MODULE: 'on' } });
+  const bin = await buildGoProgram(join(FIXTURES, 'go-burn'), join(dir, 'go-burn'), { env: { GOFLAGS: '-mod=mod', GO111MODULE: 'on' } });
   return async (name, ms = 400) => {
     const out = join(dir, name);
     await run(bin, ['-out', out, '-ms', String(ms)]);
@@ -33,12 +27,6 @@ export async function makeNodeProfile(dir: string, name: string, ms = 400): Prom
   const out = join(dir, name);
   await run(process.execPath, [join(FIXTURES, 'node-profile.cjs'), pprofPath, out, String(ms)]);
   return out;
-}
-
-/** The raw (gunzipped) bytes of a profile file. */
-export function rawProfile(file: string): Buffer {
-  const buf = readFileSync(file);
-  return buf[0] === 0x1f && buf[1] === 0x8b ? gunzipSync(buf) : buf;
 }
 
 /**
