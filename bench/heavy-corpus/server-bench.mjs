@@ -155,8 +155,7 @@ export function decodeRates(entries, secondsEach, weights = entries.map(() => 1)
   return { perFile, mix };
 }
 
-/** p-th percentile (0–100), nearest rank; median of a list. */
-export { percentile } from '../server-query/server-process.mjs';
+/** The median of a list (the lower middle one for an even count). */
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 /** Formats a number with thousands separators and `d` decimals. */
