@@ -2,12 +2,12 @@
 // Captures the heavy corpus (see corpus.mjs) into a directory and prints each file's figures
 // (gz/raw size, samples, locations, functions, stack depth, sample types) against the targets.
 // Usage:
-//   node bench/heavy-corpus/capture.mjs [--out DIR] [--node N] [--go N] [--jobs J] [--parallel] [--interval S]
+//   node bench/heavy-corpus/capture.mjs [--out DIR] [--node N] [--go N] [--jobs J] [--sequential] [--interval S]
 //   node bench/heavy-corpus/capture.mjs --check DIR      (figures of an existing corpus only)
-// Defaults: --out bench/results/heavy-corpus, 32 of each, 10 s profiles, the Node service first,
-// then the Go one (2 × 32 × 10 s ≈ 11 min). --parallel runs both at once, --jobs J runs J services
-// of each kind at once (each saves wall time; on 2 cores the profiles then get fewer samples).
-// The benches take the directory as --corpus-dir.
+// Defaults: --out bench/results/heavy-corpus, 32 of each, 10 s profiles, the Node and Go services
+// at the same time (32 × 10 s ≈ 6 min). --sequential captures Node, then Go (the Go service then
+// has ~2 cores: more samples, larger profiles); --jobs J runs J services of each kind at once
+// (less wall time; on 2 cores each gets less CPU). The benches take the directory as --corpus-dir.
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { statsSummary, statsTable } from './corpus-stats.mjs';
@@ -22,7 +22,7 @@ const { values } = parseArgs({
   options: {
     out: { type: 'string' }, check: { type: 'string' },
     node: { type: 'string' }, go: { type: 'string' }, jobs: { type: 'string' }, interval: { type: 'string' },
-    parallel: { type: 'boolean', default: false },
+    sequential: { type: 'boolean', default: false },
   },
 });
 const int = (name, fallback) => {
@@ -37,7 +37,7 @@ if (values.check) {
   corpus = loadHeavyCorpus(resolve(values.check));
 } else {
   const dir = resolve(values.out ?? DEFAULT_CORPUS_DIR);
-  corpus = await captureHeavyCorpus({ dir, nodeCount: int('node', 32), goCount: int('go', 32), jobs: Math.max(1, int('jobs', 1)), parallel: values.parallel, intervalS: int('interval', 10), log });
+  corpus = await captureHeavyCorpus({ dir, nodeCount: int('node', 32), goCount: int('go', 32), jobs: Math.max(1, int('jobs', 1)), parallel: !values.sequential, intervalS: int('interval', 10), log });
 }
 const m = corpus.manifest;
 process.stdout.write(`heavy corpus ${corpus.dir}: captured ${m.captured} in ${m.capturedSeconds?.toFixed(0)} s, commit ${m.commit}, ${m.jobs} job(s), load avg ${m.loadAvgAtStart.map((l) => l.toFixed(2)).join(' ')} → ${m.loadAvgAtEnd.map((l) => l.toFixed(2)).join(' ')}\n`);
