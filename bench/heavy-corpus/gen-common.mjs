@@ -1,17 +1,9 @@
 // Deterministic helpers shared by the heavy-service generators: a seeded PRNG and realistic
 // function names built from verb × noun lists, so every generated service is the same for a seed.
+import { makeRandom } from '../sdk-overhead/summary-stats.mjs';
 
-/** mulberry32: a small seeded PRNG; returns a function giving floats in [0, 1). */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (mulberry32): rng(seed) returns a function giving floats in [0, 1). */
+export const rng = makeRandom;
 
 export const pick = (rand, list) => list[Math.floor(rand() * list.length)];
 
