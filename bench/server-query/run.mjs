@@ -288,11 +288,12 @@ async function heavyPart() {
   const startS = endS - slots * STEP_S;
   const ranges = opts.heavyRanges.filter((r) => RANGE_SECONDS[r] <= slots * STEP_S);
   // Data older than the default max-age (14 d) would be deleted under the bench: keep it all.
-  const configLines = [];
-  if (opts.heavyDays > 13) configLines.push('storage:', `  max-age: ${opts.heavyDays + 2}d`);
-  if (opts.queryMaxProfiles) configLines.push('query:', `  max-profiles: ${opts.queryMaxProfiles}`);
-  const config = configLines.length ? join(work, 'heavy-config.yml') : undefined;
-  if (config) writeFileSync(config, `${configLines.join('\n')}\n`);
+  const settings = [];
+  if (opts.heavyDays > 13) settings.push(['storage', 'max-age', `${opts.heavyDays + 2}d`]);
+  if (opts.queryMaxProfiles) settings.push(['query', 'max-profiles', String(opts.queryMaxProfiles)]);
+  const config = settings.length ? join(work, 'heavy-config.yml') : undefined;
+  if (config) writeFileSync(config, settings.map(([section, key, value]) => `${section}:\n  ${key}: ${value}\n`).join(''));
+  const configText = settings.map(([section, key, value]) => `${section}.${key}: ${value}`).join(', ') || 'defaults';
   const prepared = [];
   try {
     for (const build of builds) prepared.push(await heavyPrepare(build, corpus, { slots, startS, config }));
@@ -341,7 +342,7 @@ async function heavyPart() {
       corpus: { dir: corpus.dir, captured: corpus.manifest.captured, summary: corpusSummaryLines(corpus) },
       days: opts.heavyDays,
       slots,
-      config: configLines,
+      config: configText,
       prepared: prepared.map(({ build, ingestSeconds, ingestPerSecond, quietSeconds, loadAvgStart, loadAvgReady }) => ({ build: build.key, ingestSeconds, ingestPerSecond, quietSeconds, loadAvgStart, loadAvgReady })),
       cells,
       loadAvgEnd: loadAvgText(),
@@ -355,7 +356,7 @@ async function heavyPart() {
       `- corpus ${corpus.dir} (captured ${corpus.manifest.captured}), cycled:`,
       ...corpusSummaryLines(corpus).map((l) => `  - ${l}`),
       ...data.prepared.map((p) => `- ${p.build}: ingest ${fmt(slots * 2)} profiles in ${p.ingestSeconds.toFixed(1)} s (${fmt(p.ingestPerSecond)} profiles/s over HTTP, 8 connections), idle ${p.quietSeconds.toFixed(0)} s after; load avg ${p.loadAvgStart} at start, ${p.loadAvgReady} when ready`),
-      `- server config: ${configLines.length ? configLines.join(' ').replace(/ {2}/g, ' ') : 'defaults'}; load avg at the end ${data.loadAvgEnd}`,
+      `- server config: ${configText}; load avg at the end ${data.loadAvgEnd}`,
       '',
       `| app | range | profiles | ${builds.map((b) => `${b.key} /render p50 ms | p95 ms`).join(' | ')}${builds.length > 1 ? ' | p50 server ÷ baseline' : ''} |`,
       `|---|---|---|${builds.map(() => '---|---|').join('')}${builds.length > 1 ? '---|' : ''}`,
