@@ -19,8 +19,9 @@ export function summarize(values) {
   };
 }
 
-// Small deterministic PRNG (mulberry32) so a report's bootstrap intervals are reproducible.
-function makeRandom(seed) {
+// Small deterministic PRNG (mulberry32) so a report's bootstrap intervals (and the heavy corpus'
+// generated services) are reproducible.
+export function makeRandom(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -23,8 +23,9 @@ function sampleTypeNames(gz) {
   return p.sampleType.map((t) => p.stringTable.strings[Number(t.type)]);
 }
 
-// Changing load: each phase lasts `phaseMs`; `fire(phase)` issues one request.
-async function loadLoop(stop, phaseMs, concurrencies, fire) {
+// Changing load: each phase lasts `phaseMs`; `fire(phase, slot)` issues one request (a fetch
+// promise); `concurrencies[phase % n]` requests are in flight during a phase.
+export async function loadLoop(stop, phaseMs, concurrencies, fire) {
   let phase = 0;
   const started = Date.now();
   const worker = async (slot) => {
@@ -45,8 +46,17 @@ async function loadLoop(stop, phaseMs, concurrencies, fire) {
   await Promise.all(Array.from({ length: Math.max(...concurrencies) }, (_, i) => worker(i)));
 }
 
-async function captureNode(dir, count, intervalS, log) {
+/**
+ * Runs `script` (a Node service that starts @kprof/sdk with serverAddress = BENCH_SINK_URL and
+ * says { type: 'ready', port } over IPC) under `load(base, stop)` and keeps the time profiles
+ * (those with a `wall` sample type) it pushes to a sink here, byte for byte, as
+ * `<dir>/node-<k>.pb.gz` with k from `claim()` (a {@link counter}: stops once `claim.done()`); the first `skip`
+ * time profiles (start-up) are dropped. Resolves with [{ file, bytes, query }], query = the
+ * push's URL parameters.
+ */
+export async function captureSdkPushes({ dir, script, args = [], env = {}, claim, skip = 0, load, log }) {
   const files = [];
+  let seen = 0;
   let resolveDone;
   const done = new Promise((r) => (resolveDone = r));
   const sink = createServer((req, res) => {
@@ -56,40 +66,32 @@ async function captureNode(dir, count, intervalS, log) {
       res.writeHead(200).end();
       const body = Buffer.concat(chunks);
       try {
-        if (!sampleTypeNames(body).includes('wall') || files.length >= count) return;
+        if (!sampleTypeNames(body).includes('wall') || seen++ < skip) return;
       } catch {
         return;
       }
-      const file = join(dir, `node-${files.length}.pb.gz`);
+      const k = claim();
+      if (k < 0) return;
+      const file = join(dir, `node-${k}.pb.gz`);
       writeFileSync(file, body);
-      files.push({ file, bytes: body.length });
-      log(`node profile ${files.length}/${count}: ${body.length} bytes`);
-      if (files.length >= count) resolveDone();
+      files.push({ file, bytes: body.length, query: Object.fromEntries(new URL(req.url, 'http://sink').searchParams) });
+      log(`node profile ${k}: ${body.length} bytes`);
+      if (claim.done()) resolveDone();
     });
   });
   sink.listen(0, '127.0.0.1');
   await once(sink, 'listening');
-  const child = spawn(process.execPath, [join(repo, 'bench', 'sdk-overhead', 'server.mjs')], {
+  const child = spawn(process.execPath, [script, ...args], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    env: {
-      ...process.env,
-      BENCH_PROFILER: 'kprof-sdk',
-      BENCH_SINK_URL: `http://127.0.0.1:${sink.address().port}`,
-      BENCH_APP_NAME: 'corpus',
-      KPROF_UPLOAD_INTERVAL_MS: String(intervalS * 1000),
-    },
+    env: { ...process.env, ...env, BENCH_SINK_URL: `http://127.0.0.1:${sink.address().port}` },
   });
   const stop = { done: false };
   try {
-    const [ready] = await once(child, 'message');
-    const base = `http://127.0.0.1:${ready.port}`;
-    const routes = ['users', 'orders'];
-    const load = loadLoop(stop, 3_700, [1, 6, 3, 10, 2, 8], (phase, slot) =>
-      fetch(`${base}/${routes[(phase + slot) % 3 === 0 ? 1 : 0]}/${slot}`),
-    );
+    const [ready] = await Promise.race([once(child, 'message'), once(child, 'exit').then(([code]) => Promise.reject(new Error(`${script} exited (${code})`)))]);
+    const running = load(`http://127.0.0.1:${ready.port}`, stop);
     await done;
     stop.done = true;
-    await load;
+    await running;
   } finally {
     stop.done = true;
     child.kill('SIGKILL');
@@ -99,12 +101,10 @@ async function captureNode(dir, count, intervalS, log) {
   return files;
 }
 
-async function captureGo(dir, count, intervalS, log) {
-  const bin = join(dir, 'go-service');
-  execFileSync('go', ['build', '-o', bin, '.'], { cwd: join(repo, 'examples', 'go-service'), env: { ...process.env, GOFLAGS: '-mod=mod' } });
+/** Builds the Go module in `srcDir` into `bin` and runs it with `-listen 127.0.0.1:0`; resolves with { base, child }. */
+export async function startGoService(srcDir, bin) {
+  execFileSync('go', ['build', '-o', bin, '.'], { cwd: srcDir, env: { ...process.env, GOFLAGS: '-mod=mod' } });
   const child = spawn(bin, ['-listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const stop = { done: false };
-  const files = [];
   try {
     const base = await new Promise((resolve, reject) => {
       let out = '';
@@ -113,28 +113,78 @@ async function captureGo(dir, count, intervalS, log) {
         const m = /listening on (http:\/\/\S+)/.exec(out);
         if (m) resolve(m[1]);
       });
-      child.once('exit', (code) => reject(new Error(`go-service exited with ${code}`)));
+      child.once('exit', (code) => reject(new Error(`${bin} exited with ${code}`)));
     });
-    const load = loadLoop(stop, 2_900, [2, 1, 5, 3, 8], (phase, slot) =>
-      slot % 3 === 2
-        ? fetch(`${base}/alloc?kib=${64 << phase % 5}`)
-        : fetch(`${base}/cpu?rounds=${20_000 * (1 + ((phase * 7 + slot) % 9))}`),
-    );
-    while (files.length < count) {
+    return { base, child };
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+}
+
+/**
+ * Takes CPU profiles of `intervalS` seconds from the Go service at `base` through its
+ * /debug/pprof/profile, as `<dir>/go-<k>.pb.gz` with k from `claim()` (-1: stop), while
+ * `load(stop)` runs. Resolves with [{ file, bytes }].
+ */
+export async function captureGoProfiles({ dir, base, intervalS, claim, load, log }) {
+  const stop = { done: false };
+  const files = [];
+  const running = load(stop);
+  try {
+    for (let k = claim(); k >= 0; k = claim()) {
       const res = await fetch(`${base}/debug/pprof/profile?seconds=${intervalS}`);
       const body = Buffer.from(await res.arrayBuffer());
-      const file = join(dir, `go-${files.length}.pb.gz`);
+      if (!res.ok) throw new Error(`${base}/debug/pprof/profile answered ${res.status}: ${body.toString().slice(0, 200)}`);
+      const file = join(dir, `go-${k}.pb.gz`);
       writeFileSync(file, body);
       files.push({ file, bytes: body.length });
-      log(`go profile ${files.length}/${count}: ${body.length} bytes`);
+      log(`go profile ${k}: ${body.length} bytes`);
     }
-    stop.done = true;
-    await load;
   } finally {
     stop.done = true;
-    child.kill('SIGKILL');
+    await running;
   }
   return files;
+}
+
+/** claim() for `count` files numbered from 0, shared by concurrent captures; claim.done() once all are claimed. */
+export function counter(count) {
+  let next = 0;
+  const claim = () => (next < count ? next++ : -1);
+  claim.done = () => next >= count;
+  return claim;
+}
+
+async function captureNode(dir, count, intervalS, log) {
+  const routes = ['users', 'orders'];
+  return captureSdkPushes({
+    dir,
+    script: join(repo, 'bench', 'sdk-overhead', 'server.mjs'),
+    env: { BENCH_PROFILER: 'kprof-sdk', BENCH_APP_NAME: 'corpus', KPROF_UPLOAD_INTERVAL_MS: String(intervalS * 1000) },
+    claim: counter(count),
+    load: (base, stop) => loadLoop(stop, 3_700, [1, 6, 3, 10, 2, 8], (phase, slot) => fetch(`${base}/${routes[(phase + slot) % 3 === 0 ? 1 : 0]}/${slot}`)),
+    log: (m) => log(`${m} (of ${count})`),
+  });
+}
+
+async function captureGo(dir, count, intervalS, log) {
+  const { base, child } = await startGoService(join(repo, 'examples', 'go-service'), join(dir, 'go-service'));
+  try {
+    return await captureGoProfiles({
+      dir,
+      base,
+      intervalS,
+      claim: counter(count),
+      load: (stop) =>
+        loadLoop(stop, 2_900, [2, 1, 5, 3, 8], (phase, slot) =>
+          slot % 3 === 2 ? fetch(`${base}/alloc?kib=${64 << phase % 5}`) : fetch(`${base}/cpu?rounds=${20_000 * (1 + ((phase * 7 + slot) % 9))}`),
+        ),
+      log: (m) => log(`${m} (of ${count})`),
+    });
+  } finally {
+    child.kill('SIGKILL');
+  }
 }
 
 /**

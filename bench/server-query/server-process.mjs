@@ -1,22 +1,27 @@
 // Runs the built server-lite (packages/server-lite/dist/cli.js) as its own process on a loopback
 // port, and posts profiles to it over HTTP.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const SERVER_DIR = join(here, '..', '..', 'packages', 'server-lite');
-const CLI = join(SERVER_DIR, 'dist', 'cli.js');
 
 /** better-sqlite3 as server-lite resolves it, to inspect a data dir read-only. */
 export const Database = createRequire(join(SERVER_DIR, 'package.json'))('better-sqlite3');
 
-/** Starts the server on `dataDir`; resolves with { url, child, stop() } once it listens. */
-export async function startServer(dataDir) {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`cd packages/server-lite && node ../../scripts/build-package.mjs\` first`);
-  const child = spawn(process.execPath, [CLI, '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
+/**
+ * Starts the server on `dataDir`; resolves with { url, child, stop() } once it listens.
+ * `serverDir`: a server-lite package directory (its dist/cli.js runs), default this checkout's;
+ * `config`: a YAML config file passed as --config; `nodeArgs`: node flags (e.g. --cpu-prof).
+ */
+export async function startServer(dataDir, { serverDir = SERVER_DIR, config, nodeArgs = [] } = {}) {
+  const cli = join(serverDir, 'dist', 'cli.js');
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`cd ${serverDir} && node ../../scripts/build-package.mjs\` first`);
+  const args = [...nodeArgs, cli, '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...(config ? ['--config', config] : [])];
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, KPROF_CONFIG: '' },
   });
@@ -52,7 +57,8 @@ export async function startServer(dataDir) {
 
 /**
  * Posts `count` profiles with `concurrency` requests in flight; `request(i)` gives
- * { params, body } for the i-th. Returns the wall time in ms. Retries 429 (backpressure).
+ * { params, body, headers? } for the i-th (default content type application/octet-stream).
+ * Returns the wall time in ms. Retries 429 (backpressure).
  */
 export async function ingestMany(url, count, concurrency, request) {
   let next = 0;
@@ -60,13 +66,9 @@ export async function ingestMany(url, count, concurrency, request) {
   const worker = async () => {
     while (next < count) {
       const i = next++;
-      const { params, body } = request(i);
+      const { params, body, headers = { 'content-type': 'application/octet-stream' } } = request(i);
       for (let attempt = 0; ; attempt++) {
-        const res = await fetch(`${url}/ingest?${new URLSearchParams(params)}`, {
-          method: 'POST',
-          body,
-          headers: { 'content-type': 'application/octet-stream' },
-        });
+        const res = await fetch(`${url}/ingest?${new URLSearchParams(params)}`, { method: 'POST', body, headers });
         const text = await res.text();
         if (res.status === 200) break;
         if (res.status !== 429 || attempt > 50) throw new Error(`ingest ${i} answered ${res.status}: ${text}`);
@@ -76,6 +78,16 @@ export async function ingestMany(url, count, concurrency, request) {
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return performance.now() - started;
+}
+
+/**
+ * utime + stime of a process in seconds (clock ticks, USER_HZ = 100 on Linux): of every thread,
+ * or of its main thread alone (/proc/<pid>/task/<pid>).
+ */
+export function cpuSecondsOf(pid, mainThreadOnly = false) {
+  const path = mainThreadOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`;
+  const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /**
