@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULTS } from '../src/config/defaults.js';
-import { resolveConfig } from '../src/config/resolve-config.js';
+import { type IngestLimits, resolveConfig } from '../src/config/resolve-config.js';
 import { type ConvertedIntake, convertIntake as convertOnThisThread } from '../src/ingest/convert-intake.js';
-import { hashStacks } from '../src/model/stack-hash.js';
+import { hashProfile } from '../src/model/stack-hash.js';
 import { DecodePool } from '../src/ingest/decode-pool.js';
 import { intakeFromIngest } from '../src/ingest/front-ends/pyroscope-ingest.js';
 import { intakeFromPush } from '../src/ingest/front-ends/push-v1/push-series.js';
@@ -69,11 +69,11 @@ function heap(alloc: ReadonlyArray<readonly [number, number]>, timeMs: number): 
 }
 const PPROF_QUERY = { name: 'svc{env=test}', format: 'pprof', from: '1795412490', until: '1795412500', spyName: 'gospy' };
 
-// The pipeline on this thread, plus what a worker adds: each stack's content hash (the worker's
-// comes from its name dictionary's cached hashes; these are computed from scratch).
-async function convertIntake(task: IntakeTask, limits: typeof DEFAULTS.ingest): Promise<ConvertedIntake> {
+// The pipeline on this thread, plus what a worker adds: its names' and stacks' content hashes (the
+// worker's come from its name dictionary's cached hashes; these are computed from scratch).
+async function convertIntake(task: IntakeTask, limits: Readonly<IngestLimits>): Promise<ConvertedIntake> {
   const converted = await convertOnThisThread(task, limits);
-  return { ...converted, profile: { ...converted.profile, stackHashes: hashStacks(converted.profile) } };
+  return { ...converted, profile: { ...converted.profile, hashes: hashProfile(converted.profile) } };
 }
 
 describe('DecodePool with the real decode worker', () => {

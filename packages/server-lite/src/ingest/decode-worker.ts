@@ -18,7 +18,7 @@ port.on('message', (task: DecodeTask) => {
   run(task, limits).then(
     ({ profile, baseline }) => {
       // Hashed here, in parallel, so the store's one writer thread looks each stack up once.
-      const { wire, transfer } = toWire(profile, names, { hashStacks: true });
+      const { wire, transfer } = toWire(profile, names, { hash: true });
       const reply: WorkerReply = { id: task.id, profile: wire, ...(baseline === undefined ? {} : { baseline }) };
       if (baseline !== undefined) transfer.push(baseline.keys.buffer as ArrayBuffer, baseline.values.buffer as ArrayBuffer);
       port.postMessage(reply, transfer);

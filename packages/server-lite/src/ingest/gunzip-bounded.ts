@@ -7,6 +7,10 @@ export function isGzip(buf: Uint8Array): boolean {
   return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
 }
 
+// Output chunk of a worker's inline gunzip: a heavy profile (~80 KB raw) in one chunk instead of
+// five of zlib's default 16 KB, which measured ~20 % faster.
+const SYNC_CHUNK_BYTES = 128 * 1024;
+
 /**
  * Gunzips `buf`, stopping at `maxBytes` of output, so a gzip bomb costs at most `maxBytes` of
  * memory. On the main thread the work runs on the libuv pool; on a worker thread (decode-pool)
@@ -17,7 +21,7 @@ export function isGzip(buf: Uint8Array): boolean {
 export function gunzipBounded(buf: Buffer, maxBytes: number, what: string): Promise<Buffer> {
   if (!isMainThread) {
     try {
-      return Promise.resolve(gunzipSync(buf, { maxOutputLength: maxBytes }));
+      return Promise.resolve(gunzipSync(buf, { maxOutputLength: maxBytes, chunkSize: SYNC_CHUNK_BYTES }));
     } catch (err) {
       return Promise.reject(gunzipError(err as Error, maxBytes, what));
     }

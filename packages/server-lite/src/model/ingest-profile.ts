@@ -1,3 +1,5 @@
+import type { ProfileHashes } from './stack-hash.js';
+
 /** Pyroscope's default `sampleRate` (samples per second), for profiles that do not say theirs. */
 export const PYROSCOPE_DEFAULT_SAMPLE_RATE = 100;
 
@@ -45,9 +47,9 @@ export interface IngestProfile {
   /** Bytes received (before decompression), for metrics. */
   readonly receivedBytes: number;
   /**
-   * Each stack's content hash (model/stack-hash.ts, halves at `[2i]`, `[2i + 1]`), computed by the
-   * decode worker so the store's writer finds stored stacks with one lookup; the store computes
-   * it when absent.
+   * Content hashes of its names and stacks (model/stack-hash.ts), computed by the decode worker
+   * so the store's writer finds stored stacks with one lookup each; the store computes them when
+   * absent.
    */
-  readonly stackHashes?: Int32Array;
+  readonly hashes?: ProfileHashes;
 }

@@ -1,12 +1,19 @@
-import type { IngestProfile } from './ingest-profile.js';
-
 /**
  * 64-bit content hashes of call paths, as two independent 32-bit halves: a stack's hash depends
  * only on its frame names, root first, so a decode worker can compute it for every sample and the
- * store finds the stack's trie node with one table lookup instead of one per frame. The same
- * functions run on both sides; changing them makes every stored block's table disagree with new
- * profiles (which only costs the slow path, never a wrong answer — see stack-interner.ts).
+ * store finds the stack's trie node with one table lookup instead of one per frame. Hashes are
+ * never stored: a block's table is rebuilt from its names and stack rows when its trie loads, so
+ * these functions may change between releases (the worker and the writer always run the same).
  */
+
+/** The parts of a profile (model/ingest-profile.ts) its hashes read. */
+export interface StackTables {
+  readonly names: readonly string[];
+  readonly frameStart: Int32Array;
+  readonly frameNames: Int32Array;
+  readonly stackStart: Int32Array;
+  readonly stackLocs: Int32Array;
+}
 
 /** Hash of the empty path (the trie's root), halves 1 and 2. */
 export const ROOT_HASH_1 = 0x2545f491;
@@ -53,6 +60,17 @@ export interface NameHashes {
   readonly h2: Int32Array;
 }
 
+/** A profile's name hashes, and its stacks' (halves 1 and 2 of stack `i` at `[2i]`, `[2i + 1]`). */
+export interface ProfileHashes {
+  readonly names: NameHashes;
+  readonly stacks: Int32Array;
+}
+
+/** {@link ProfileHashes} of `profile`, its names' hashes given when known. */
+export function hashProfile(profile: StackTables, names: NameHashes = hashNames(profile.names)): ProfileHashes {
+  return { names, stacks: hashStacks(profile, names) };
+}
+
 /** {@link NameHashes} of `names`. */
 export function hashNames(names: readonly string[]): NameHashes {
   const h1 = new Int32Array(names.length);
@@ -70,7 +88,7 @@ export function hashNames(names: readonly string[]): NameHashes {
  * remembering per location what its last parent gave (samples rarely repeat a parent in a row).
  */
 export function hashStacks(
-  profile: Pick<IngestProfile, 'names' | 'frameStart' | 'frameNames' | 'stackStart' | 'stackLocs'>,
+  profile: StackTables,
   { h1: n1, h2: n2 }: NameHashes = hashNames(profile.names),
 ): Int32Array {
   const { frameStart, frameNames, stackStart, stackLocs } = profile;

@@ -4,6 +4,7 @@ import { ROLLUP_LEVELS, type RollupLevel } from './rollup-levels.js';
 import { planMerge } from './rollup-plan.js';
 import { decodeColumn, INLINE_TOTALS, moreTotal } from './column-blob.js';
 import { decodeSamples, encodeSamples } from './sample-blob.js';
+import { StackSums } from './stack-sums.js';
 
 /** Start time and total of every profile of one series in a range, ascending by time. */
 export interface SeriesPoints {
@@ -210,10 +211,9 @@ export class RollupStore {
     const end = bucketStart + level.sizeMs;
     const points = this.points(seriesId, bucketStart, end);
     if (points.times.length === 0) return;
-    const merged = new Map<number, number>();
-    this.mergeSeries(seriesId, bucketStart, end, points, (id, v) => merged.set(id, (merged.get(id) ?? 0) + v), finer);
-    const ids = [...merged.keys()].sort((a, b) => a - b);
-    const values = ids.map((id) => merged.get(id)!);
+    const merged = new StackSums();
+    this.mergeSeries(seriesId, bucketStart, end, points, (id, v) => merged.add(id, v), finer);
+    const { ids, values } = merged.sorted();
     let total = 0;
     for (const t of points.totals) total += t;
     this.#stmts.insertRollup.run(seriesId, bucketStart, level.level, points.times.length, total, encodeSamples(ids, values));

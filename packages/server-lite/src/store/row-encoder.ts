@@ -1,5 +1,5 @@
-import type { IngestProfile } from '../model/ingest-profile.js';
-import { hashStacks } from '../model/stack-hash.js';
+import type { IngestProfile, SeriesSamples } from '../model/ingest-profile.js';
+import { hashProfile } from '../model/stack-hash.js';
 import { encodeColumns, encodeMoreTotals, INLINE_TOTALS } from './column-blob.js';
 import { type CatalogChanges, type SeriesCatalog, labelsKey } from './series-catalog.js';
 import type { StackInterner } from './stack-interner.js';
@@ -8,15 +8,7 @@ import type { StackInterner } from './stack-interner.js';
 // the further columns' totals, samples.
 export type ProfileRow = [number, number, number, number, number | null, number | null, number | null, Buffer | null, Buffer];
 
-// One series' merged samples in one profile: stack ids ascending, their values, the sum.
-interface ColumnInput {
-  readonly seriesId: number;
-  readonly ids: number[];
-  readonly values: number[];
-  readonly total: number;
-}
-
-// Packing factor for (stack id, sample position) sort keys; see #encodeProfile.
+// Packing factor for (stack id, sample index) sort keys; see #encodeGroup.
 const SAMPLE_SLOT = 2 ** 26;
 
 /**
@@ -34,51 +26,89 @@ export function encodeProfileRows(p: IngestProfile, interner: StackInterner, cat
     return id;
   };
   // The series of one label set come from the same samples: they share one row (a column each).
-  const byLabels = new Map<string, ColumnInput[]>();
+  const byLabels = new Map<string, { seriesId: number; samples: SeriesSamples }[]>();
   // Builders share one labels object among a label set's types: stringify each object once.
   const keyOf = new Map<Readonly<Record<string, string>>, string>();
   for (const s of p.series) {
     let labels = keyOf.get(s.series.labels);
     if (labels === undefined) keyOf.set(s.series.labels, (labels = labelsKey(s.series.labels)));
-    const seriesId = catalog.seriesId(s.series, labels, changes);
-    const n = s.sampleIndices.length;
-    // Sort (stack id, sample position) pairs packed in one float: a native numeric sort, no
-    // per-pair objects. Stack ids stay below 2^25 and positions below 2^26, so keys are exact.
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = stackOf(s.sampleIndices[i]!) * SAMPLE_SLOT + i;
-    keys.sort();
-    const ids: number[] = [];
-    const values: number[] = [];
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const k = keys[i]!;
-      const id = Math.floor(k / SAMPLE_SLOT);
-      const v = s.values[k - id * SAMPLE_SLOT]!;
-      total += v;
-      if (ids.length > 0 && ids[ids.length - 1] === id) values[values.length - 1]! += v;
-      else {
-        ids.push(id);
-        values.push(v);
-      }
-    }
-    const column: ColumnInput = { seriesId, ids, values, total };
+    const column = { seriesId: catalog.seriesId(s.series, labels, changes), samples: s };
     const list = byLabels.get(labels);
     if (list === undefined) byLabels.set(labels, [column]);
     else list.push(column);
   }
+  const scratch = new Float64Array(p.stackStart.length - 1);
   for (const columns of byLabels.values()) {
     // Columns in series id order, so a label set's group is the same whatever order the
     // types came in. The same series twice (two sample types named alike) gets a second row.
     columns.sort((a, b) => a.seriesId - b.seriesId);
     let rest = columns;
     while (rest.length > 0) {
-      const take: ColumnInput[] = [];
-      const later: ColumnInput[] = [];
+      const take: typeof columns = [];
+      const later: typeof columns = [];
       for (const c of rest) (take.length > 0 && take[take.length - 1]!.seriesId === c.seriesId ? later : take).push(c);
-      rows.push(groupRow(take, p.startMs, p.endMs, catalog.groupId(take.map((c) => c.seriesId), changes)));
+      const groupId = catalog.groupId(take.map((c) => c.seriesId), changes);
+      rows.push(encodeGroup(take.map((c) => c.samples), stackOf, scratch, p.startMs, p.endMs, groupId));
       rest = later;
     }
   }
+}
+
+/**
+ * One row: the columns' samples summed per stack id, stack ids ascending. The samples any column
+ * uses are sorted by stack id once for the whole row (one sort, not one per column); each column
+ * then reads its values in that order through `scratch` (one slot per sample, left zeroed).
+ */
+function encodeGroup(columns: readonly SeriesSamples[], stackOf: (si: number) => number, scratch: Float64Array, startMs: number, endMs: number, groupId: number): ProfileRow {
+  let samples: Int32Array;
+  if (columns.length === 1) samples = columns[0]!.sampleIndices;
+  else {
+    // The union of the columns' samples (each sample once).
+    const seen = new Uint8Array(scratch.length);
+    const union: number[] = [];
+    for (const c of columns) {
+      for (const si of c.sampleIndices) {
+        if (seen[si] === 0) {
+          seen[si] = 1;
+          union.push(si);
+        }
+      }
+    }
+    samples = Int32Array.from(union);
+  }
+  // Sort (stack id, sample index) pairs packed in one float: a native numeric sort, no per-pair
+  // objects. Stack ids stay below 2^25 and sample indices below 2^26, so keys are exact.
+  const keys = new Float64Array(samples.length);
+  for (let i = 0; i < samples.length; i++) keys[i] = stackOf(samples[i]!) * SAMPLE_SLOT + samples[i]!;
+  keys.sort();
+  const ids: number[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const id = Math.floor(keys[i]! / SAMPLE_SLOT);
+    if (ids.length === 0 || ids[ids.length - 1] !== id) ids.push(id);
+  }
+  const totals: number[] = [];
+  const values = columns.map((c) => {
+    for (let i = 0; i < c.sampleIndices.length; i++) scratch[c.sampleIndices[i]!]! += c.values[i]!;
+    const out = new Float64Array(ids.length);
+    let total = 0;
+    for (let i = 0, j = -1, last = -1; i < keys.length; i++) {
+      const k = keys[i]!;
+      const id = Math.floor(k / SAMPLE_SLOT);
+      const si = k - id * SAMPLE_SLOT;
+      if (id !== last) {
+        j++;
+        last = id;
+      }
+      out[j]! += scratch[si]!;
+      total += scratch[si]!;
+      scratch[si] = 0;
+    }
+    totals.push(total);
+    return out;
+  });
+  const inline = (c: number): number | null => (c < INLINE_TOTALS && c < totals.length ? totals[c]! : null);
+  const more = columns.length === 1 ? null : encodeMoreTotals(totals);
+  return [groupId, startMs, endMs, totals[0]!, inline(1), inline(2), inline(3), more, encodeColumns(ids, values)];
 }
 
 /**
@@ -90,14 +120,8 @@ export function encodeProfileRows(p: IngestProfile, interner: StackInterner, cat
  */
 function stackResolver(p: IngestProfile, interner: StackInterner): (si: number) => number {
   const { frameStart, frameNames, stackStart, stackLocs } = p;
-  const hashes = p.stackHashes ?? hashStacks(p);
-  // -2: not looked up yet; -1: not in the trie.
-  const nameIds = new Int32Array(p.names.length).fill(-2);
-  const knownNameId = (i: number): number => {
-    let id = nameIds[i]!;
-    if (id === -2) nameIds[i] = id = interner.findName(p.names[i]!);
-    return id;
-  };
+  const { names: nameHashes, stacks: hashes } = p.hashes ?? hashProfile(p);
+  const nameIds = new Int32Array(p.names.length).fill(-1);
   const nameIdOf = (i: number): number => {
     let id = nameIds[i]!;
     if (id < 0) nameIds[i] = id = interner.nameId(p.names[i]!);
@@ -112,12 +136,10 @@ function stackResolver(p: IngestProfile, interner: StackInterner): (si: number) 
     const first = stackStart[si]!;
     const end = stackStart[si + 1]!;
     if (first === end) return 0;
-    const leaf = knownNameId(frameNames[frameStart[stackLocs[first]! + 1]! - 1]!);
-    if (leaf >= 0) {
-      const id = interner.findStack(hashes[2 * si]!, hashes[2 * si + 1]!, leaf);
-      if (id >= 0) return id;
-    }
-    let id = 0;
+    const leaf = frameNames[frameStart[stackLocs[first]! + 1]! - 1]!;
+    let id = interner.findStack(hashes[2 * si]!, hashes[2 * si + 1]!, nameHashes.h1[leaf]!, nameHashes.h2[leaf]!);
+    if (id >= 0) return id;
+    id = 0;
     for (let i = end - 1; i >= first; i--) {
       const li = stackLocs[i]!;
       if (lastParent[li] === id) {
@@ -131,34 +153,6 @@ function stackResolver(p: IngestProfile, interner: StackInterner): (si: number) 
     }
     return id;
   };
-}
-
-function groupRow(columns: readonly ColumnInput[], startMs: number, endMs: number, groupId: number): ProfileRow {
-  const totals = columns.map((c) => c.total);
-  if (columns.length === 1) return [groupId, startMs, endMs, totals[0]!, null, null, null, null, encodeColumns(columns[0]!.ids, [columns[0]!.values])];
-  // The union of the columns' stack ids (each ascending), and each column's value per id (0 = none).
-  const union: number[] = [];
-  const pos = columns.map(() => 0);
-  for (;;) {
-    let next = Infinity;
-    for (let c = 0; c < columns.length; c++) {
-      const ids = columns[c]!.ids;
-      if (pos[c]! < ids.length && ids[pos[c]!]! < next) next = ids[pos[c]!]!;
-    }
-    if (next === Infinity) break;
-    union.push(next);
-    for (let c = 0; c < columns.length; c++) if (columns[c]!.ids[pos[c]!] === next) pos[c]!++;
-  }
-  const values = columns.map((c) => {
-    const out = new Float64Array(union.length);
-    for (let i = 0, j = 0; i < c.ids.length; i++) {
-      while (union[j] !== c.ids[i]) j++;
-      out[j] = c.values[i]!;
-    }
-    return out;
-  });
-  const inline = (c: number): number | null => (c < INLINE_TOTALS && c < totals.length ? totals[c]! : null);
-  return [groupId, startMs, endMs, totals[0]!, inline(1), inline(2), inline(3), encodeMoreTotals(totals), encodeColumns(union, values)];
 }
 
 /** Names and stack nodes a profile adds to a block. */
@@ -212,13 +206,13 @@ export function countNewSymbols(p: IngestProfile, interner: StackInterner): NewS
     return nameIds[i]!;
   };
   const newNodes = new Map<string, number>();
-  const hashes = p.stackHashes ?? hashStacks(p);
+  const { names: nameHashes, stacks: hashes } = p.hashes ?? hashProfile(p);
   forStoredSamples(p, (si) => {
     const first = p.stackStart[si]!;
     if (first === p.stackStart[si + 1]!) return;
     // A stack the trie has, found by its hash, adds nothing.
-    const leaf = nameIdOf(p.frameNames[p.frameStart[p.stackLocs[first]! + 1]! - 1]!);
-    if (leaf >= 0 && interner.findStack(hashes[2 * si]!, hashes[2 * si + 1]!, leaf) >= 0) return;
+    const leaf = p.frameNames[p.frameStart[p.stackLocs[first]! + 1]! - 1]!;
+    if (interner.findStack(hashes[2 * si]!, hashes[2 * si + 1]!, nameHashes.h1[leaf]!, nameHashes.h2[leaf]!) >= 0) return;
     let id = 0;
     for (let i = p.stackStart[si + 1]! - 1; i >= p.stackStart[si]!; i--) {
       const li = p.stackLocs[i]!;

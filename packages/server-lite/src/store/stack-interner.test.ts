@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { foldedToProfile } from '../ingest/folded-to-profile.js';
 import type { IngestProfile } from '../model/ingest-profile.js';
-import { hashStacks } from '../model/stack-hash.js';
+import { hashProfile, hashStacks } from '../model/stack-hash.js';
 import { encodeProfileRows, type ProfileRow } from './row-encoder.js';
 import { SeriesCatalog } from './series-catalog.js';
 import { StackInterner } from './stack-interner.js';
@@ -34,11 +34,11 @@ function storedStacks(p: IngestProfile, trie: StackInterner): string[] {
   const rows: ProfileRow[] = [];
   encodeProfileRows(p, trie, new SeriesCatalog(), { series: [], groups: [] }, rows);
   const ids: number[] = [];
+  const { names, stacks: h } = hashProfile(p);
   for (let si = 0; si < p.stackStart.length - 1; si++) {
-    const h = p.stackHashes ?? hashStacks(p);
     const leafLoc = p.stackLocs[p.stackStart[si]!]!;
-    const leaf = trie.findName(p.names[p.frameNames[p.frameStart[leafLoc + 1]! - 1]!]!);
-    ids.push(trie.findStack(h[2 * si]!, h[2 * si + 1]!, leaf));
+    const leaf = p.frameNames[p.frameStart[leafLoc + 1]! - 1]!;
+    ids.push(trie.findStack(h[2 * si]!, h[2 * si + 1]!, names.h1[leaf]!, names.h2[leaf]!));
   }
   return ids.map((id) => trie.frames(id).join(';')).sort();
 }
@@ -77,11 +77,11 @@ describe('StackInterner', () => {
 
   it('a hash whose leaf name differs is not taken: the walk stores the frames the profile has', () => {
     const trie = new StackInterner();
-    const known = folded('a;b 1\nx;c 1\n');
+    const known = folded('a;b 1\n');
     storedStacks(known, trie);
     // A profile claiming a;b's hash for the path a;c (a worker bug or a collision).
     const other = folded('a;c 1\n');
-    const lying = { ...other, stackHashes: hashStacks(known) };
+    const lying = { ...other, hashes: { names: hashProfile(other).names, stacks: hashStacks(known) } };
     const rows: ProfileRow[] = [];
     encodeProfileRows(lying, trie, new SeriesCatalog(), { series: [], groups: [] }, rows);
     expect(trie.frames(trie.stackCount - 1)).toEqual(['a', 'c']);
@@ -96,8 +96,10 @@ describe('StackInterner', () => {
     expect(trie.stackCount).toBe(4);
     trie.rollback();
     expect(trie.stackCount).toBe(3);
-    const h = hashStacks(p);
-    expect(trie.findStack(h[0]!, h[1]!, trie.findName('c'))).toBe(-1);
+    const { names, stacks: h } = hashProfile(p);
+    // c is the leaf of the only stack, a;b;c.
+    const c = p.names.indexOf('c');
+    expect(trie.findStack(h[0]!, h[1]!, names.h1[c]!, names.h2[c]!)).toBe(-1);
     expect(storedStacks(folded('a;b 1\n'), trie)).toEqual(['a;b']);
   });
 

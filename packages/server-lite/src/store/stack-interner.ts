@@ -81,12 +81,15 @@ export class StackInterner {
   }
 
   /**
-   * Id of the stack whose path hashes to (`h1`, `h2`) and whose leaf frame is `leafNameId`, or -1
-   * when there is none (nothing is created).
+   * Id of the stack whose path hashes to (`h1`, `h2`) and whose leaf frame's name hashes to
+   * (`leaf1`, `leaf2`), or -1 when there is none (nothing is created). The leaf check makes a
+   * wrong match need two 64-bit collisions at once.
    */
-  findStack(h1: number, h2: number, leafNameId: number): number {
+  findStack(h1: number, h2: number, leaf1: number, leaf2: number): number {
     const nameOf = this.#nameOf;
-    return this.#nodes.find(h1, h2, (id) => nameOf[id] === leafNameId);
+    const n1 = this.#nameHash1;
+    const n2 = this.#nameHash2;
+    return this.#nodes.find(h1, h2, (id) => n1[nameOf[id]!] === leaf1 && n2[nameOf[id]!] === leaf2);
   }
 
   /** Id of `parent`'s child for frame `nameId`, or -1 when there is none (nothing is created). */
