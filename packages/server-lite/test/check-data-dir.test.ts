@@ -72,7 +72,9 @@ describe('kprof-server check', () => {
       damage: (db: Database.Database) => {
         const nextName = (db.prepare('SELECT max(id) + 1 FROM names').pluck().get() as number) ?? 1;
         db.prepare('INSERT INTO names (id, name) VALUES (?, ?), (?, ?)').run(nextName, 'orphan', nextName + 1, 'unused');
-        db.prepare('INSERT INTO stacks (id, parent, name_id) SELECT max(id) + 1, 0, ? FROM stacks').run(nextName);
+        // One more chunk (stack-rows.ts): a node under the root, as varints of (id - parent) and its name.
+        const id = db.prepare('SELECT max(first_id + count) FROM stack_chunks').pluck().get() as number;
+        db.prepare('INSERT INTO stack_chunks (first_id, count, nodes) VALUES (?, 1, ?)').run(id, Buffer.from([...varint(id), ...varint(nextName)]));
       },
       warning: /1 stack nodes on no stored stack's path.*|2 names no stored stack uses/,
     },
@@ -100,3 +102,13 @@ describe('kprof-server check', () => {
     expect(report.ok).toBe(false);
   });
 });
+
+function varint(v: number): number[] {
+  const out: number[] = [];
+  while (v >= 0x80) {
+    out.push((v & 0x7f) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return out;
+}

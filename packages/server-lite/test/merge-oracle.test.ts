@@ -19,12 +19,12 @@ const uploads = [
   { name: 'goapp{env=prod,pod=a}', at: T + 300 },
 ];
 
-// Rollup section: real Go CPU and Node wall profiles every 150 s for 2 h from an hour boundary
-// at least 3 h ago, so whole 10-minute and hour buckets are settled and rolled up.
+// Rollup section: real Go CPU and Node wall profiles every 150 s for 3 h from an hour boundary
+// 4 h ago, so whole hour buckets are settled and rolled up.
 const HOUR = 3600;
 const B = Math.floor(Date.now() / 1000 / HOUR) * HOUR - 4 * HOUR;
 const ROLL_STEP = 150;
-const ROLL_COUNT = (2 * HOUR) / ROLL_STEP;
+const ROLL_COUNT = (3 * HOUR) / ROLL_STEP;
 const goRollFiles: string[] = [];
 const nodeRollFiles: string[] = [];
 const rollAt = (k: number): number => B + k * ROLL_STEP;
@@ -102,16 +102,15 @@ async function mergedRawTotals(list: readonly string[], valueIndex: number): Pro
 describe('merge correctness across rollup boundaries against go tool pprof -raw', () => {
   const M10 = 600;
   it.each([
-    { name: 'Go: start and end inside buckets, spanning several', app: 'go', query: 'rollgo.cpu', from: B + 130, until: B + 2 * HOUR - 70, rollups: true },
+    { name: 'Go: start and end inside buckets, spanning several', app: 'go', query: 'rollgo.cpu', from: B + 130, until: B + 3 * HOUR - 70, rollups: true },
     { name: 'Go: exactly one hour, on its boundaries', app: 'go', query: 'rollgo.cpu', from: B, until: B + HOUR, rollups: true, rawOnly: false },
-    { name: 'Go: one 10-minute bucket only', app: 'go', query: 'rollgo.cpu', from: B + M10, until: B + 2 * M10, rollups: true, rawOnly: false },
-    { name: 'Go: inside one 10-minute bucket (raw only)', app: 'go', query: 'rollgo.cpu', from: B + M10 + 10, until: B + 2 * M10 - 10, rollups: false },
-    { name: 'Go: an hour and ragged 10-minute edges', app: 'go', query: 'rollgo.cpu', from: B + 300, until: B + 2 * HOUR, rollups: true },
+    { name: 'Go: inside one hour (raw only)', app: 'go', query: 'rollgo.cpu', from: B + M10 + 10, until: B + 4 * M10 - 10, rollups: false },
+    { name: 'Go: an hour and a ragged edge', app: 'go', query: 'rollgo.cpu', from: B + 300, until: B + 2 * HOUR, rollups: true },
     { name: 'Go: label selector over rollups', app: 'go', query: 'rollgo.cpu{pod="a"}', from: B - 60, until: B + 3 * HOUR, rollups: true, pod: 'a' },
     { name: 'Go: samples type over rollups', app: 'go', query: 'rollgo.samples', from: B, until: B + 2 * HOUR, rollups: true, valueIndex: 0, rawOnly: false },
-    { name: 'Node wall: ragged over two hours', app: 'node', query: 'rollnode.wall', from: B + 45, until: B + 2 * HOUR - 45, rollups: true },
+    { name: 'Node wall: ragged over three hours', app: 'node', query: 'rollnode.wall', from: B + 45, until: B + 3 * HOUR - 45, rollups: true },
     { name: 'Node wall: exactly two hours', app: 'node', query: 'rollnode.wall', from: B, until: B + 2 * HOUR, rollups: true, rawOnly: false },
-    { name: 'Node sample count: one 10-minute bucket', app: 'node', query: 'rollnode.sample', from: B + 3 * M10, until: B + 4 * M10, rollups: true, valueIndex: 0, rawOnly: false },
+    { name: 'Node sample count: one hour', app: 'node', query: 'rollnode.sample', from: B + HOUR, until: B + 2 * HOUR, rollups: true, valueIndex: 0, rawOnly: false },
   ])('$name', async ({ app, query, from, until, rollups, rawOnly, valueIndex, pod }) => {
     const pick: string[] = [];
     for (let k = 0; k < ROLL_COUNT; k++) {

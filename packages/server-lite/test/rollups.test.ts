@@ -65,8 +65,7 @@ async function renderTotals(server: KprofServer, query: string, from: number, un
 const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 const starts = Array.from({ length: COUNT }, (_, i) => T0 + i * STEP);
 const ranges = [
-  { name: 'inside one 10-min bucket', from: T0 + 130, until: T0 + 470 },
-  { name: 'exactly one 10-min bucket', from: T0 + 600, until: T0 + 1200 },
+  { name: 'inside one hour', from: T0 + 130, until: T0 + 2470 },
   { name: 'exactly one hour', from: T0 + HOUR, until: T0 + 2 * HOUR },
   { name: 'ragged, across hours', from: T0 + 1330, until: T0 + 2 * HOUR + 1870 },
   { name: 'everything', from: T0 - 60, until: T0 + 4 * HOUR },
@@ -85,14 +84,13 @@ describe('rollups', () => {
     // (The background builder may have started on these already; totals must not care.)
     const built = await server.maintenance.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 });
     expect(built.more).toBe(false);
-    // 3 h × (6 ten-minute + 1 hour) buckets (the background builder may have built some already).
+    // 3 h: three hour buckets (the background builder may have built some already).
     const db = new Database(blockOf(join(tmp.dir, 'exact')), { readonly: true });
     onTestFinished(() => {
       db.close();
     });
     // Plus the day's rollup (the block is one day wide).
     expect(db.prepare('SELECT level, count(*) AS n FROM rollups GROUP BY level ORDER BY level').all()).toEqual([
-      { level: 1, n: 18 },
       { level: 2, n: 3 },
       { level: 3, n: 1 },
     ]);
@@ -102,7 +100,7 @@ describe('rollups', () => {
       const got = await renderTotals(server, 'roll.cpu', r.from, r.until);
       expect(got, r.name).toEqual(before.get(r.name));
       const after = server.store.mergeStats;
-      if (r.name !== 'inside one 10-min bucket') expect(after.rollupBlobs, r.name).toBeGreaterThan(stats.rollupBlobs);
+      if (r.name !== 'inside one hour') expect(after.rollupBlobs, r.name).toBeGreaterThan(stats.rollupBlobs);
     }
     // The whole 3 h: three hour rollups (twice: collapsed and JSON), no raw blob.
     const stats = server.store.mergeStats;
@@ -118,17 +116,17 @@ describe('rollups', () => {
     await ingestAll(server, 'late.cpu', all);
     await server.maintenance.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 });
     expect(await server.maintenance.pendingRollups()).toBe(0);
-    // A late profile lands inside the first hour (and its 10-min bucket).
+    // A late profile lands inside the first hour.
     all.push(T0 + 305);
     await ingestAll(server, 'late.cpu', all, COUNT);
-    // Its two buckets' rollups were dropped with the insert (the background builder may already
-    // have rebuilt them, with the late profile counted): none still counts the old 10 / 60.
+    // Its hour's rollup was dropped with the insert (the background builder may already have
+    // rebuilt it, with the late profile counted): none still counts the old 60.
     const db = new Database(blockOf(join(tmp.dir, 'late')), { readonly: true });
     onTestFinished(() => {
       db.close();
     });
     const firstBuckets = (): unknown[] => db.prepare('SELECT level, profile_count FROM rollups WHERE bucket_start = ? ORDER BY level').all(T0 * 1000);
-    expect([[], [{ level: 1, profile_count: 11 }], [{ level: 1, profile_count: 11 }, { level: 2, profile_count: 61 }]]).toContainEqual(firstBuckets());
+    expect([[], [{ level: 2, profile_count: 61 }]]).toContainEqual(firstBuckets());
     const range = { from: T0, until: T0 + 3 * HOUR };
     const got = await renderTotals(server, 'late.cpu', range.from, range.until);
     expect(got.totals).toEqual(expected(all, range.from, range.until));
@@ -136,22 +134,19 @@ describe('rollups', () => {
     expect(server.store.mergeStats.staleRollups).toBe(0);
     await server.maintenance.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 });
     expect(await server.maintenance.pendingRollups()).toBe(0);
-    expect(firstBuckets()).toEqual([
-      { level: 1, profile_count: 11 },
-      { level: 2, profile_count: 61 },
-    ]);
+    expect(firstBuckets()).toEqual([{ level: 2, profile_count: 61 }]);
     expect((await renderTotals(server, 'late.cpu', range.from, range.until)).totals).toEqual(expected(all, range.from, range.until));
   });
 
   it('dequeues a bucket that cannot be built (damaged blob) and builds the rest', () => {
     const dir = join(tmp.dir, 'damaged');
-    // A good profile in the second 10 minutes (stack `main` = id 1, row group 1), written by the store.
+    // A good profile in the second hour (stack `main` = id 1, row group 1), written by the store.
     const first = ProfileStore.open(dir);
     first.writeBatch([
-      foldedToProfile('main 5\n', { app: 'bad.cpu', labels: {} }, { spyName: 'gospy', sampleRate: 100, units: 'samples', aggregation: 'sum' }, { startMs: (T0 + 600) * 1000, endMs: (T0 + 610) * 1000, receivedBytes: 7 }, { maxSamples: 10, maxStackDepth: 10 }),
+      foldedToProfile('main 5\n', { app: 'bad.cpu', labels: {} }, { spyName: 'gospy', sampleRate: 100, units: 'samples', aggregation: 'sum' }, { startMs: (T0 + HOUR) * 1000, endMs: (T0 + HOUR + 10) * 1000, receivedBytes: 7 }, { maxSamples: 10, maxStackDepth: 10 }),
     ]);
     first.close();
-    // The first 10 minutes get a truncated varint.
+    // The first hour gets a truncated varint.
     const db = new Database(blockOf(dir));
     onTestFinished(() => {
       db.close();
@@ -159,16 +154,16 @@ describe('rollups', () => {
     db.prepare('INSERT INTO profiles (group_id, start_ms, end_ms, total, samples) VALUES (1, ?, ?, ?, ?)').run(T0 * 1000, (T0 + 10) * 1000, 5, Buffer.from([0x81]));
     const store = ProfileStore.open(dir);
     onTestFinished(() => store.close());
-    // Two 10-minute buckets, their hour, their day.
-    expect(store.pendingRollups()).toBe(4);
+    // Two hours and their day.
+    expect(store.pendingRollups()).toBe(3);
     const r = store.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 });
     expect(r.error).toMatchObject({ code: 'KPROF_STORE_CORRUPT_BLOB' });
     expect(store.pendingRollups()).toBe(0);
-    // The damaged 10-minute bucket and the hour and day that contain it failed; the good bucket was built.
-    expect(store.mergeStats.failedBuilds).toBe(3);
-    expect(db.prepare('SELECT level, bucket_start FROM rollups').all()).toEqual([{ level: 1, bucket_start: (T0 + 600) * 1000 }]);
+    // The damaged hour and the day that contains it failed; the good hour was built.
+    expect(store.mergeStats.failedBuilds).toBe(2);
+    expect(db.prepare('SELECT level, bucket_start FROM rollups').all()).toEqual([{ level: 2, bucket_start: (T0 + HOUR) * 1000 }]);
     const before = store.mergeStats.rollupBlobs;
-    const good = store.merge(store.series(), { fromMs: (T0 + 600) * 1000, untilMs: (T0 + 1200) * 1000 }, 10);
+    const good = store.merge(store.series(), { fromMs: (T0 + HOUR) * 1000, untilMs: (T0 + 2 * HOUR) * 1000 }, 10);
     expect({ total: good.tree.total(), rollupBlobs: store.mergeStats.rollupBlobs - before }).toEqual({ total: 5, rollupBlobs: 1 });
   });
 

@@ -1,16 +1,18 @@
 // A data directory of kprof 0.1 (one `kprof.db`, schema v1–v4) moves into blocks on first start:
 // every series must then read exactly as in a fresh store of the same pushes, the single file is
-// gone, and an import stopped half way resumes without losing or repeating a profile. The
-// databases in test/fixtures/legacy-store were written by real single-file kprof-servers (schema
-// v3 and v4) from the pushes in pushes.json.
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+// gone, and an import stopped half way resumes without losing or repeating a profile. A block of
+// schema v5 upgrades to v6 in place. The databases in test/fixtures/legacy-store were written by
+// real kprof-servers (single-file schema v3 and v4, block schema v5) from the pushes in
+// pushes.json.
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { KprofServer } from '../src/server.js';
 import { LEGACY_DB_FILE, importLegacyStore } from '../src/store/legacy-import.js';
 import Database from 'better-sqlite3';
 import { V1_SCHEMA } from '../src/store/legacy-schema.js';
-import { ProfileStore } from '../src/store/profile-store.js';
+import { BLOCKS_DIR, ProfileStore } from '../src/store/profile-store.js';
+import { checkDataDir } from '../src/store/check-data-dir.js';
 import { encodeSamples } from '../src/store/sample-blob.js';
 import { makeTempDir } from './helpers/profiles.js';
 import { ingest, startTestServer } from './helpers/test-server.js';
@@ -79,6 +81,40 @@ describe('kprof 0.1 single-file database → blocks', () => {
     await server.maintenance.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 });
     expect(await server.maintenance.pendingRollups()).toBe(0);
     expect(server.store.integrityCheck()).toBe('ok');
+  });
+
+  it('upgrades a real block of schema v5 (a development build) to v6 on start: every series reads as in a fresh store, before and after its rollups are rebuilt per row group', async () => {
+    const dir = join(tmp.dir, 'blocks-v5');
+    mkdirSync(join(dir, BLOCKS_DIR), { recursive: true });
+    const files = readdirSync(join(fixtures, 'blocks-v5'));
+    for (const f of files) copyFileSync(join(fixtures, 'blocks-v5', f), join(dir, BLOCKS_DIR, f));
+    const old = new Database(join(dir, BLOCKS_DIR, files[0]!), { readonly: true });
+    const v5 = { version: old.pragma('user_version', { simple: true }), rollups: old.prepare('SELECT count(*) FROM rollups').pluck().get() };
+    old.close();
+    expect(v5.version).toBe(5);
+    expect(v5.rollups).toBeGreaterThan(0);
+
+    const server = await startTestServer(dir, CONFIG);
+    const db = new Database(join(dir, BLOCKS_DIR, files[0]!), { readonly: true });
+    onTestFinished(() => {
+      db.close();
+    });
+    const tables = (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]).sort();
+    expect({ version: db.pragma('user_version', { simple: true }), chunks: tables.includes('stack_chunks'), stacks: tables.includes('stacks') }).toEqual({ version: 6, chunks: true, stacks: false });
+    // The old rollups are gone and every bucket of every row group waits for a build; meanwhile
+    // queries read raw profiles.
+    expect(db.prepare('SELECT count(*) FROM rollups').pluck().get()).toBe(0);
+    expect(await server.maintenance.pendingRollups()).toBeGreaterThan(0);
+    expect(snapshot(server.store)).toEqual(want);
+    await server.maintenance.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 });
+    expect(await server.maintenance.pendingRollups()).toBe(0);
+    expect(db.prepare('SELECT count(DISTINCT group_id) FROM rollups').pluck().get()).toBeGreaterThan(0);
+    const before = server.store.mergeStats.rollupBlobs;
+    expect(snapshot(server.store)).toEqual(want);
+    expect(server.store.mergeStats.rollupBlobs).toBeGreaterThan(before);
+    expect(server.store.mergeStats.staleRollups).toBe(0);
+    await server.close();
+    expect(checkDataDir(dir).ok).toBe(true);
   });
 
   it('an import stopped half way resumes where each block stopped: nothing lost, nothing twice', () => {

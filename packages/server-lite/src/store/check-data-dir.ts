@@ -1,12 +1,13 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { readBlockMeta } from './block-schema.js';
+import { BLOCK_SCHEMA_VERSION, readBlockMeta } from './block-schema.js';
 import { blockFileName, parseBlockFileName } from './block-window.js';
+import { unpackBlob } from './blob-packing.js';
 import { decodeColumn } from './column-blob.js';
+import { StackRows } from './stack-rows.js';
 import { LEGACY_DB_FILE } from './legacy-import.js';
 import { BLOCKS_DIR } from './profile-store.js';
-import { decodeSamples } from './sample-blob.js';
 
 /** What `kprof-server check` found in one block. */
 export interface BlockCheck {
@@ -67,16 +68,19 @@ function checkBlock(path: string): BlockCheck {
       if (basename(path) !== blockFileName(meta.startMs, meta.part)) errors.push(`file name does not match its window (${blockFileName(meta.startMs, meta.part)})`);
 
       const nameCount = db.prepare('SELECT count(*) FROM names').pluck().get() as number;
+      for (const [name, n] of db.prepare('SELECT name, count(*) FROM names GROUP BY name HAVING count(*) > 1 LIMIT 5').raw().all() as [string, number][]) {
+        errors.push(`name ${JSON.stringify(name.slice(0, 80))} is stored ${n} times`);
+      }
       const maxName = (db.prepare('SELECT max(id) FROM names').pluck().get() as number | null) ?? 0;
       const parents: number[] = [0];
       const nameOf: number[] = [0];
-      for (const [id, parent, nameId] of db.prepare('SELECT id, parent, name_id FROM stacks ORDER BY id').raw().iterate() as Iterable<[number, number, number]>) {
+      new StackRows(db).read(1, (id, parent, nameId) => {
         if (id !== parents.length) errors.push(`stack ids are not dense: ${id} after ${parents.length - 1}`);
         if (parent >= id || parent < 0) errors.push(`stack ${id} has parent ${parent}, not an earlier node`);
         if (nameId < 1 || nameId > maxName) errors.push(`stack ${id} names ${nameId}, not a name of the block`);
         parents[id] = parent;
         nameOf[id] = nameId;
-      }
+      });
       const stackCount = parents.length;
       const used = new Uint8Array(stackCount);
       const useStack = (id: number, where: string): void => {
@@ -109,17 +113,27 @@ function checkBlock(path: string): BlockCheck {
         usedGroups.add(r.group_id);
         if (r.start_ms < meta.startMs || r.start_ms >= meta.endMs) errors.push(`profile row ${r.id} starts at ${r.start_ms}, outside the block's window`);
         try {
-          for (let c = 0; c < members.length; c++) decodeColumn(r.samples, c, (id) => useStack(id, `profile row ${r.id}`));
+          const blob = unpackBlob(r.samples);
+          for (let c = 0; c < members.length; c++) decodeColumn(blob, c, (id) => useStack(id, `profile row ${r.id}`));
         } catch (err) {
           errors.push(`profile row ${r.id}: ${(err as Error).message}`);
         }
       }
-      for (const r of db.prepare('SELECT id, series_id, samples FROM rollups').iterate() as Iterable<{ id: number; series_id: number; samples: Uint8Array }>) {
-        if (!series.has(r.series_id)) errors.push(`rollup ${r.id} belongs to series ${r.series_id}, which does not exist`);
-        try {
-          decodeSamples(r.samples, (id) => useStack(id, `rollup ${r.id}`));
-        } catch (err) {
-          errors.push(`rollup ${r.id}: ${(err as Error).message}`);
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version < BLOCK_SCHEMA_VERSION) warnings.push(`schema version ${version}: kprof-server upgrades it to ${BLOCK_SCHEMA_VERSION} on its next start (rollups are rebuilt)`);
+      else {
+        for (const r of db.prepare('SELECT id, group_id, samples FROM rollups').iterate() as Iterable<{ id: number; group_id: number; samples: Uint8Array }>) {
+          const members = groups.get(r.group_id);
+          if (members === undefined) {
+            errors.push(`rollup ${r.id} belongs to row group ${r.group_id}, which does not exist`);
+            continue;
+          }
+          try {
+            const blob = unpackBlob(r.samples);
+            for (let c = 0; c < members.length; c++) decodeColumn(blob, c, (id) => useStack(id, `rollup ${r.id}`));
+          } catch (err) {
+            errors.push(`rollup ${r.id}: ${(err as Error).message}`);
+          }
         }
       }
 

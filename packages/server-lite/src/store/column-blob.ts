@@ -1,3 +1,4 @@
+import { unpackBlob } from './blob-packing.js';
 import { corrupt, decodeSamples, encodeSamples, gcd, varintLength, writeVarint } from './sample-blob.js';
 
 // A multi-column blob starts with 0x81 0x00, a non-minimal varint of 1. One-column blobs (see
@@ -141,10 +142,11 @@ function valuesLength(col: ArrayLike<number>, n: number, scale: number): number 
 
 /**
  * Calls `each(stackId, value)` for every non-zero value of column `col` of a blob made by
- * {@link encodeColumns}, or of a one-column blob (column 0). Throws `KPROF_STORE_CORRUPT_BLOB` when
+ * {@link encodeColumns} (packed by blob-packing.ts or not), or of a one-column blob (column 0). Throws `KPROF_STORE_CORRUPT_BLOB` when
  * the blob is damaged or has no such column.
  */
-export function decodeColumn(blob: Uint8Array, col: number, each: (stackId: number, value: number) => void): void {
+export function decodeColumn(packed: Uint8Array, col: number, each: (stackId: number, value: number) => void): void {
+  const blob = unpackBlob(packed);
   const end = blob.length;
   if (!(end >= 2 && blob[0] === MULTI_0 && blob[1] === MULTI_1)) {
     if (col !== 0) throw corrupt(`has one column, not ${col + 1}`);

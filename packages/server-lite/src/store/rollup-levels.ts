@@ -7,19 +7,19 @@ export interface RollupLevel {
 }
 
 /**
- * Rollup levels, coarsest first; each size divides the next coarser one so buckets nest.
- * 10 min holds 60 profiles of a 10 s pusher, 1 h holds 6 of those: a 24 h query merges ~23 hour
- * rollups, a few 10-minute ones and at most ~2 × 59 raw profiles at the ragged edges, instead of
- * 8,640 raw blobs. Measured (bench/server-query, real Node and Go profiles): a 10-minute rollup
- * blob is ~4× a raw one and replaces 60 of them (+7 % blob bytes), an hour one ~4.5× (+1 %). A
- * 1-minute level would replace only 6 raw blobs per rollup, so it would cost several times more
- * disk per blob saved; it was left out. The sizes are baked into the schema's triggers: changing
- * them needs a schema migration.
+ * Rollup levels, coarsest first; each size divides the next coarser one so buckets nest. An hour
+ * holds 360 profiles of a 10 s pusher: a 24 h query merges ~23 hour rollups and at most ~2 × 59
+ * minutes of raw profiles at the ragged edges, instead of 8,640 raw blobs; a 30-day one merges
+ * one day rollup per series and daily block. Rollups are per row group (all sample types of a
+ * label set in one blob). A 10-minute level was dropped in block schema v6: on heavy profiles
+ * (a 300-handler Node service's wall profiles, where stacks differ a lot from one profile to the
+ * next) its rollups added 30 % to the raw blobs' bytes (a 10-minute rollup ≈ 18 raw ones) while
+ * an hour's 1 h-range merge reads only 360 raw blobs per group without it. The sizes are baked
+ * into each block's triggers (block-schema.ts) and recorded in its meta.
  */
 export const ROLLUP_LEVELS: readonly RollupLevel[] = [
   { level: 3, sizeMs: 86_400_000 },
   { level: 2, sizeMs: 3_600_000 },
-  { level: 1, sizeMs: 600_000 },
 ];
 
 /**

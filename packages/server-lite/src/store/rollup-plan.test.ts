@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { ROLLUP_LEVELS } from './rollup-levels.js';
+import type { RollupLevel } from './rollup-levels.js';
 import { planMerge } from './rollup-plan.js';
 
 const H = 3_600_000;
 const M10 = 600_000;
-const levels = ROLLUP_LEVELS;
+// The planner takes any nested levels; three of them exercise its fallbacks (the store keeps day
+// and hour, rollup-levels.ts).
+const levels: readonly RollupLevel[] = [
+  { level: 3, sizeMs: 24 * H },
+  { level: 2, sizeMs: H },
+  { level: 1, sizeMs: M10 },
+];
 
 // Which level covers each 10 s slot of the range (raw = 0), to check exact-once coverage.
 function coverage(from: number, until: number, plan: ReturnType<typeof planMerge>): Map<number, number> {

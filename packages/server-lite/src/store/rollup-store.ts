@@ -2,9 +2,9 @@ import type Database from 'better-sqlite3';
 import { KprofError } from '../errors.js';
 import { ROLLUP_LEVELS, type RollupLevel } from './rollup-levels.js';
 import { planMerge } from './rollup-plan.js';
-import { decodeColumn, INLINE_TOTALS, moreTotal } from './column-blob.js';
-import { decodeSamples, encodeSamples } from './sample-blob.js';
+import { decodeColumn, encodeColumns, encodeMoreTotals, INLINE_TOTALS, moreTotal } from './column-blob.js';
 import { StackSums } from './stack-sums.js';
+import { packBlob, unpackBlob } from './blob-packing.js';
 
 /** Start time and total of every profile of one series in a range, ascending by time. */
 export interface SeriesPoints {
@@ -58,28 +58,41 @@ const DEFAULT_SETTLE_MS = 60_000;
 const DEFAULT_BUDGET_MS = 100;
 const PENDING_CHUNK = 64;
 
+// A row of totals as the statements return them: total, total_1, total_2, total_3, more_totals
+// from `offset` on (see block-schema.ts).
+type TotalsRow = readonly (number | Buffer | null)[];
+
 /**
- * Rollup reads and builds on the store's database. A rollup is the merge of one series' profiles
- * in one aligned bucket, stored with their count and total. Exactness rests on three things: the
- * schema's triggers drop a bucket's rollups in the same transaction that inserts or deletes any of
- * its profiles; a build reads and writes in one transaction; and every read checks a rollup's
- * count and total against the profiles' (group, time, totals) index and ignores it on mismatch.
- * Profiles are rows of row groups (see schema.ts v4); a series is a column of one or more groups.
+ * Rollup reads and builds on a block's database. A rollup is the merge of one row group's
+ * profiles in one aligned bucket, every column (sample type) at once as in a profile row
+ * (column-blob.ts), stored with the profile count and each column's total. Exactness rests on
+ * three things: the schema's triggers drop a bucket's rollup in the same transaction that inserts
+ * or deletes any of its profiles; a build reads and writes in one transaction; and every read
+ * checks a rollup's count and column total against the profiles' (group, time, totals) index
+ * and ignores it on mismatch. A series is a column of one or more groups.
  */
 export class RollupStore {
   readonly stats: RollupStats = { staleRollups: 0, rollupsBuilt: 0, failedBuilds: 0 };
   readonly #db: Database.Database;
   readonly #levels: readonly RollupLevel[];
   readonly #sizeByLevel: Map<number, number>;
-  readonly #stmts: ReturnType<typeof prepare>;
+  #prepared: ReturnType<typeof prepare> | undefined;
   readonly #places: SeriesPlaces;
+  readonly #groupWidth: (groupId: number) => number;
 
-  constructor(db: Database.Database, places: SeriesPlaces, levels: readonly RollupLevel[] = ROLLUP_LEVELS) {
+  /** `groupWidth(g)`: columns of row group `g` (0 when unknown). */
+  constructor(db: Database.Database, places: SeriesPlaces, groupWidth: (groupId: number) => number, levels: readonly RollupLevel[] = ROLLUP_LEVELS) {
     this.#db = db;
     this.#places = places;
+    this.#groupWidth = groupWidth;
     this.#levels = levels;
     this.#sizeByLevel = new Map(levels.map((l) => [l.level, l.sizeMs]));
-    this.#stmts = prepare(db);
+  }
+
+  // Prepared on first use: a single-file database of kprof 0.1 is only read row by row and has
+  // another rollup table.
+  get #stmts(): ReturnType<typeof prepare> {
+    return (this.#prepared ??= prepare(this.#db));
   }
 
   /** Start time and total of each profile of `seriesId` starting in [fromMs, untilMs), from the covering index. */
@@ -105,17 +118,15 @@ export class RollupStore {
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
       times[i] = r[0];
-      const t = inline ? r[1] : moreTotal(r[1] as Buffer | null, col);
-      if (typeof t !== 'number') throw new KprofError('KPROF_STORE_CORRUPT_BLOB', `a stored profile row of group ${groupId} has no total for column ${col + 1}; the database may be damaged (run PRAGMA integrity_check)`);
-      totals[i] = t;
+      totals[i] = checkedTotal(inline ? r[1] : moreTotal(r[1] as Buffer | null, col), groupId, col);
     }
     return { times, totals };
   }
 
   /**
    * Adds every sample of `seriesId`'s profiles in [fromMs, untilMs) to `add`, reading rollups of
-   * `levels` (default all) where they fit and match `points` (the same range's points), raw blobs
-   * elsewhere. Returns how many blobs of each kind it read.
+   * `levels` (default all) where they fit and match the profiles (`points`: the same range's),
+   * raw blobs elsewhere. Returns how many blobs of each kind it read.
    */
   mergeSeries(
     seriesId: number,
@@ -126,31 +137,19 @@ export class RollupStore {
     levels: readonly RollupLevel[] = this.#levels,
   ): BlobCounts {
     const counts: BlobCounts = { rollupBlobs: 0, rawBlobs: 0 };
-    const usable = new Map<string, number>();
-    if (levels.length > 0 && points.times.length > 0) {
-      const prefix = prefixSums(points.totals);
-      for (const r of this.#stmts.rollupsIn.iterate(seriesId, fromMs, untilMs) as Iterable<[number, number, number, number, number]>) {
-        const [id, bucketStart, level, count, total] = r;
-        const size = this.#sizeByLevel.get(level);
-        if (size === undefined || bucketStart + size > untilMs || !levels.some((l) => l.level === level)) continue;
-        const lo = lowerBound(points.times, bucketStart);
-        const hi = lowerBound(points.times, bucketStart + size);
-        if (hi - lo !== count || prefix[hi]! - prefix[lo]! !== total) {
-          this.stats.staleRollups++;
-          continue;
-        }
-        usable.set(`${level}:${bucketStart}`, id);
+    const places = this.#places(seriesId);
+    for (const [groupId, col] of places) {
+      const pts = places.length === 1 ? points : this.#groupPoints(groupId, col, fromMs, untilMs);
+      if (pts.times.length === 0) continue;
+      const prefix = prefixSums(pts.totals);
+      const usable = this.#usableRollups(groupId, fromMs, untilMs, levels, pts.times, (row, lo, hi) => prefix[hi]! - prefix[lo]! === columnTotal(row, 0, col, groupId));
+      const plan = planMerge(fromMs, untilMs, levels, (level, t) => usable.has(`${level}:${t}`));
+      for (const r of plan.rollups) {
+        const row = this.#stmts.rollupSamples.get(usable.get(`${r.level}:${r.bucketStart}`)) as [Buffer];
+        decodeColumn(row[0], col, add);
+        counts.rollupBlobs++;
       }
-    }
-    const plan = planMerge(fromMs, untilMs, levels, (level, t) => usable.has(`${level}:${t}`));
-    for (const r of plan.rollups) {
-      const row = this.#stmts.rollupSamples.get(usable.get(`${r.level}:${r.bucketStart}`)) as [Buffer];
-      decodeSamples(row[0], add);
-      counts.rollupBlobs++;
-    }
-    const places = plan.raw.length > 0 ? this.#places(seriesId) : [];
-    for (const [a, b] of plan.raw) {
-      for (const [groupId, col] of places) {
+      for (const [a, b] of plan.raw) {
         for (const row of this.#stmts.rawSamples.iterate(groupId, a, b) as Iterable<[Buffer]>) {
           decodeColumn(row[0], col, add);
           counts.rawBlobs++;
@@ -158,6 +157,34 @@ export class RollupStore {
       }
     }
     return counts;
+  }
+
+  // Rollups of `groupId` inside [fromMs, untilMs) at `levels` whose profile count matches the
+  // profiles at `times` and whose totals pass `totalsMatch(row, lo, hi)` (row: the rollup's
+  // totals; lo..hi: its profiles' indices in `times`), by "level:bucket start".
+  #usableRollups(
+    groupId: number,
+    fromMs: number,
+    untilMs: number,
+    levels: readonly RollupLevel[],
+    times: readonly number[],
+    totalsMatch: (row: TotalsRow, lo: number, hi: number) => boolean,
+  ): Map<string, number> {
+    const usable = new Map<string, number>();
+    if (levels.length === 0 || times.length === 0) return usable;
+    for (const r of this.#stmts.rollupsIn.iterate(groupId, fromMs, untilMs) as Iterable<[number, number, number, number, ...(number | Buffer | null)[]]>) {
+      const [id, bucketStart, level, count] = r;
+      const size = this.#sizeByLevel.get(level);
+      if (size === undefined || bucketStart + size > untilMs || !levels.some((l) => l.level === level)) continue;
+      const lo = lowerBound(times, bucketStart);
+      const hi = lowerBound(times, bucketStart + size);
+      if (hi - lo !== count || !totalsMatch(r.slice(4), lo, hi)) {
+        this.stats.staleRollups++;
+        continue;
+      }
+      usable.set(`${level}:${bucketStart}`, id);
+    }
+    return usable;
   }
 
   /** Number of buckets waiting for a rollup build. */
@@ -181,12 +208,12 @@ export class RollupStore {
       const finer = this.#levels.slice(i + 1);
       for (;;) {
         const rows = this.#stmts.pendingSettled.all(level.level, nowMs - settleMs - level.sizeMs, PENDING_CHUNK) as [number, number][];
-        for (const [bucketStart, seriesId] of rows) {
+        for (const [bucketStart, groupId] of rows) {
           try {
-            this.#db.transaction(() => this.#buildOne(level, finer, seriesId, bucketStart))();
+            this.#db.transaction(() => this.#buildOne(level, finer, groupId, bucketStart))();
           } catch (err) {
             // A bucket that cannot be merged (a damaged blob) must not block the queue behind it.
-            this.#stmts.deletePending.run(level.level, bucketStart, seriesId);
+            this.#stmts.deletePending.run(level.level, bucketStart, groupId);
             this.stats.failedBuilds++;
             error ??= err;
           }
@@ -203,22 +230,50 @@ export class RollupStore {
     return this.#levels.some((l) => this.#stmts.pendingSettled.all(l.level, nowMs - settleMs - l.sizeMs, 1).length > 0);
   }
 
-  #buildOne(level: RollupLevel, finer: readonly RollupLevel[], seriesId: number, bucketStart: number): void {
-    this.#stmts.deletePending.run(level.level, bucketStart, seriesId);
-    this.#stmts.deleteRollup.run(seriesId, bucketStart, level.level);
+  // Merges every column of the group's profiles in one bucket (finer rollups where usable, raw
+  // rows elsewhere), each blob decoded once per column.
+  #buildOne(level: RollupLevel, finer: readonly RollupLevel[], groupId: number, bucketStart: number): void {
+    this.#stmts.deletePending.run(level.level, bucketStart, groupId);
+    this.#stmts.deleteRollup.run(groupId, bucketStart, level.level);
     // Negative buckets (profiles before 1970) are never rolled up; the planner never asks for them.
-    if (bucketStart < 0) return;
+    const width = this.#groupWidth(groupId);
+    if (bucketStart < 0 || width === 0) return;
     const end = bucketStart + level.sizeMs;
-    const points = this.points(seriesId, bucketStart, end);
-    if (points.times.length === 0) return;
-    const merged = new StackSums();
-    this.mergeSeries(seriesId, bucketStart, end, points, (id, v) => merged.add(id, v), finer);
-    const { ids, values } = merged.sorted();
-    let total = 0;
-    for (const t of points.totals) total += t;
-    this.#stmts.insertRollup.run(seriesId, bucketStart, level.level, points.times.length, total, encodeSamples(ids, values));
+    const rows = this.#stmts.groupTotals.all(groupId, bucketStart, end) as [number, ...(number | Buffer | null)[]][];
+    if (rows.length === 0) return;
+    const times = rows.map((r) => r[0]);
+    const prefix = Array.from({ length: width }, (_, c) => prefixSums(rows.map((r) => columnTotal(r, 1, c, groupId))));
+    const usable = this.#usableRollups(groupId, bucketStart, end, finer, times, (row, lo, hi) =>
+      prefix.every((p, c) => p[hi]! - p[lo]! === columnTotal(row, 0, c, groupId)),
+    );
+    const plan = planMerge(bucketStart, end, finer, (l, t) => usable.has(`${l}:${t}`));
+    // All of it in one finer rollup (a day with one hour of data): a copy would only cost disk,
+    // queries read the finer one where this one is missing.
+    if (plan.rollups.length === 1 && (this.#stmts.rollupCount.get(usable.get(`${plan.rollups[0]!.level}:${plan.rollups[0]!.bucketStart}`)) as [number])[0] === rows.length) return;
+    const sums = new StackSums(width);
+    const addAll = (packed: Buffer): void => {
+      const blob = unpackBlob(packed);
+      for (let c = 0; c < width; c++) decodeColumn(blob, c, (id, v) => sums.add(id, c, v));
+    };
+    for (const r of plan.rollups) addAll((this.#stmts.rollupSamples.get(usable.get(`${r.level}:${r.bucketStart}`)) as [Buffer])[0]);
+    for (const [a, b] of plan.raw) for (const row of this.#stmts.rawSamples.iterate(groupId, a, b) as Iterable<[Buffer]>) addAll(row[0]);
+    const { ids, columns } = sums.sorted();
+    const totals = prefix.map((p) => p[p.length - 1]!);
+    const inline = (c: number): number | null => (c < INLINE_TOTALS && c < width ? totals[c]! : null);
+    const more = width > INLINE_TOTALS ? encodeMoreTotals(totals) : null;
+    this.#stmts.insertRollup.run(groupId, bucketStart, level.level, rows.length, totals[0]!, inline(1), inline(2), inline(3), more, packBlob(encodeColumns(ids, columns)));
     this.stats.rollupsBuilt++;
   }
+}
+
+// Column `col`'s total in a totals row whose `total` is at `offset`.
+function columnTotal(row: TotalsRow, offset: number, col: number, groupId: number): number {
+  return checkedTotal(col < INLINE_TOTALS ? row[offset + col] : moreTotal(row[offset + INLINE_TOTALS] as Buffer | null, col), groupId, col);
+}
+
+function checkedTotal(t: unknown, groupId: number, col: number): number {
+  if (typeof t !== 'number') throw new KprofError('KPROF_STORE_CORRUPT_BLOB', `a stored row of group ${groupId} has no total for column ${col + 1}; the database may be damaged (run PRAGMA integrity_check)`);
+  return t;
 }
 
 function prefixSums(values: readonly number[]): number[] {
@@ -246,15 +301,23 @@ function prepare(db: Database.Database) {
       db.prepare(`SELECT start_ms, ${total} FROM profiles WHERE group_id = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms`).raw(),
     ),
     pointsMore: db.prepare('SELECT start_ms, more_totals FROM profiles WHERE group_id = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms').raw(),
+    groupTotals: db
+      .prepare('SELECT start_ms, total, total_1, total_2, total_3, more_totals FROM profiles WHERE group_id = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms')
+      .raw(),
     rawSamples: db.prepare('SELECT samples FROM profiles WHERE group_id = ? AND start_ms >= ? AND start_ms < ?').raw(),
     rollupsIn: db
-      .prepare('SELECT id, bucket_start, level, profile_count, total FROM rollups WHERE series_id = ? AND bucket_start >= ? AND bucket_start < ?')
+      .prepare(
+        'SELECT id, bucket_start, level, profile_count, total, total_1, total_2, total_3, more_totals FROM rollups WHERE group_id = ? AND bucket_start >= ? AND bucket_start < ?',
+      )
       .raw(),
     rollupSamples: db.prepare('SELECT samples FROM rollups WHERE id = ?').raw(),
+    rollupCount: db.prepare('SELECT profile_count FROM rollups WHERE id = ?').raw(),
     pendingCount: db.prepare('SELECT count(*) FROM rollup_pending').raw(),
-    pendingSettled: db.prepare('SELECT bucket_start, series_id FROM rollup_pending WHERE level = ? AND bucket_start <= ? ORDER BY bucket_start LIMIT ?').raw(),
-    deletePending: db.prepare('DELETE FROM rollup_pending WHERE level = ? AND bucket_start = ? AND series_id = ?'),
-    deleteRollup: db.prepare('DELETE FROM rollups WHERE series_id = ? AND bucket_start = ? AND level = ?'),
-    insertRollup: db.prepare('INSERT INTO rollups (series_id, bucket_start, level, profile_count, total, samples) VALUES (?, ?, ?, ?, ?, ?)'),
+    pendingSettled: db.prepare('SELECT bucket_start, group_id FROM rollup_pending WHERE level = ? AND bucket_start <= ? ORDER BY bucket_start LIMIT ?').raw(),
+    deletePending: db.prepare('DELETE FROM rollup_pending WHERE level = ? AND bucket_start = ? AND group_id = ?'),
+    deleteRollup: db.prepare('DELETE FROM rollups WHERE group_id = ? AND bucket_start = ? AND level = ?'),
+    insertRollup: db.prepare(
+      'INSERT INTO rollups (group_id, bucket_start, level, profile_count, total, total_1, total_2, total_3, more_totals, samples) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
   };
 }

@@ -1,5 +1,6 @@
 import type { IngestProfile, SeriesSamples } from '../model/ingest-profile.js';
 import { hashProfile } from '../model/stack-hash.js';
+import { packBlob } from './blob-packing.js';
 import { encodeColumns, encodeMoreTotals, INLINE_TOTALS } from './column-blob.js';
 import { type CatalogChanges, type SeriesCatalog, labelsKey } from './series-catalog.js';
 import type { StackInterner } from './stack-interner.js';
@@ -108,7 +109,7 @@ function encodeGroup(columns: readonly SeriesSamples[], stackOf: (si: number) =>
   });
   const inline = (c: number): number | null => (c < INLINE_TOTALS && c < totals.length ? totals[c]! : null);
   const more = columns.length === 1 ? null : encodeMoreTotals(totals);
-  return [groupId, startMs, endMs, totals[0]!, inline(1), inline(2), inline(3), more, encodeColumns(ids, values)];
+  return [groupId, startMs, endMs, totals[0]!, inline(1), inline(2), inline(3), more, packBlob(encodeColumns(ids, values))];
 }
 
 /**
