@@ -8,7 +8,8 @@ function column(blob: Uint8Array, col: number): [number, number][] {
   return out;
 }
 
-// The column kinds a blob's header lists, read by hand: plain, scaled, ×k (a multiple of another).
+// The column kinds a blob's header lists, read by hand: plain, scaled, ×k (a multiple of another),
+// bits (bit-packed).
 function kindsOf(blob: Uint8Array): string {
   let pos = 2;
   const read = (): number => {
@@ -24,7 +25,7 @@ function kindsOf(blob: Uint8Array): string {
   const kinds: string[] = [];
   for (let c = 0; c < columns; c++) {
     const kind = read();
-    kinds.push(['plain', 'scaled', '×k'][kind]!);
+    kinds.push(['plain', 'scaled', '×k', 'bits'][kind]!);
     read();
     if (kind !== 0) read();
   }
@@ -56,17 +57,28 @@ describe('column blob', () => {
         [0, 5, 0, 9, 0, 2 ** 53 - 1],
         [7, 0, 0, 0, 1, 0],
       ],
-      kinds: 'plain, plain',
+      kinds: 'plain, bits',
     },
     { name: 'one column: the one-column blob', columns: [cpu], kinds: 'one' },
   ];
-  for (const c of cases) {
+  // Bit-packing pays off past a handful of values of similar size: the same shapes over 64 stacks.
+  const many = Array.from({ length: 64 }, (_v, i) => i * 5 + 2);
+  const manySamples = many.map((_v, i) => 1 + (i % 4));
+  const manyCpu = many.map((_v, i) => 9_000_000 + ((i * 7_919_993) % 4_000_000));
+  const bitCases: { name: string; columns: number[][]; kinds: string }[] = [
+    { name: 'Node cpu nanoseconds (24 bits, not 4 varint bytes)', columns: [manySamples, manySamples.map((n) => n * period), manyCpu], kinds: 'bits, ×k, bits' },
+    { name: 'bit-packed after a common factor', columns: [manySamples, manyCpu.map((v) => v * 1000)], kinds: 'bits, bits' },
+    { name: 'all zeros: width 0', columns: [manySamples, many.map(() => 0)], kinds: 'bits, bits' },
+    { name: '32-bit values', columns: [manySamples, many.map((_v, i) => 2 ** 32 - 1 - i)], kinds: 'bits, bits' },
+    { name: 'too wide for bits: plain', columns: [manySamples, many.map((_v, i) => 2 ** 40 + i * 999_331)], kinds: 'bits, plain' },
+  ];
+  for (const c of [...cases.map((x) => ({ ...x, ids })), ...bitCases.map((x) => ({ ...x, ids: many }))]) {
     it(`round-trips every column exactly: ${c.name}`, () => {
-      const blob = encodeColumns(ids, c.columns);
-      c.columns.forEach((values, col) => expect(column(blob, col)).toEqual(expected(ids, values)));
-      if (c.kinds === 'one') expect(blob).toEqual(encodeSamples(ids, c.columns[0]!));
+      const blob = encodeColumns(c.ids, c.columns);
+      c.columns.forEach((values, col) => expect(column(blob, col)).toEqual(expected(c.ids, values)));
+      if (c.kinds === 'one') expect(blob).toEqual(encodeSamples(c.ids, c.columns[0]!));
       else {
-        expect([blob[0], blob[1], blob[2], blob[3]]).toEqual([0x81, 0x00, c.columns.length, ids.length]);
+        expect([blob[0], blob[1], blob[2], blob[3]]).toEqual([0x81, 0x00, c.columns.length, c.ids.length]);
         expect(kindsOf(blob)).toBe(c.kinds);
       }
     });
@@ -118,6 +130,10 @@ describe('column blob', () => {
       ['ids section shorter than the stack count', header([1, 2, 0, 2, 1, 1, 1, 1]), 0],
       ['values section shorter than the stack count', header([1, 2, 0, 1, 2, 1, 1, 1]), 0],
       ['ids section ends inside a varint', header([1, 1, 0, 1, 1, 0x81, 1]), 0],
+      // 9 values × 8 bits need 9 bytes, 8 are there.
+      ['bit-packed section short', header([1, 9, 3, 1, 8, 9, ...Array(9).fill(1), ...Array(8).fill(1)]), 0],
+      ['bit width over 32', header([1, 1, 3, 1, 33, 1, 0, 1, 1, 1, 1, 1]), 0],
+      ['bit-packed scale 0', header([1, 1, 3, 0, 8, 1, 0, 1]), 0],
     ];
     for (const [name, blob, col] of bad) {
       expect(() => column(blob, col), name).toThrow(expect.objectContaining({ code: 'KPROF_STORE_CORRUPT_BLOB' }));
