@@ -17,7 +17,7 @@
 // captured there if missing), --server-dir DIR, --baseline-server-dir DIR, --heavy-days D (1, 7
 // or 30: 8,640 profiles per app and day; 30 d ≈ 518k profiles per build), --heavy-ranges
 // 1h,24h,7d,30d (default all the data covers), --query-max-profiles N (query.max-profiles for
-// both builds; the default 50,000 refuses 7 d of these profiles).
+// both builds; builds before it counted rollups as blobs refuse 7 d at the default 50,000).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';

@@ -29,7 +29,7 @@ function open(name: string, options: ProfileStoreOptions = {}): ProfileStore {
 function totals(store: ProfileStore, name: string, fromMs: number, untilMs: number): Record<string, number> {
   const series = store.series().filter((s) => s.name === name);
   const out: Record<string, number> = {};
-  for (const { frames, value } of store.merge(series, { fromMs, untilMs }, 1000).tree.stacks()) out[frames.join(';')] = value;
+  for (const { frames, value } of store.merge(series, { fromMs, untilMs }, { maxProfiles: 1000, maxListedProfiles: 1000 }).tree.stacks()) out[frames.join(';')] = value;
   return out;
 }
 
@@ -104,11 +104,14 @@ describe('ProfileStore (blocks)', () => {
     expect(db.prepare('SELECT name FROM names ORDER BY id').pluck().all()).toEqual(['a', 'b']);
   });
 
-  it('refuses a merge past query.max-profiles, counted over every block', () => {
+  it('refuses a merge past query.max-profiles or query.max-listed-profiles, counted over every block', () => {
     const store = open('limit');
     store.writeBatch([folded('a 1\n', 'p.cpu', {}, 0), folded('a 1\n', 'p.cpu', {}, 10 * MIN)]);
     const series = store.series();
-    expect(() => store.merge(series, { fromMs: 0, untilMs: 20 * MIN }, 1)).toThrow(expect.objectContaining({ code: 'KPROF_QUERY_TOO_MANY_PROFILES' }));
-    expect(store.merge(series, { fromMs: 0, untilMs: 20 * MIN }, 2).profileCount).toBe(2);
+    const range = { fromMs: 0, untilMs: 20 * MIN };
+    expect(() => store.merge(series, range, { maxProfiles: 1, maxListedProfiles: 2 })).toThrow(expect.objectContaining({ code: 'KPROF_QUERY_TOO_MANY_PROFILES' }));
+    expect(() => store.merge(series, range, { maxProfiles: 2, maxListedProfiles: 1 })).toThrow(expect.objectContaining({ code: 'KPROF_QUERY_TOO_MANY_LISTED_PROFILES' }));
+    expect(() => store.points(series, range, { maxProfiles: 2, maxListedProfiles: 1 })).toThrow(expect.objectContaining({ code: 'KPROF_QUERY_TOO_MANY_LISTED_PROFILES' }));
+    expect(store.merge(series, range, { maxProfiles: 2, maxListedProfiles: 2 }).profileCount).toBe(2);
   });
 });

@@ -163,8 +163,41 @@ describe('rollups', () => {
     expect(store.mergeStats.failedBuilds).toBe(2);
     expect(db.prepare('SELECT level, bucket_start FROM rollups').all()).toEqual([{ level: 2, bucket_start: (T0 + HOUR) * 1000 }]);
     const before = store.mergeStats.rollupBlobs;
-    const good = store.merge(store.series(), { fromMs: (T0 + HOUR) * 1000, untilMs: (T0 + 2 * HOUR) * 1000 }, 10);
+    const good = store.merge(store.series(), { fromMs: (T0 + HOUR) * 1000, untilMs: (T0 + 2 * HOUR) * 1000 }, { maxProfiles: 10, maxListedProfiles: 10 });
     expect({ total: good.tree.total(), rollupBlobs: store.mergeStats.rollupBlobs - before }).toEqual({ total: 5, rollupBlobs: 1 });
+  });
+
+  it('bound a merge by blobs read (a rollup counts once) and by profiles listed', () => {
+    const store = ProfileStore.open(join(tmp.dir, 'budget'));
+    onTestFinished(() => store.close());
+    const meta = { spyName: 'gospy', sampleRate: 100, units: 'samples', aggregation: 'sum' } as const;
+    store.writeBatch(
+      starts.map((at, i) =>
+        foldedToProfile(folded(i), { app: 'budget.cpu', labels: {} }, meta, { startMs: at * 1000, endMs: (at + 10) * 1000, receivedBytes: 1 }, { maxSamples: 10, maxStackDepth: 10 }),
+      ),
+    );
+    // Everything: 180 profiles in three whole hours (02:00–05:00 of a day the range does not cover).
+    const range = { fromMs: (T0 - 60) * 1000, untilMs: (T0 + 4 * HOUR) * 1000 };
+    const merge = (maxProfiles: number, maxListedProfiles: number): string => {
+      try {
+        const m = store.merge(store.series(), range, { maxProfiles, maxListedProfiles });
+        return `total ${m.tree.total()}, ${m.profileCount} profiles`;
+      } catch (err) {
+        return (err as { code: string }).code;
+      }
+    };
+    const want = `total ${sum(expected(starts, T0 - 60, T0 + 4 * HOUR))}, ${COUNT} profiles`;
+    const cases: [string, boolean, number, number, string][] = [
+      ['raw: every profile is read', false, COUNT, COUNT, want],
+      ['raw: one profile over', false, COUNT - 1, COUNT, 'KPROF_QUERY_TOO_MANY_PROFILES'],
+      ['rolled up: three hour blobs', true, 3, COUNT, want],
+      ['rolled up: one blob over', true, 2, COUNT, 'KPROF_QUERY_TOO_MANY_PROFILES'],
+      ['rolled up: still lists every profile', true, 3, COUNT - 1, 'KPROF_QUERY_TOO_MANY_LISTED_PROFILES'],
+    ];
+    for (const [name, built, maxProfiles, maxListed, result] of cases) {
+      if (built) store.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 });
+      expect(merge(maxProfiles, maxListed), name).toBe(result);
+    }
   });
 
   it('survives kill -9 during background builds: nothing double counted, the rest rebuilt', async () => {
@@ -204,7 +237,7 @@ describe('rollups', () => {
     const check = (): void => {
       const before = store.mergeStats.rollupBlobs;
       for (const r of ranges) {
-        const m = store.merge(store.series(), { fromMs: r.from * 1000, untilMs: r.until * 1000 }, 10_000);
+        const m = store.merge(store.series(), { fromMs: r.from * 1000, untilMs: r.until * 1000 }, { maxProfiles: 10_000, maxListedProfiles: 10_000 });
         const got = new Map<string, number>();
         for (const { frames, value } of m.tree.stacks()) got.set(frames.join(';'), value);
         expect(got, r.name).toEqual(expected(starts, r.from, r.until));

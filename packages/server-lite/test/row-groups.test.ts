@@ -11,6 +11,7 @@ import { Block } from '../src/store/block.js';
 import type { BlockMeta } from '../src/store/block-schema.js';
 import { rollupLevelsFor } from '../src/store/rollup-levels.js';
 import { mergedValue } from '../src/store/merge-stacks.js';
+import { QueryBudget } from '../src/store/query-budget.js';
 import { makeTempDir } from './helpers/profiles.js';
 
 const tmp = makeTempDir('kprof-row-groups-');
@@ -107,7 +108,7 @@ describe('row groups', () => {
       const wantMerged = new Map<string, Record<string, number>>();
       let rollupBlobs = 0;
       const merge = (id: number): Record<string, number> => {
-        const merged = store.mergeStacks([id], 0, 3_600_000, 1000);
+        const merged = store.mergeStacks([id], 0, 3_600_000, new QueryBudget({ maxProfiles: 1000, maxListedProfiles: 1000 }));
         rollupBlobs += merged.rollupBlobs ?? 0;
         const got: Record<string, number> = {};
         for (const sid of merged.stackIds) got[store.frames(sid).join(';')] = mergedValue(merged.values, sid);
@@ -118,7 +119,7 @@ describe('row groups', () => {
         const mine = written.filter((w) => key(w.name, w.labels) === k);
         // One point per written profile of the series, in time order, with its total.
         const wantPoints = mine.map((w) => [w.startMs, w.values.reduce((a, b) => a + b, 0)]).sort((a, b) => a[0]! - b[0]!);
-        expect(store.profilePoints([id], 0, 3_600_000, 1000).map((p) => [p.timeMs, p.total]), k).toEqual(wantPoints);
+        expect(store.profilePoints([id], 0, 3_600_000, new QueryBudget({ maxProfiles: 1000, maxListedProfiles: 1000 })).map((p) => [p.timeMs, p.total]), k).toEqual(wantPoints);
         const want: Record<string, number> = {};
         for (const w of mine) w.values.forEach((v, i) => v > 0 && (want[stacks[i]!] = (want[stacks[i]!] ?? 0) + v));
         wantMerged.set(k, want);
@@ -136,11 +137,11 @@ describe('row groups', () => {
       // Rollups built over the groups (one hour bucket holds every push) merge the same, and
       // the merges read them rather than the rows.
       expect(rollupBlobs).toBe(0);
-      const before = new Map([...series].map(([k, id]) => [k, store.profilePoints([id], 0, 3_600_000, 1000)]));
+      const before = new Map([...series].map(([k, id]) => [k, store.profilePoints([id], 0, 3_600_000, new QueryBudget({ maxProfiles: 1000, maxListedProfiles: 1000 }))]));
       expect(store.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 }).built).toBeGreaterThan(0);
       for (const [k, id] of series) {
         expect(merge(id), k).toEqual(wantMerged.get(k));
-        expect(store.profilePoints([id], 0, 3_600_000, 1000)).toEqual(before.get(k));
+        expect(store.profilePoints([id], 0, 3_600_000, new QueryBudget({ maxProfiles: 1000, maxListedProfiles: 1000 }))).toEqual(before.get(k));
       }
       expect(rollupBlobs).toBeGreaterThanOrEqual(series.size);
       expect(store.mergeStats.staleRollups).toBe(0);
@@ -169,6 +170,6 @@ describe('row groups', () => {
       check.close();
     });
     expect(check.prepare('SELECT group_id, series_id FROM group_columns WHERE series_id > ?').raw().all(groups)).toEqual([[groups + 1, groups + 1]]);
-    expect(store.profilePoints([groups + 1], 0, 2_000_000, 10).map((p) => p.total)).toEqual([6]);
+    expect(store.profilePoints([groups + 1], 0, 2_000_000, new QueryBudget({ maxProfiles: 10, maxListedProfiles: 10 })).map((p) => p.total)).toEqual([6]);
   });
 });

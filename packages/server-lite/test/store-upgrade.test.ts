@@ -36,10 +36,10 @@ function snapshot(store: ProfileStore): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const s of store.series(range)) {
     const stacks: Record<string, number> = {};
-    for (const { frames, value } of store.merge([s], range, 10_000).tree.stacks()) stacks[frames.join(';')] = value;
+    for (const { frames, value } of store.merge([s], range, { maxProfiles: 10_000, maxListedProfiles: 10_000 }).tree.stacks()) stacks[frames.join(';')] = value;
     out[`${s.name}${JSON.stringify(s.labels)}`] = {
       meta: s.meta,
-      points: store.points([s], range, 10_000).map((p) => [p.timeMs, p.total]),
+      points: store.points([s], range, { maxProfiles: 10_000, maxListedProfiles: 10_000 }).map((p) => [p.timeMs, p.total]),
       stacks,
       lastEnd: store.lastSeen(s),
     };
@@ -165,7 +165,7 @@ describe('kprof 0.1 single-file database → blocks', () => {
     expect(importLegacyStore(dir, store, { maxAgeMs: MAX_AGE_MS, nowMs: Date.now() })).toBe(120);
     const [series] = store.series();
     expect(series).toEqual({ name: 'old.cpu', labels: { env: 'x' }, meta: { spyName: 'gospy', sampleRate: 100, units: 'samples', aggregation: 'sum' } });
-    const merged = store.merge([series!], { fromMs: t0, untilMs: t0 + 3_600_000 }, 1000);
+    const merged = store.merge([series!], { fromMs: t0, untilMs: t0 + 3_600_000 }, { maxProfiles: 1000, maxListedProfiles: 1000 });
     expect([...merged.tree.stacks()].map(({ frames, value }) => [frames.join(';'), value])).toEqual([
       ['main;a', 3 * 120],
       ['main;b', (119 * 120) / 2],

@@ -113,8 +113,13 @@ export const DEFAULTS = Object.freeze({
     maxRangeMs: 31 * 86_400_000,
     /** `query.max-series`: series one query may merge. */
     maxSeries: 10_000,
-    /** `query.max-profiles`: stored profiles one query may read. */
+    /** `query.max-profiles`: sample blobs one query may read (a raw profile or a rollup counts once). */
     maxProfiles: 50_000,
+    /**
+     * `query.max-listed-profiles`: profiles one query may list from the time index (timelines, averages;
+     * no samples read). 30 days of one series at 10 s is 259,200.
+     */
+    maxListedProfiles: 1_000_000,
   }),
 });
 

@@ -59,7 +59,7 @@ function scrapeOne(address: string, interval: string, options: Pick<ScrapeManage
 
 function seriesPoints(store: ProfileStore, name: string): { timeMs: number; total: number }[] {
   const series = store.series().filter((s) => s.name === name);
-  return store.points(series, { fromMs: 0, untilMs: Number.MAX_SAFE_INTEGER }, 1000).map(({ timeMs, total }) => ({ timeMs, total }));
+  return store.points(series, { fromMs: 0, untilMs: Number.MAX_SAFE_INTEGER }, { maxProfiles: 1000, maxListedProfiles: 1000 }).map(({ timeMs, total }) => ({ timeMs, total }));
 }
 
 describe('isTransientStoreError', () => {

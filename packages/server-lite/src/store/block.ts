@@ -4,6 +4,7 @@ import type { IngestProfile } from '../model/ingest-profile.js';
 import type { Forest } from '../model/stack-tree.js';
 import { type BlockMeta, createBlockSchema, readBlockMeta, upgradeBlockSchema } from './block-schema.js';
 import { DENSE_MERGE_MAX_STACKS, type MergedStacks, type ProfilePoint, mergeSeriesStacks } from './merge-stacks.js';
+import type { QueryBudget } from './query-budget.js';
 import { type BuildOptions, type BuildResult, RollupStore } from './rollup-store.js';
 import { type NewSymbols, type ProfileRow, countNewSymbols, encodeProfileRows } from './row-encoder.js';
 import { type BlockSeries, type CatalogChanges, SeriesCatalog, labelsKey } from './series-catalog.js';
@@ -260,16 +261,16 @@ export class Block {
   /**
    * Sums the samples of every profile of `seriesIds` starting in [fromMs, untilMs). Reads
    * pre-merged rollups for whole buckets inside the range and raw profiles elsewhere; the result
-   * is the same as merging every raw profile. Throws `LimitError` `KPROF_QUERY_TOO_MANY_PROFILES`
-   * past `maxProfiles` (counted in raw profiles, rolled up or not).
+   * is the same as merging every raw profile. Takes what it reads from `budget` (which throws
+   * `LimitError` past its limits).
    */
-  mergeStacks(seriesIds: readonly number[], fromMs: number, untilMs: number, maxProfiles: number): MergedStacks {
+  mergeStacks(seriesIds: readonly number[], fromMs: number, untilMs: number, budget: QueryBudget): MergedStacks {
     this.#checkOpen();
     // One read transaction: points, rollups and raw blobs come from the same snapshot even if
     // another connection writes meanwhile (WAL readers never block writers).
     return this.#db.transaction(() => {
       if (this.#readOnly) this.#refresh();
-      const merged = mergeSeriesStacks(this.#rollups, seriesIds, { fromMs, untilMs, maxProfiles, stackCount: this.#stacks().stackCount, denseMaxStacks: this.#denseMergeMaxStacks });
+      const merged = mergeSeriesStacks(this.#rollups, seriesIds, { fromMs, untilMs, budget, stackCount: this.#stacks().stackCount, denseMaxStacks: this.#denseMergeMaxStacks });
       this.#queryBlobs.rollupBlobs += merged.rollupBlobs;
       this.#queryBlobs.rawBlobs += merged.rawBlobs;
       return merged;
@@ -331,20 +332,15 @@ export class Block {
 
   /**
    * Start time and total of every profile of `seriesIds` starting in [fromMs, untilMs), without
-   * reading sample blobs (for time series). Throws `LimitError` `KPROF_QUERY_TOO_MANY_PROFILES`
-   * past `maxProfiles`.
+   * reading sample blobs (for time series). Takes the points from `budget` (which throws
+   * `LimitError` `KPROF_QUERY_TOO_MANY_LISTED_PROFILES` past its limit).
    */
-  profilePoints(seriesIds: readonly number[], fromMs: number, untilMs: number, maxProfiles: number): ProfilePoint[] {
+  profilePoints(seriesIds: readonly number[], fromMs: number, untilMs: number, budget: QueryBudget): ProfilePoint[] {
     this.#checkOpen();
     const points: ProfilePoint[] = [];
     for (const seriesId of seriesIds) {
       const pts = this.#rollups.points(seriesId, fromMs, untilMs);
-      if (points.length + pts.times.length > maxProfiles) {
-        throw new LimitError(
-          'KPROF_QUERY_TOO_MANY_PROFILES',
-          `the query selects more than ${maxProfiles} profiles, over query.max-profiles (${maxProfiles}); narrow the labels or time range`,
-        );
-      }
+      budget.takePoints(pts.times.length);
       for (let i = 0; i < pts.times.length; i++) points.push({ seriesId, timeMs: pts.times[i]!, total: pts.totals[i]! });
     }
     return points;

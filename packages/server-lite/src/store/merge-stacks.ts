@@ -1,4 +1,4 @@
-import { LimitError } from '../errors.js';
+import type { QueryBudget } from './query-budget.js';
 import type { RollupStore, SeriesPoints } from './rollup-store.js';
 
 /** One stored profile's place in a series, for timelines. */
@@ -37,8 +37,8 @@ export const DENSE_MERGE_MAX_STACKS = 4_000_000;
 export interface MergeOptions {
 readonly fromMs: number;
 readonly untilMs: number;
-/** `query.max-profiles`: raw profiles merged at most (rolled up or not). */
-readonly maxProfiles: number;
+/** What the query may still read; shared by every block it reads. */
+readonly budget: QueryBudget;
 /** Stack ids are below this (the trie's node count). */
 readonly stackCount: number;
 /** Tries up to this many nodes merge into a dense array; bigger ones use a map. */
@@ -48,22 +48,15 @@ readonly denseMaxStacks: number;
 /**
  * Sums the samples of every profile of `seriesIds` starting in [fromMs, untilMs): pre-merged
  * rollups for whole buckets inside the range, raw profiles elsewhere (the same result as
- * merging every raw profile). Throws `LimitError` `KPROF_QUERY_TOO_MANY_PROFILES` past
- * `maxProfiles`. Runs inside the caller's read transaction.
+ * merging every raw profile). Takes points and blobs from `budget` before reading them (it
+ * throws past its limits). Runs inside the caller's read transaction.
  */
 export function mergeSeriesStacks(rollups: RollupStore, seriesIds: readonly number[], opts: MergeOptions): MergedStacks & { rollupBlobs: number; rawBlobs: number } {
-  const { fromMs, untilMs, maxProfiles } = opts;
-  let count = 0;
+  const { fromMs, untilMs, budget } = opts;
   const bySeries: [number, SeriesPoints][] = [];
   for (const id of seriesIds) {
     const pts = rollups.points(id, fromMs, untilMs);
-    count += pts.times.length;
-    if (count > maxProfiles) {
-      throw new LimitError(
-        'KPROF_QUERY_TOO_MANY_PROFILES',
-        `the query selects over ${maxProfiles} profiles (query.max-profiles); narrow the labels or time range`,
-      );
-    }
+    budget.takePoints(pts.times.length);
     bySeries.push([id, pts]);
   }
   const stackIds: number[] = [];
@@ -86,7 +79,7 @@ export function mergeSeriesStacks(rollups: RollupStore, seriesIds: readonly numb
   let rollupBlobs = 0;
   let rawBlobs = 0;
   for (const [seriesId, pts] of bySeries) {
-    const n = rollups.mergeSeries(seriesId, fromMs, untilMs, pts, add);
+    const n = rollups.mergeSeries(seriesId, fromMs, untilMs, pts, add, budget);
     rollupBlobs += n.rollupBlobs;
     rawBlobs += n.rawBlobs;
     for (let i = 0; i < pts.times.length; i++) points.push({ seriesId, timeMs: pts.times[i]!, total: pts.totals[i]! });

@@ -10,6 +10,7 @@ import type { BuildOptions, BuildResult } from './rollup-store.js';
 import { rollupLevelsFor } from './rollup-levels.js';
 import { labelsKey } from './series-catalog.js';
 import { WriteLimiter, type WriteLimits } from './write-limits.js';
+import { QueryBudget, type ReadLimits } from './query-budget.js';
 
 /** Options for {@link ProfileStore.open}. */
 export interface ProfileStoreOptions {
@@ -230,18 +231,17 @@ export class ProfileStore {
   /**
    * Merges every profile of `series` in `range` into one tree: per block, the block's rollups for
    * whole buckets inside the range and raw rows elsewhere (block.ts), joined across blocks by
-   * frame names. Throws `LimitError` `KPROF_QUERY_TOO_MANY_PROFILES` past `maxProfiles` profiles
-   * (counted raw, rolled up or not).
+   * frame names. Throws `LimitError` past `limits` (`KPROF_QUERY_TOO_MANY_PROFILES`: blobs read,
+   * a rollup counting once; `KPROF_QUERY_TOO_MANY_LISTED_PROFILES`: profiles listed).
    */
-  merge(series: readonly StoredSeries[], range: TimeRange, maxProfiles: number): MergedSeries {
+  merge(series: readonly StoredSeries[], range: TimeRange, limits: ReadLimits): MergedSeries {
     this.#checkOpen();
     this.#sync();
     const tree = new StackTree();
     const points: SeriesPoint[] = [];
+    const budget = new QueryBudget(limits);
     for (const { block, ids, indexOf } of this.#local(series, range)) {
-      const merged = this.#withProfileBudget(maxProfiles, points.length, () =>
-        block.mergeStacks(ids, Math.max(range.fromMs, block.meta!.startMs), Math.min(range.untilMs, block.meta!.endMs), maxProfiles - points.length),
-      );
+      const merged = block.mergeStacks(ids, Math.max(range.fromMs, block.meta!.startMs), Math.min(range.untilMs, block.meta!.endMs), budget);
       this.#touch(block);
       tree.addForest(block.forest(merged.stackIds, (id) => mergedValueOf(merged.values, id)));
       for (const p of merged.points) points.push({ series: indexOf.get(p.seriesId)!, timeMs: p.timeMs, total: p.total });
@@ -251,12 +251,13 @@ export class ProfileStore {
   }
 
   /** Start time and total of every profile of `series` in `range`, without reading samples; bounded like {@link merge}. */
-  points(series: readonly StoredSeries[], range: TimeRange, maxProfiles: number): SeriesPoint[] {
+  points(series: readonly StoredSeries[], range: TimeRange, limits: ReadLimits): SeriesPoint[] {
     this.#checkOpen();
     this.#sync();
     const points: SeriesPoint[] = [];
+    const budget = new QueryBudget(limits);
     for (const { block, ids, indexOf } of this.#local(series, range)) {
-      const local = this.#withProfileBudget(maxProfiles, points.length, () => block.profilePoints(ids, range.fromMs, range.untilMs, maxProfiles - points.length));
+      const local = block.profilePoints(ids, range.fromMs, range.untilMs, budget);
       for (const p of local) points.push({ series: indexOf.get(p.seriesId)!, timeMs: p.timeMs, total: p.total });
     }
     return points;
@@ -421,19 +422,6 @@ export class ProfileStore {
         if (i !== undefined) indexOf.set(s.id, i);
       }
       if (indexOf.size > 0) yield { block, ids: [...indexOf.keys()], indexOf };
-    }
-  }
-
-  // Runs a block read with the profiles left of the budget; a block over it is reported against the whole budget.
-  #withProfileBudget<T>(maxProfiles: number, used: number, read: () => T): T {
-    try {
-      return read();
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== 'KPROF_QUERY_TOO_MANY_PROFILES' || used === 0) throw err;
-      throw new LimitError(
-        'KPROF_QUERY_TOO_MANY_PROFILES',
-        `the query selects more than ${maxProfiles} profiles, over query.max-profiles (${maxProfiles}); narrow the labels or time range`,
-      );
     }
   }
 

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { KprofError } from '../errors.js';
 import { ROLLUP_LEVELS, type RollupLevel } from './rollup-levels.js';
 import { planMerge } from './rollup-plan.js';
+import type { QueryBudget } from './query-budget.js';
 import { decodeColumn, encodeColumns, encodeMoreTotals, INLINE_TOTALS, moreTotal } from './column-blob.js';
 import { StackSums } from './stack-sums.js';
 import { packBlob, unpackBlob } from './blob-packing.js';
@@ -126,7 +127,8 @@ export class RollupStore {
   /**
    * Adds every sample of `seriesId`'s profiles in [fromMs, untilMs) to `add`, reading rollups of
    * `levels` (default all) where they fit and match the profiles (`points`: the same range's),
-   * raw blobs elsewhere. Returns how many blobs of each kind it read.
+   * raw blobs elsewhere. Takes the blobs of each group from `budget` before reading them.
+   * Returns how many blobs of each kind it read.
    */
   mergeSeries(
     seriesId: number,
@@ -134,6 +136,7 @@ export class RollupStore {
     untilMs: number,
     points: SeriesPoints,
     add: (stackId: number, value: number) => void,
+    budget: QueryBudget,
     levels: readonly RollupLevel[] = this.#levels,
   ): BlobCounts {
     const counts: BlobCounts = { rollupBlobs: 0, rawBlobs: 0 };
@@ -144,6 +147,9 @@ export class RollupStore {
       const prefix = prefixSums(pts.totals);
       const usable = this.#usableRollups(groupId, fromMs, untilMs, levels, pts.times, (row, lo, hi) => prefix[hi]! - prefix[lo]! === columnTotal(row, 0, col, groupId));
       const plan = planMerge(fromMs, untilMs, levels, (level, t) => usable.has(`${level}:${t}`));
+      let reads = plan.rollups.length;
+      for (const [a, b] of plan.raw) reads += lowerBound(pts.times, b) - lowerBound(pts.times, a);
+      budget.takeProfiles(reads);
       for (const r of plan.rollups) {
         const row = this.#stmts.rollupSamples.get(usable.get(`${r.level}:${r.bucketStart}`)) as [Buffer];
         decodeColumn(row[0], col, add);

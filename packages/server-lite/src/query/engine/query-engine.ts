@@ -40,16 +40,17 @@ export type SeriesFilter = (series: StoredSeries) => boolean;
  * `/render`, `/render-diff`, the label routes and the querier.v1 service are adapters that
  * translate their parameters into these calls and the results into their wire shapes, so one
  * selection gives the same totals everywhere. Bounds: `query.max-series` series per selection
- * (`KPROF_QUERY_TOO_MANY_SERIES`), `query.max-profiles` profiles per merge or point list
- * (`KPROF_QUERY_TOO_MANY_PROFILES`, counted in raw profiles whether rolled up or not). In
+ * (`KPROF_QUERY_TOO_MANY_SERIES`), `query.max-profiles` sample blobs read per merge (a raw
+ * profile or a rollup counts once; `KPROF_QUERY_TOO_MANY_PROFILES`) and `query.max-listed-profiles`
+ * profiles listed per merge or point list (`KPROF_QUERY_TOO_MANY_LISTED_PROFILES`). In
  * multi-tenant mode an engine is bound to one tenant and sees only its series.
  */
 export class QueryEngine {
   readonly #store: ProfileStore;
-  readonly #limits: Readonly<Pick<QueryLimits, 'maxSeries' | 'maxProfiles'>>;
+  readonly #limits: Readonly<Pick<QueryLimits, 'maxSeries' | 'maxProfiles' | 'maxListedProfiles'>>;
   readonly #tenant: string | undefined;
 
-  constructor(store: ProfileStore, limits: Readonly<Pick<QueryLimits, 'maxSeries' | 'maxProfiles'>>, tenant?: string) {
+  constructor(store: ProfileStore, limits: Readonly<Pick<QueryLimits, 'maxSeries' | 'maxProfiles' | 'maxListedProfiles'>>, tenant?: string) {
     this.#store = store;
     this.#limits = limits;
     this.#tenant = tenant;
@@ -88,14 +89,14 @@ export class QueryEngine {
    * combined by `aggregation`.
    */
   merge(series: readonly StoredSeries[], range: QueryRange, aggregation: MergeAggregation): MergedProfile {
-    const merged = this.#store.merge(series, range, this.#limits.maxProfiles);
+    const merged = this.#store.merge(series, range, this.#limits);
     if (aggregation === 'average' && merged.profileCount > 1) merged.tree.divide(merged.profileCount);
     return merged;
   }
 
   /** Start time, total and series (index in `series`) of every profile of `series` in `range`, without reading samples. */
   points(series: readonly StoredSeries[], range: QueryRange): SeriesPoint[] {
-    return this.#store.points(series, range, this.#limits.maxProfiles);
+    return this.#store.points(series, range, this.#limits);
   }
 
   /** End time (unix ms) of the newest profile of `series`, or undefined when it has none. */

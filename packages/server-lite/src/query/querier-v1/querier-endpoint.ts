@@ -27,7 +27,7 @@ const PREFIX = `/${QuerierService.typeName}/`;
  * {@link EngineQuerierBackend}; with `auth.multi-tenant` on, the `X-Scope-OrgID` tenant is required
  * (`unauthenticated` without it, `invalid_argument` when invalid) and the backend sees only that
  * tenant's series. The range limit is `query.max-range`; series and profile counts
- * are bounded by `query.max-series` / `query.max-profiles`. Latency is observed in
+ * are bounded by `query.max-series` / `query.max-profiles` / `query.max-listed-profiles`. Latency is observed in
  * `kprof_query_duration_seconds{route="/querier.v1.QuerierService/<Method>"}`.
  */
 export function createQuerierEndpoint(deps: QuerierEndpointDeps): ConnectUnaryHandler {
