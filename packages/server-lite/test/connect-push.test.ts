@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Code, ConnectError, createClient, type Interceptor } from '@connectrpc/connect';
+import { Code, createClient, type Interceptor } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PusherService } from '../src/gen/push/v1/push_pb.js';
@@ -9,6 +9,7 @@ import type { KprofServer } from '../src/server.js';
 import { buildGoBurn, collapsedTotals, makeNodeProfile, makeTempDir, pprofRawTotals } from './helpers/profiles.js';
 import { goHeapPprof } from '@kprof/test-support';
 import { get, startTestServer } from './helpers/test-server.js';
+import { connectError } from './helpers/connect-error.js';
 
 const tmp = makeTempDir('kprof-connect-push-');
 let goProfile: string;
@@ -35,15 +36,6 @@ function pushClient(server: KprofServer, opts: { json?: boolean; token?: string 
 
 function labels(map: Record<string, string>): { name: string; value: string }[] {
   return Object.entries(map).map(([name, value]) => ({ name, value }));
-}
-
-async function connectError(p: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await p;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error('expected the call to fail');
 }
 
 function sum(m: Map<string, number>): number {

@@ -54,6 +54,17 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
+// The JSON /render of the same selection: its flame graph and its timeline both sum to `want`'s total.
+async function expectJsonTotal(query: string, from: number, until: number, want: Map<string, number>): Promise<void> {
+  const json = JSON.parse((await get(server, '/render', { query, from: String(from), until: String(until), format: 'json' })).text) as {
+    flamebearer: { numTicks: number };
+    timeline: { samples: number[] };
+  };
+  const total = [...want.values()].reduce((a, b) => a + b, 0);
+  expect(json.flamebearer.numTicks).toBe(total);
+  expect(json.timeline.samples.reduce((a, b) => a + b, 0)).toBe(total);
+}
+
 describe('merge correctness against go tool pprof -raw', () => {
   it.each([
     { name: 'all, whole range', query: 'goapp.cpu', from: T - 60, until: T + 400, pick: [0, 1, 2, 3] },
@@ -70,13 +81,7 @@ describe('merge correctness against go tool pprof -raw', () => {
     const res = await get(server, '/render', { query, from: String(from), until: String(until), format: 'collapsed' });
     expect(res.status).toBe(200);
     expect(collapsedTotals(res.text)).toEqual(want);
-    const json = JSON.parse((await get(server, '/render', { query, from: String(from), until: String(until), format: 'json' })).text) as {
-      flamebearer: { numTicks: number };
-      timeline: { samples: number[] };
-    };
-    const total = [...want.values()].reduce((a, b) => a + b, 0);
-    expect(json.flamebearer.numTicks).toBe(total);
-    expect(json.timeline.samples.reduce((a, b) => a + b, 0)).toBe(total);
+    await expectJsonTotal(query, from, until, want);
   });
 });
 
@@ -129,13 +134,7 @@ describe('merge correctness across rollup boundaries against go tool pprof -raw'
     else expect(used.rollups).toBe(0);
     // Ranges made of whole buckets read no raw profile at all.
     if (rawOnly === false) expect(used.raw).toBe(0);
-    const json = JSON.parse((await get(server, '/render', { query, from: String(from), until: String(until), format: 'json' })).text) as {
-      flamebearer: { numTicks: number };
-      timeline: { samples: number[] };
-    };
-    const total = [...want.values()].reduce((a, b) => a + b, 0);
-    expect(json.flamebearer.numTicks).toBe(total);
-    expect(json.timeline.samples.reduce((a, b) => a + b, 0)).toBe(total);
+    await expectJsonTotal(query, from, until, want);
     expect(server.store.mergeStats.staleRollups).toBe(0);
   });
 });

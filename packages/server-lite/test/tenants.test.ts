@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Code, ConnectError, createClient, type Interceptor } from '@connectrpc/connect';
+import { Code, createClient, type Interceptor } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PusherService } from '../src/gen/push/v1/push_pb.js';
@@ -9,6 +9,7 @@ import type { KprofServer } from '../src/server.js';
 import { buildGoBurn, collapsedTotals, makeTempDir, pprofRawTotals } from './helpers/profiles.js';
 import { startTestServer } from './helpers/test-server.js';
 import { heapPprof, startTarget } from './scrape/pprof-target.js';
+import { connectError } from './helpers/connect-error.js';
 
 const tmp = makeTempDir('kprof-tenants-');
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
@@ -73,15 +74,6 @@ function pushRequest(file: string) {
       },
     ],
   };
-}
-
-async function connectError(p: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await p;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error('expected the call to fail');
 }
 
 function range() {

@@ -4,8 +4,10 @@ import type { RollupLevel } from './rollup-levels.js';
 
 /**
  * The schema of the single-file store of kprof 0.1 (`kprof.db`, versions 1–4), kept to open and
- * upgrade such a database so that its profiles can move into blocks (migrate-v4.ts). New data
- * never goes here: blocks have their own schema (block-schema.ts).
+ * upgrade such a database so that its profiles can move into blocks (legacy-import.ts). New data
+ * never goes here: blocks have their own schema (block-schema.ts). Its tables are written out as
+ * those versions created them, even where a block's table reads the same (`series`): a frozen
+ * schema must not change when the block schema does.
  */
 
 /** Last version of the single-file schema (SQLite `user_version`). */
