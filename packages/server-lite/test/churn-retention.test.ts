@@ -2,50 +2,25 @@
 // with the data. Real kprof-server processes: profiles whose function names never repeat (what
 // deploys do to generated names) age out under `storage.max-age: 1m`, and afterwards the data
 // directory is small again and a restarted server starts as small as a fresh one.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type CliServer, startCliServer } from './helpers/cli-server.js';
 import { makeTempDir } from './helpers/profiles.js';
 
 const tmp = makeTempDir('kprof-churn-');
 afterAll(() => tmp.cleanup());
-const CLI = join(__dirname, '..', 'src', 'cli.ts');
 // 500 profiles × 200 stacks of two never-repeating names: 200,000 names and stack nodes.
 const PROFILES = 500;
 const STACKS = 200;
 
-interface Running {
-  readonly child: ChildProcess;
-  readonly url: string;
-}
-
-async function start(dataDir: string, config: string): Promise<Running> {
+// A real kprof-server with `config` as its config file, once it answers /ready.
+async function start(dataDir: string, config: string): Promise<CliServer> {
   const configFile = join(tmp.dir, `${Math.random().toString(36).slice(2)}.yml`);
   writeFileSync(configFile, config);
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, '--config', configFile, '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`kprof-server exited with ${code}: ${out}`)));
-  });
-  expect((await fetch(`${url}/ready`)).status).toBe(200);
-  return { child, url };
-}
-
-async function stop(r: Running): Promise<void> {
-  const exited = new Promise((resolve) => r.child.once('exit', resolve));
-  r.child.kill('SIGTERM');
-  await exited;
+  const server = await startCliServer(['--config', configFile, '--data-dir', dataDir]);
+  expect((await fetch(`${server.url}/ready`)).status).toBe(200);
+  return server;
 }
 
 /** Resident memory of a process, bytes. */
@@ -69,7 +44,7 @@ describe('churn: names that never repeat age out with their data', () => {
   it('after the data aged out and a restart, the data directory is ≤ 25 % of its peak and the server as small as a fresh one (+40 MB)', async () => {
     const fresh = await start(join(tmp.dir, 'fresh'), '');
     const freshRss = rss(fresh.child.pid!);
-    await stop(fresh);
+    await fresh.stop();
 
     const dataDir = join(tmp.dir, 'churn');
     const config = 'storage:\n  max-age: 1m\n  block-duration: 1m\n  retention-interval: 1s\n';
@@ -93,12 +68,12 @@ describe('churn: names that never repeat age out with their data', () => {
     await expect.poll(() => metric(server.url, 'kprof_store_blocks'), { timeout: 150_000, interval: 500 }).toBe(0);
     const labels = (await (await fetch(`${server.url}/label-values?label=__name__`)).json()) as string[];
     expect(labels).toEqual([]);
-    await stop(server);
+    await server.stop();
 
     const restarted = await start(dataDir, config);
     const restartedRss = rss(restarted.child.pid!);
     const afterBytes = dirBytes(dataDir);
-    await stop(restarted);
+    await restarted.stop();
     expect(peakBytes).toBeGreaterThan(10 * 1024 * 1024);
     expect(afterBytes).toBeLessThanOrEqual(peakBytes * 0.25);
     expect(restartedRss).toBeLessThanOrEqual(freshRss + 40 * 1024 * 1024);

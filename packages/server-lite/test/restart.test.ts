@@ -1,46 +1,21 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ProfileStore } from '../src/store/profile-store.js';
 import { buildGoBurn, makeTempDir } from './helpers/profiles.js';
+import { startCliServer } from './helpers/cli-server.js';
 import { get, ingest, startTestServer } from './helpers/test-server.js';
 
 const tmp = makeTempDir('kprof-restart-');
 let goProfile: Buffer;
 const now = Math.floor(Date.now() / 1000);
 const range = { from: String(now - 10), until: String(now) };
-const CLI = join(__dirname, '..', 'src', 'cli.ts');
 
 beforeAll(async () => {
   const burn = await buildGoBurn(tmp.dir);
   goProfile = readFileSync(await burn('go.pprof', 300));
 });
 afterAll(() => tmp.cleanup());
-
-// Starts the real CLI (from source through tsx) and resolves with its URL once it prints it.
-async function startCli(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, KPROF_CONFIG: '' },
-  });
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let out = '';
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`kprof-server exited with ${code}: ${err}`)));
-  });
-  return { child, url };
-}
 
 async function post(url: string, name: string): Promise<number> {
   const qs = new URLSearchParams({ format: 'pprof', name, ...range }).toString();
@@ -73,15 +48,14 @@ describe('durability', () => {
 
   it('SIGTERM finishes in-flight ingests, then exits 0', async () => {
     const dataDir = join(tmp.dir, 'db-sigterm');
-    const { child, url } = await startCli(dataDir);
+    const server = await startCliServer(['--data-dir', dataDir]);
     const names = Array.from({ length: 20 }, (_, i) => `term${i}`);
-    const inflight = names.map((n) => post(url, n));
+    const inflight = names.map((n) => post(server.url, n));
     // Signal once the first request was answered, while others are still in flight.
     await Promise.race(inflight);
-    child.kill('SIGTERM');
+    server.child.kill('SIGTERM');
     const statuses = await Promise.all(inflight);
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(0);
+    expect(await server.exited).toBe(0);
     const acked = names.filter((_, i) => statuses[i] === 200);
     expect(acked.length).toBeGreaterThan(0);
     const store = ProfileStore.open(dataDir);
@@ -92,20 +66,20 @@ describe('durability', () => {
 
   it('kill -9 during sustained ingest loses nothing acknowledged and leaves an intact database', async () => {
     const dataDir = join(tmp.dir, 'db-kill');
-    const { child, url } = await startCli(dataDir);
+    const server = await startCliServer(['--data-dir', dataDir]);
     const acked: string[] = [];
     let stop = false;
     let n = 0;
     const worker = async (): Promise<void> => {
       while (!stop) {
         const name = `kill${n++}`;
-        if ((await post(url, name)) === 200) acked.push(name);
+        if ((await post(server.url, name)) === 200) acked.push(name);
       }
     };
     const workers = [worker(), worker(), worker(), worker()];
     await expect.poll(() => acked.length, { timeout: 30_000, interval: 20 }).toBeGreaterThanOrEqual(40);
-    child.kill('SIGKILL');
-    await once(child, 'exit');
+    server.child.kill('SIGKILL');
+    await server.exited;
     stop = true;
     await Promise.all(workers);
 

@@ -1,7 +1,6 @@
 // Rollups on a real server and real blocks on disk: exact totals across bucket boundaries before
 // and after building, late profiles invalidating rollups, a damaged blob, and a kill -9 at an
 // arbitrary point of background builds.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -9,6 +8,7 @@ import { foldedToProfile } from '../src/ingest/folded-to-profile.js';
 import { blockFileName } from '../src/store/block-window.js';
 import { BLOCKS_DIR, ProfileStore } from '../src/store/profile-store.js';
 import { encodeSamples } from '../src/store/sample-blob.js';
+import { startCliServer } from './helpers/cli-server.js';
 import { collapsedTotals, makeTempDir } from './helpers/profiles.js';
 import { get, ingest, startTestServer } from './helpers/test-server.js';
 import type { KprofServer } from '../src/server.js';
@@ -202,23 +202,8 @@ describe('rollups', () => {
 
   it('survives kill -9 during background builds: nothing double counted, the rest rebuilt', async () => {
     const dataDir = join(tmp.dir, 'crash');
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'src', 'cli.ts'), '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, KPROF_CONFIG: '' },
-    });
-    onTestFinished(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
-    let out = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout?.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on (http:\/\/\S+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`kprof-server exited with ${code}`)));
-    });
-    const fake = { url } as KprofServer;
+    const cli = await startCliServer(['--data-dir', dataDir]);
+    const fake = { url: cli.url } as KprofServer;
     await ingestAll(fake, 'crash.cpu', starts);
     // The builder's first run starts 1 s after listening; kill as soon as a second connection
     // sees its first rollups committed, wherever the build is by then.
@@ -227,9 +212,8 @@ describe('rollups', () => {
       watch.close();
     });
     await expect.poll(() => (watch.prepare('SELECT count(*) AS n FROM rollups').get() as { n: number }).n, { timeout: 20_000, interval: 5 }).toBeGreaterThan(0);
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+    cli.child.kill('SIGKILL');
+    await cli.exited;
 
     const store = ProfileStore.open(dataDir);
     onTestFinished(() => store.close());
