@@ -164,21 +164,25 @@ function bitWidth(col: ArrayLike<number>, n: number, scale: number): number {
 
 // Writes n values of `col` / `scale` at `width` bits each from byte `pos`; returns the end.
 function writeBits(out: Buffer, pos: number, col: ArrayLike<number>, n: number, scale: number, width: number): number {
-  const bytes = Math.ceil((n * width) / 8);
-  out.fill(0, pos, pos + bytes);
-  let bit = 0;
+  const pow = 2 ** width;
+  // Bits not yet written (at most 7 + width ≤ 39: exact in a double) and 2^their count.
+  let acc = 0;
+  let accBits = 0;
+  let accMul = 1;
   for (let i = 0; i < n; i++) {
-    let v = col[i]! / scale;
-    for (let left = width; left > 0; ) {
-      const off = bit & 7;
-      const take = Math.min(8 - off, left);
-      out[pos + (bit >>> 3)]! |= (v & ((1 << take) - 1)) << off;
-      v = Math.floor(v / 2 ** take);
-      bit += take;
-      left -= take;
+    acc += (col[i]! / scale) * accMul;
+    accBits += width;
+    accMul *= pow;
+    while (accBits >= 8) {
+      const byte = acc % 256;
+      out[pos++] = byte;
+      acc = (acc - byte) / 256;
+      accBits -= 8;
+      accMul /= 256;
     }
   }
-  return pos + bytes;
+  if (accBits > 0) out[pos++] = acc;
+  return pos;
 }
 
 function valuesLength(col: ArrayLike<number>, n: number, scale: number): number {
