@@ -6,7 +6,8 @@
 // - heavy: an interleaved 50/50 mix of heavy Node time and heavy Go CPU profiles (the heavy corpus,
 //   bench/heavy-corpus), 8 requests in flight, a fixed number of profiles, timed from the first
 //   request until every profile is queryable (/render totals match what was sent); profiles/s end
-//   to end and server CPU-ms per profile (/proc/<pid>/stat).
+//   to end and server CPU-ms per profile (/proc/<pid>/stat); meanwhile the server's event-loop
+//   delay (its /metrics) and /healthz latency (a probe every 50 ms).
 // Each request is a new profile (its own from/until). Side by side, in the same run and process,
 // the baseline: gunzip + full pprof-format decode of the same files, profiles per CPU-second on
 // one thread. With --baseline-server-dir two builds run in the same run, interleaved round by
@@ -229,6 +230,38 @@ async function sendHeavy(pool, corpus, { count, concurrency, startS, prefix }) {
   return stats;
 }
 
+// While ingest runs: GET /healthz every 50 ms on its own connection (latency as a client sees
+// it), and the server's own event-loop delay over the window from its /metrics (prom-client's
+// monitorEventLoopDelay histogram, reset at every scrape: the scrape before the window starts it).
+function probeResponsiveness(url) {
+  const pool = new Pool(url, { connections: 1 });
+  const latencies = [];
+  let running = true;
+  const scrapeLag = async () => {
+    const res = await pool.request({ path: '/metrics', method: 'GET' });
+    const text = await res.body.text();
+    const read = (name) => Number(new RegExp(`^kprof_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1]) * 1000;
+    return { p99Ms: read('p99'), maxMs: read('max') };
+  };
+  const started = scrapeLag().then(async () => {
+    while (running) {
+      const t = performance.now();
+      const res = await pool.request({ path: '/healthz', method: 'GET' });
+      await res.body.dump();
+      latencies.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+  return async () => {
+    running = false;
+    await started;
+    const lag = await scrapeLag();
+    await pool.close();
+    latencies.sort((a, b) => a - b);
+    return { healthzProbes: latencies.length, healthzP99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? NaN, healthzMaxMs: latencies.at(-1) ?? NaN, eventLoopP99Ms: lag.p99Ms, eventLoopMaxMs: lag.maxMs };
+  };
+}
+
 async function heavyRound(corpus, opts, build) {
   return withServer(build, opts, async (server) => {
     const pool = new Pool(server.url, { connections: opts.heavyConcurrency, pipelining: 1 });
@@ -238,8 +271,10 @@ async function heavyRound(corpus, opts, build) {
     try {
       if (opts.heavyWarmup > 0) await sendHeavy(pool, corpus, { count: opts.heavyWarmup, concurrency: opts.heavyConcurrency, startS: startS - 3600, prefix: 'warm' });
       const loadAvgStart = loadAvgText();
+      const stopProbe = probeResponsiveness(server.url);
       const m0 = cpuMark(server.child.pid);
       const stats = await sendHeavy(pool, corpus, { count: opts.heavyProfiles, concurrency: opts.heavyConcurrency, startS, prefix: '' });
+      const responsiveness = await stopProbe();
       const ackSeconds = (stats.lastAckMs - m0.t) / 1000;
       const until = startS + slots * 10;
       const checks = ['node', 'go'].map((kind) => ({ query: `${HEAVY_APPS[kind]}.samples`, from: startS, until, expected: stats.expected[kind] }));
@@ -261,6 +296,7 @@ async function heavyRound(corpus, opts, build) {
         rawMbPerSecond: stats.rawBytes / cpu.wallSeconds / 1e6,
         serverCpuMsPerProfile: (cpu.serverCpuSeconds * 1000) / Math.max(1, stats.ok),
         mainThreadCpuMsPerProfile: (cpu.mainCpuSeconds * 1000) / Math.max(1, stats.ok),
+        ...responsiveness,
         status: stats.status,
         transportErrors: stats.errors,
       };
@@ -374,13 +410,14 @@ async function main() {
       ...corpusSummaryLines(heavy).map((l) => `- ${l}`),
       `- baseline gunzip + pprof-format decode of the same files on one thread: **${fmt(base.heavy.mix)} profiles/CPU-s** for the 50/50 mix (Node files ${fmt(median(base.heavy.perFile.slice(0, heavy.node.length)))}, Go files ${fmt(median(base.heavy.perFile.slice(heavy.node.length)))} per CPU-s, medians)`,
       '',
-      '| build | round | profiles/s end to end (until queryable) | acked/s | last answer → queryable ms | MB/s sent (gz) | server CPU-ms/profile | of which main thread | server / client / other cores busy | load avg at start → end | answers |',
-      '|---|---|---|---|---|---|---|---|---|---|---|',
-      ...rows.heavy.map((x) => `| ${x.build} | ${x.round} | **${fmt(x.profilesPerSecond)}** | ${fmt(x.ackedPerSecond)} | ${fmt(x.queryableLagMs)} (${x.polls} poll${x.polls > 1 ? 's' : ''}) | ${fmt(x.mbPerSecond, 1)} | ${fmt(x.serverCpuMsPerProfile, 2)} | ${fmt(x.mainThreadCpuMsPerProfile, 2)} | ${cores(x)} | ${x.loadAvgStart} → ${x.loadAvgEnd} | ${answers(x)} |`),
+      '| build | round | profiles/s end to end (until queryable) | acked/s | last answer → queryable ms | MB/s sent (gz) | server CPU-ms/profile | of which main thread | event loop delay p99 / max ms | /healthz p99 / max ms (probes) | server / client / other cores busy | load avg at start → end | answers |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+      ...rows.heavy.map((x) => `| ${x.build} | ${x.round} | **${fmt(x.profilesPerSecond)}** | ${fmt(x.ackedPerSecond)} | ${fmt(x.queryableLagMs)} (${x.polls} poll${x.polls > 1 ? 's' : ''}) | ${fmt(x.mbPerSecond, 1)} | ${fmt(x.serverCpuMsPerProfile, 2)} | ${fmt(x.mainThreadCpuMsPerProfile, 2)} | ${fmt(x.eventLoopP99Ms, 1)} / ${fmt(x.eventLoopMaxMs, 1)} | ${fmt(x.healthzP99Ms, 1)} / ${fmt(x.healthzMaxMs, 1)} (${x.healthzProbes}) | ${cores(x)} | ${x.loadAvgStart} → ${x.loadAvgEnd} | ${answers(x)} |`),
       '',
       ratioLine('Heavy profiles/s until queryable', m),
       ratioLine('Heavy server CPU-ms per profile', result.heavy.cpuMsPerProfile, 2),
       `End to end ÷ the decode baseline (${fmt(base.heavy.mix)}/CPU-s): ${opts.builds.map((b) => `${b.key} ×${(m[b.key] / base.heavy.mix).toFixed(2)}`).join(', ')}.`,
+      `Event loop delay: the server's own (prom-client's monitorEventLoopDelay, from /metrics at the start and end of the window); /healthz: a GET every 50 ms on its own connection while the profiles are sent (goals: p99 ≤ 20 ms, /healthz always < 100 ms).`,
       `"Queryable": after the last answer, /render?query=heavynode.samples and heavygo.samples over the whole range are polled until their totals equal the sum of the samples values sent (a total over it fails the run).`,
     );
   }
