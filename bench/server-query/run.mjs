@@ -4,7 +4,8 @@
 //   from examples/go-service) with 24 h of profiles each, ingested over HTTP into the built
 //   server; `/render` p50/p95 over 1 h and 24 h with rollups, then with the rollups dropped (raw
 //   merge, the previous design), side by side with `go tool pprof -proto` merging the same raw
-//   files. Reads the SQLite file (rollup queue, DELETE FROM rollups): schema v2–v4 only.
+//   files. Reads the data dir's SQLite files, every blocks/*.db or a pre-blocks build's kprof.db
+//   (rollup queue, blob sizes; DELETE FROM rollups in each with the server stopped).
 // - heavy: the heavy corpus (bench/heavy-corpus) at 10 s per app over --heavy-days (default 1),
 //   ingested over HTTP into each build (--server-dir, and --baseline-server-dir side by side),
 //   the server left to finish its background work, then `/render` p50/p95 for 1 h, 24 h (and
@@ -27,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_CORPUS_DIR, corpusSummaryLines, ensureHeavyCorpus } from '../heavy-corpus/corpus.mjs';
 import { fmt, ingestRequest, loadAvgText, readBuilds, renderJson, waitForQuiet } from '../heavy-corpus/server-bench.mjs';
 import { captureCorpus } from './profile-corpus.mjs';
-import { Database, ingestMany, percentile, startServer, waitForRollups } from './server-process.mjs';
+import { eachStoreDb, ingestMany, percentile, startServer, waitForRollups } from './server-process.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -118,7 +119,7 @@ async function lightPart() {
     };
   });
   log(`ingested in ${(ingestMs / 1000).toFixed(1)} s; waiting for the background rollup builder…`);
-  const rollupWaitMs = await waitForRollups(dataDir);
+  const rollupWaitMs = await waitForRollups(dataDir, { serverDir: opts.serverDir });
   log(`rollups done ${(rollupWaitMs / 1000).toFixed(1)} s after ingest`);
 
   // "Last 1 h / 24 h" as a dashboard asks: until = end of data minus a bit, not bucket aligned.
@@ -157,17 +158,27 @@ async function lightPart() {
     return rows;
   }
 
-  const store = new Database(join(dataDir, 'kprof.db'), { readonly: true });
-  const rollupRows = store.prepare('SELECT level, count(*) AS n, avg(length(samples)) AS bytes FROM rollups GROUP BY level').all();
-  const rawBlob = store.prepare('SELECT avg(length(samples)) AS bytes, count(*) AS n FROM profiles').get();
-  store.close();
+  // Blob counts and average sizes, summed over the data dir's SQLite files (blocks or kprof.db).
+  const levels = new Map();
+  const rawBlob = { n: 0, bytes: 0 };
+  eachStoreDb(dataDir, (db) => {
+    for (const r of db.prepare('SELECT level, count(*) AS n, sum(length(samples)) AS bytes FROM rollups GROUP BY level').all()) {
+      const l = levels.get(r.level) ?? { level: r.level, n: 0, bytes: 0 };
+      levels.set(r.level, { level: r.level, n: l.n + r.n, bytes: l.bytes + r.bytes });
+    }
+    const p = db.prepare('SELECT count(*) AS n, coalesce(sum(length(samples)), 0) AS bytes FROM profiles').get();
+    rawBlob.n += p.n;
+    rawBlob.bytes += p.bytes;
+  });
+  if (levels.size === 0 || rawBlob.n === 0) throw new Error(`${dataDir}: ${rawBlob.n} profile rows, ${levels.size} rollup levels after the wait`);
+  const rollupRows = [...levels.values()].sort((a, b) => a.level - b.level).map((r) => ({ ...r, bytes: r.bytes / r.n }));
+  rawBlob.bytes /= rawBlob.n;
   const withRollups = await measure('rollups');
 
-  // Same data, rollups dropped (the queue is empty, so nothing rebuilds them): the raw merge.
+  // Same data, rollups dropped in every file (no settled bucket is queued, so nothing rebuilds
+  // them): the raw merge.
   await server.stop();
-  const rw = new Database(join(dataDir, 'kprof.db'));
-  rw.exec('DELETE FROM rollups');
-  rw.close();
+  eachStoreDb(dataDir, (db) => db.exec('DELETE FROM rollups'), {});
   server = await startServer(dataDir, { serverDir: opts.serverDir });
   const rawOnly = await measure('raw');
   await server.stop();

@@ -1,15 +1,15 @@
 // Runs the built server-lite (packages/server-lite/dist/cli.js) as its own process on a loopback
 // port, and posts profiles to it over HTTP.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const SERVER_DIR = join(here, '..', '..', 'packages', 'server-lite');
 
-/** better-sqlite3 as server-lite resolves it, to inspect a data dir read-only. */
+/** better-sqlite3 as server-lite resolves it, to inspect a data dir (read-only, or with the server stopped). */
 export const Database = createRequire(join(SERVER_DIR, 'package.json'))('better-sqlite3');
 
 /**
@@ -91,24 +91,50 @@ export function cpuSecondsOf(pid, mainThreadOnly = false) {
 }
 
 /**
- * Waits until no settled bucket (ended over a minute ago, so the builder would take it) is left in
- * the data dir's rollup queue: the background builder has caught up. Returns ms waited.
+ * The SQLite files of a data dir, whichever layout its build writes: every `blocks/*.db` (one
+ * block per time window and part), or the one `kprof.db` of builds before blocks.
  */
-export async function waitForRollups(dataDir, timeoutMs = 600_000) {
-  const { ROLLUP_LEVELS } = createRequire(import.meta.url)(join(SERVER_DIR, 'dist', 'store', 'rollup-levels.js'));
-  const started = performance.now();
-  const db = new Database(join(dataDir, 'kprof.db'), { readonly: true });
-  const settled = db.prepare('SELECT count(*) AS n FROM rollup_pending WHERE level = ? AND bucket_start <= ?');
-  try {
-    for (;;) {
-      let n = 0;
-      for (const l of ROLLUP_LEVELS) n += settled.get(l.level, Date.now() - 61_000 - l.sizeMs).n;
-      if (n === 0) return performance.now() - started;
-      if (performance.now() - started > timeoutMs) throw new Error(`${n} rollup buckets still pending after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 200));
+export function storeFiles(dataDir) {
+  const blocks = join(dataDir, 'blocks');
+  if (existsSync(blocks)) return readdirSync(blocks).filter((n) => n.endsWith('.db')).sort().map((n) => join(blocks, n));
+  return existsSync(join(dataDir, 'kprof.db')) ? [join(dataDir, 'kprof.db')] : [];
+}
+
+/**
+ * `fn(db, file)` on each of the data dir's SQLite files (storeFiles), opened with `options`
+ * (default read-only) and closed after; returns the results. Throws when the dir has none.
+ */
+export function eachStoreDb(dataDir, fn, options = { readonly: true }) {
+  const files = storeFiles(dataDir);
+  if (files.length === 0) throw new Error(`${dataDir} holds neither blocks/*.db nor kprof.db`);
+  return files.map((file) => {
+    const db = new Database(file, options);
+    try {
+      return fn(db, file);
+    } finally {
+      db.close();
     }
-  } finally {
-    db.close();
+  });
+}
+
+/**
+ * Waits until no settled bucket (ended over a minute ago, so the builder would take it) is left in
+ * the data dir's rollup queue (`rollup_pending` of every block, or of kprof.db): the background
+ * builder has caught up. `serverDir`: the build that runs (its rollup levels). Returns ms waited.
+ */
+export async function waitForRollups(dataDir, { serverDir = SERVER_DIR, timeoutMs = 600_000 } = {}) {
+  const { ROLLUP_LEVELS } = createRequire(import.meta.url)(join(resolve(serverDir), 'dist', 'store', 'rollup-levels.js'));
+  const started = performance.now();
+  for (;;) {
+    let n = 0;
+    // Files are listed again each time: a block may appear while the server works.
+    eachStoreDb(dataDir, (db) => {
+      const settled = db.prepare('SELECT count(*) AS n FROM rollup_pending WHERE level = ? AND bucket_start <= ?');
+      for (const l of ROLLUP_LEVELS) n += settled.get(l.level, Date.now() - 61_000 - l.sizeMs).n;
+    });
+    if (n === 0) return performance.now() - started;
+    if (performance.now() - started > timeoutMs) throw new Error(`${n} rollup buckets still pending after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 

@@ -5,28 +5,30 @@
 //   load) and Go CPU profiles (examples/go-service). Each language gets a fresh server (the built
 //   dist) and data dir: first every distinct profile once (every stack is new: the worst case),
 //   then the corpus cycled at 10 s slots for 4 h (a steady service), rollups built, clean
-//   shutdown; the database file is measured and broken down by table with SQLite's dbstat.
+//   shutdown; the SQLite files (every blocks/*.db, or a pre-blocks build's kprof.db) are measured
+//   and broken down by table with SQLite's dbstat, summed over the files.
 // - heavy: the heavy corpus (bench/heavy-corpus) cycled at 10 s slots over 1 h and 24 h series,
 //   per language, each on a fresh server; once the server is idle (its background work done) and
 //   every profile is queryable, a clean shutdown, then the data dir's total size (every file in
 //   it, whatever the storage layout) ÷ the gzipped input. With --baseline-server-dir the two
 //   builds run cell by cell, interleaved.
-// Flags: --quick, --parts light,heavy (default both), --server-dir DIR (heavy part),
-// --baseline-server-dir DIR (heavy part), --corpus-dir DIR (the heavy corpus; default
-// bench/results/heavy-corpus, captured there if missing), --spans 1h,24h (heavy series lengths).
+// Flags: --quick, --parts light,heavy (default both), --server-dir DIR (the build both parts
+// run; default this checkout's), --baseline-server-dir DIR (heavy part), --corpus-dir DIR (the
+// heavy corpus; default bench/results/heavy-corpus, captured there if missing), --spans 1h,24h
+// (heavy series lengths).
 // Light: --corpus-size N (default 12), --hours H (default 4), --light-corpus-dir DIR (reuse the
-// light corpus captured there, or capture into it), --keep-db DIR (copy each language's kprof.db
-// there for inspection).
+// light corpus captured there, or capture into it), --keep-db DIR (copy each language's SQLite
+// files into DIR/<language>/, replacing what it held, for inspection).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CORPUS_DIR, corpusSummaryLines, ensureHeavyCorpus } from '../heavy-corpus/corpus.mjs';
 import { dirBytes, fmt, ingestRequest, loadAvgText, readBuilds, roundOrder, waitForQuiet, waitQueryable } from '../heavy-corpus/server-bench.mjs';
 import { captureCorpus } from '../server-query/profile-corpus.mjs';
-import { Database, ingestMany, startServer, waitForRollups } from '../server-query/server-process.mjs';
+import { eachStoreDb, ingestMany, startServer, storeFiles, waitForRollups } from '../server-query/server-process.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -72,28 +74,40 @@ async function lightPart() {
     corpus = await captureCorpus({ dir: corpusDir ?? work, nodeCount: CORPUS, goCount: CORPUS, intervalS: STEP_S, log });
   }
 
+  /** The data dir's SQLite files (blocks or kprof.db) after a clean shutdown, summed over the files. */
   function measure(dataDir) {
-    const file = join(dataDir, 'kprof.db');
-    const fileBytes = statSync(file).size;
-    const db = new Database(file, { readonly: true });
-    try {
-      const byName = Object.fromEntries(db.prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name').all().map((r) => [r.name, r.bytes]));
-      const group = (names) => names.reduce((a, n) => a + (byName[n] ?? 0), 0);
-      const rollups = group(['rollups', 'sqlite_autoindex_rollups_1', 'rollup_pending']);
-      // Index names of schema v2/v3 (per series) and v4 (per row group); a build measures its own.
-      const indexNames = ['profiles_by_series_time_total', 'profiles_by_time', 'profiles_by_group_time_totals'];
-      const profileBytes = group(['profiles', ...indexNames]);
-      const indexBytes = group(indexNames);
-      const symbols = group(['names', 'sqlite_autoindex_names_1', 'stacks', 'series', 'sqlite_autoindex_series_1', 'group_columns']);
+    const files = storeFiles(dataDir);
+    const fileBytes = files.reduce((a, f) => a + statSync(f).size, 0);
+    const dataDirBytes = dirBytes(dataDir).bytes; // before the reads below open anything
+    const byName = {};
+    const schemas = new Set();
+    let rows = 0;
+    let seriesProfiles = 0;
+    let blobBytes = 0;
+    eachStoreDb(dataDir, (db) => {
+      for (const r of db.prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name').all()) byName[r.name] = (byName[r.name] ?? 0) + r.bytes;
       const schema = db.pragma('user_version', { simple: true });
-      const rows = db.prepare('SELECT count(*) AS n FROM profiles').get().n;
-      // Series profiles (a v4 row holds one per column; a v3 row one).
-      const seriesProfiles = schema >= 4 ? db.prepare('SELECT count(*) AS n FROM profiles JOIN group_columns USING (group_id)').get().n : rows;
-      const blob = db.prepare('SELECT avg(length(samples)) AS avg FROM profiles').get().avg;
-      return { fileBytes, rollups, profileBytes, indexBytes, symbols, other: fileBytes - rollups - profileBytes - symbols, schema, rows, seriesProfiles, avgBlobBytes: blob };
-    } finally {
-      db.close();
-    }
+      schemas.add(schema);
+      const p = db.prepare('SELECT count(*) AS n, coalesce(sum(length(samples)), 0) AS bytes FROM profiles').get();
+      rows += p.n;
+      blobBytes += p.bytes;
+      // Series profiles (a v4 row or a block's holds one per column; a v3 row one).
+      seriesProfiles += schema >= 4 ? db.prepare('SELECT count(*) AS n FROM profiles JOIN group_columns USING (group_id)').get().n : p.n;
+    });
+    const group = (names) => names.reduce((a, n) => a + (byName[n] ?? 0), 0);
+    const rollups = group(['rollups', 'sqlite_autoindex_rollups_1', 'rollup_pending']);
+    // Index names of schema v2/v3 (per series) and v4 and blocks (per row group); a build measures its own.
+    const indexNames = ['profiles_by_series_time_total', 'profiles_by_time', 'profiles_by_group_time_totals'];
+    const profileBytes = group(['profiles', ...indexNames]);
+    const indexBytes = group(indexNames);
+    // Stack trie: `stacks` rows (kprof.db, v5 blocks) or `stack_chunks` (v6 blocks).
+    const symbols = group(['names', 'sqlite_autoindex_names_1', 'stacks', 'stack_chunks', 'series', 'sqlite_autoindex_series_1', 'group_columns']);
+    const layout = files.some((f) => basename(f) === 'kprof.db') ? 'kprof.db' : `${files.length} block${files.length === 1 ? '' : 's'}`;
+    const schema = [...schemas].sort((a, b) => a - b).join('/');
+    return {
+      fileBytes, files: files.length, layout, rollups, profileBytes, indexBytes, symbols, other: fileBytes - rollups - profileBytes - symbols,
+      schema, rows, seriesProfiles, avgBlobBytes: blobBytes / rows, dataDirBytes,
+    };
   }
 
   const START_S = Math.floor(Date.now() / 1000 / 3600) * 3600 - (HOURS + 2) * 3600;
@@ -109,19 +123,21 @@ async function lightPart() {
       from: String(START_S + k * STEP_S),
       until: String(START_S + (k + 1) * STEP_S),
     });
-    let server = await startServer(dataDir);
+    let server = await startServer(dataDir, { serverDir: args['server-dir'] });
     await ingestMany(server.url, CORPUS, 4, (k) => ({ params: params(k), body: bodies[k] }));
     await server.stop();
     const first = measure(dataDir);
     const firstInput = bodies.reduce((a, b) => a + b.length, 0);
-    server = await startServer(dataDir);
+    server = await startServer(dataDir, { serverDir: args['server-dir'] });
     await ingestMany(server.url, SLOTS - CORPUS, 8, (i) => ({ params: params(CORPUS + i), body: bodies[(CORPUS + i) % CORPUS] }));
-    await waitForRollups(dataDir);
+    await waitForRollups(dataDir, { serverDir: args['server-dir'] });
     await server.stop();
     const all = measure(dataDir);
     if (keepDb) {
-      mkdirSync(keepDb, { recursive: true });
-      copyFileSync(join(dataDir, 'kprof.db'), join(keepDb, `${kind}.db`));
+      const dir = join(keepDb, kind);
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      for (const f of storeFiles(dataDir)) copyFileSync(f, join(dir, basename(f)));
     }
     let input = 0;
     for (let k = 0; k < SLOTS; k++) input += bodies[k % CORPUS].length;
@@ -164,13 +180,13 @@ async function lightPart() {
     const s = r.steady;
     lines.push(
       '',
-      `${r.kind}: schema v${s.schema}, ${s.rows} profile rows (${(s.rows / r.profiles).toFixed(1)} per uploaded profile) holding ${s.seriesProfiles} series profiles ` +
+      `${r.kind}: schema v${s.schema} (${s.layout}, ${s.fileBytes} B; the data dir ${s.dataDirBytes} B), ${s.rows} profile rows (${(s.rows / r.profiles).toFixed(1)} per uploaded profile) holding ${s.seriesProfiles} series profiles ` +
         `(${(s.seriesProfiles / r.profiles).toFixed(1)} per uploaded profile: sample types × label sets), ` +
         `${((s.profileBytes - s.indexBytes) / s.rows).toFixed(0)} B per row in the table (sample blob ${s.avgBlobBytes.toFixed(0)} B avg) + ` +
         `${(s.indexBytes / s.rows).toFixed(0)} B per row in its index; marginal ${s.marginalPerProfile.toFixed(0)} B per uploaded profile.`,
     );
   }
-  lines.push('', 'DB bytes = kprof.db after a clean shutdown (WAL checkpointed and truncated), page-level breakdown from dbstat. Schema v3 stores one row per series (sample type × label set); v4 one row per label set, its sample types as columns.');
+  lines.push('', 'DB bytes = the SQLite files after a clean shutdown (every blocks/*.db, or kprof.db before blocks; WAL checkpointed and truncated), page-level breakdown from dbstat summed over them. Schema v3 stores one row per series (sample type × label set); v4 and blocks (v5+) one row per label set, its sample types as columns.');
   return { corpus: { node: corpus.node.map((f) => f.bytes), go: corpus.go.map((f) => f.bytes) }, results, lines };
 }
 
