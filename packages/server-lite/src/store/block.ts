@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { ConfigError, LimitError } from '../errors.js';
 import type { IngestProfile } from '../model/ingest-profile.js';
+import type { Forest } from '../model/stack-tree.js';
 import { type BlockMeta, createBlockSchema, readBlockMeta, upgradeBlockSchema } from './block-schema.js';
 import { DENSE_MERGE_MAX_STACKS, type MergedStacks, type ProfilePoint, mergeSeriesStacks } from './merge-stacks.js';
 import { type BuildOptions, type BuildResult, RollupStore } from './rollup-store.js';
@@ -147,6 +148,11 @@ export class Block {
   /** Number of stack trie nodes (for sizing query arrays). */
   get stackCount(): number {
     return this.#stacks().stackCount;
+  }
+
+  /** The nodes on the paths of `stackIds` with their values, for `StackTree.addForest` (see {@link StackInterner.forest}). */
+  forest(stackIds: readonly number[], valueOf: (id: number) => number): Forest {
+    return this.#stacks().forest(stackIds, valueOf);
   }
 
   /** Frames of a stack, root first. */

@@ -243,7 +243,7 @@ export class ProfileStore {
         block.mergeStacks(ids, Math.max(range.fromMs, block.meta!.startMs), Math.min(range.untilMs, block.meta!.endMs), maxProfiles - points.length),
       );
       this.#touch(block);
-      for (const id of merged.stackIds) tree.add(block.frames(id), mergedValueOf(merged.values, id));
+      tree.addForest(block.forest(merged.stackIds, (id) => mergedValueOf(merged.values, id)));
       for (const p of merged.points) points.push({ series: indexOf.get(p.seriesId)!, timeMs: p.timeMs, total: p.total });
     }
     this.#evictTries();

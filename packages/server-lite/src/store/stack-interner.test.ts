@@ -4,6 +4,7 @@ import type { IngestProfile } from '../model/ingest-profile.js';
 import { hashProfile, hashStacks } from '../model/stack-hash.js';
 import { encodeProfileRows, type ProfileRow } from './row-encoder.js';
 import { SeriesCatalog } from './series-catalog.js';
+import { StackTree } from '../model/stack-tree.js';
 import { StackInterner } from './stack-interner.js';
 
 const meta = { spyName: 'test', sampleRate: 100, units: 'samples', aggregation: 'sum' as const };
@@ -113,4 +114,46 @@ describe('StackInterner', () => {
     expect(storedStacks(folded('x;y 1\na;b;c 1\n'), loaded)).toEqual(['a;b;c', 'x;y']);
     expect(loaded.stackCount).toBe(built.stackCount);
   });
+
+  it.each([
+    { name: 'stacks sharing prefixes, one a prefix of another', text: 'a;b;c 3\na;b 1\na;d 2\nx 5\n' },
+    { name: 'deep and wide', text: Array.from({ length: 40 }, (_, i) => `root;f${i % 4};g${i % 7};h${i} ${i + 1}`).join('\n') },
+  ])('forest(): merged by addForest, the same tree as adding every stack by frames ($name)', ({ text }) => {
+    const trie = new StackInterner();
+    const rows: ProfileRow[] = [];
+    encodeProfileRows(folded(text), trie, new SeriesCatalog(), { series: [], groups: [] }, rows);
+    // Stack id → value, as a merge returns them (plus the empty path).
+    const values = new Map<number, number>([[0, 4]]);
+    const byFrames = new StackTree();
+    byFrames.add([], 4);
+    for (const { frames, value } of treeOf(text).stacks()) {
+      const id = idOf(trie, frames);
+      values.set(id, (values.get(id) ?? 0) + value);
+      byFrames.add(frames, value);
+    }
+    const viaForest = new StackTree();
+    viaForest.addForest(trie.forest([...values.keys()], (id) => values.get(id)!));
+    // A second block's forest on top: the same paths merge by name.
+    viaForest.addForest(trie.forest([...values.keys()], (id) => values.get(id)!));
+    byFrames.addTree(byFrames);
+    expect([...viaForest.stacks()]).toEqual([...byFrames.stacks()]);
+    expect(viaForest.total()).toBe(byFrames.total());
+    expect(viaForest.nodeCount()).toBe(byFrames.nodeCount());
+  });
 });
+
+function treeOf(text: string): StackTree {
+  const tree = new StackTree();
+  for (const line of text.trim().split('\n')) {
+    const [stack, v] = line.split(' ') as [string, string];
+    tree.add(stack.split(';'), Number(v));
+  }
+  return tree;
+}
+
+// The trie node of a path, walking it by (parent, name).
+function idOf(trie: StackInterner, frames: readonly string[]): number {
+  let id = 0;
+  for (const f of frames) id = trie.findChild(id, trie.findName(f));
+  return id;
+}

@@ -1,5 +1,6 @@
 import { growInt32 } from '../model/grow-array.js';
 import { LimitError } from '../errors.js';
+import type { Forest } from '../model/stack-tree.js';
 import { ROOT_HASH_1, ROOT_HASH_2, childHash1, childHash2, nameHash1, nameHash2 } from '../model/stack-hash.js';
 
 const NAME_ID_LIMIT = 2 ** 30;
@@ -134,6 +135,46 @@ export class StackInterner {
     return id;
   }
 
+  /**
+   * The nodes on the paths of `stackIds` as a {@link Forest} (ids ascending, so parents come
+   * first), each stack's `valueOf(id)` as its node's self and the subtree sums as totals: what
+   * `StackTree.addForest` takes to merge a block's result by frame names with one lookup
+   * per node.
+   */
+  forest(stackIds: readonly number[], valueOf: (id: number) => number): Forest {
+    // Every node on a path, found by walking up until a node already seen; `local` (shared
+    // scratch, all -1 between calls) maps a node to its place in the forest.
+    if (forestScratch.length < this.#count) forestScratch = new Int32Array(Math.max(this.#count, 2 * forestScratch.length)).fill(-1);
+    const local = forestScratch;
+    const parentsOf = this.#parents;
+    const nodes: number[] = [];
+    let rootSelf = 0;
+    for (const id of stackIds) {
+      if (id === 0) rootSelf += valueOf(0);
+      for (let n = id; n > 0 && local[n] === -1; n = parentsOf[n]!) {
+        local[n] = 0;
+        nodes.push(n);
+      }
+    }
+    const ids = Int32Array.from(nodes).sort();
+    for (let i = 0; i < ids.length; i++) local[ids[i]!] = i;
+    const parents = new Int32Array(ids.length);
+    const names = new Array<string>(ids.length);
+    const self = new Float64Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      const p = parentsOf[id]!;
+      parents[i] = p === 0 ? -1 : local[p]!;
+      names[i] = this.names[this.#nameOf[id]!]!;
+    }
+    for (const id of stackIds) if (id > 0) self[local[id]!]! += valueOf(id);
+    for (let i = 0; i < ids.length; i++) local[ids[i]!] = -1;
+    // Children have higher ids than their parents: one pass from the end sums subtrees.
+    const total = Float64Array.from(self);
+    for (let i = ids.length - 1; i >= 0; i--) if (parents[i]! >= 0) total[parents[i]!]! += total[i]!;
+    return { rootSelf, parents, names, self, total };
+  }
+
   /** Frames of stack `id`, root first. */
   frames(id: number): string[] {
     const out: string[] = [];
@@ -216,6 +257,10 @@ export class StackInterner {
   }
 }
 
+
+// Node → forest index scratch of {@link StackInterner.forest}, shared by every trie (calls are
+// synchronous); -1 everywhere between calls.
+let forestScratch = new Int32Array(0);
 
 /**
  * Hash table of trie nodes by their path hash → node id, open addressing with linear probing in
