@@ -8,7 +8,9 @@
 // ingest, retention (its timer is real, `storage.retention-interval`) and the rollup builder's
 // settling. Requests, each answered { id, result } or { id, error }:
 //   { op: 'clock', t }   set the clock to t (unix ms; never moves back)
-//   { op: 'report' }     process.memoryUsage(), the store's blocks, trie bytes, queued rollups
+//   { op: 'report', gc } process.memoryUsage() (after a full GC when `gc`: forked with
+//                        --expose-gc, so heapUsed is live data, not garbage), the store's blocks,
+//                        trie bytes, queued rollups
 //   { op: 'stop' }       graceful close (server.close()), answered, then the process exits
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -30,6 +32,7 @@ async function handle(msg) {
       clock = msg.t;
       return clock;
     case 'report': {
+      if (msg.gc) globalThis.gc?.();
       const blocks = server.store.blocks.map((b) => ({ startMs: b.meta.startMs, endMs: b.meta.endMs, part: b.meta.part, fileBytes: b.fileBytes(), trieBytes: b.trieBytes }));
       return {
         clock,
