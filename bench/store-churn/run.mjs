@@ -8,10 +8,11 @@
 //   app deploys 4 times a simulated day (apps at different times), renaming 20 % of its functions
 //   to names never seen before. `storage.max-age: 14d` (so one block a day), retention every real
 //   second against the simulated clock. At the end of day 15 and day 30, once retention and the
-//   rollup builder have caught up: the data dir's bytes and the server's RSS, then 3 clean
-//   restarts on the same dir at the same simulated time (fork → /ready 200, RSS at ready and after
-//   a query warm-up); the simulation goes on with the last one. day 30 ÷ day 15 for each (target
-//   within ±10 %), peaks, a per-day series, and the bytes per SQLite table (dbstat). At the end,
+//   rollup builder have caught up: the data dir's bytes and the RSS of the server, which runs the
+//   whole 30 days (never restarted), then 3 restarts on a backup copy of its blocks at the same
+//   simulated time (fork → /ready 200, RSS at ready and after a query warm-up). day 30 ÷ day 15
+//   for each (target within ±10 %), peaks, a per-day series (RSS and the main thread's heap after
+//   a full GC), and the bytes per SQLite table (dbstat). At the end,
 //   correctness: /render of every app over the last day and of one app over the 14 kept days
 //   equal the totals pushed, single profiles read back exactly, and day 1 is empty.
 // - acceptance: issue 12's acceptance scenario with the real CLI (dist/cli.js): `max-age: 2m`,
@@ -307,8 +308,8 @@ async function simPart(opts, build, log) {
   const checkpoints = [];
   const peak = { dirBytes: 0, dirDay: 0, rss: 0, rssDay: 0 };
 
-  let server = await Runner.start({ serverDir: build.dir, dataDir, config, clockMs: t0, logFile });
-  let pool = new Pool(server.url, { connections: o.apps, pipelining: 1 });
+  const server = await Runner.start({ serverDir: build.dir, dataDir, config, clockMs: t0, logFile });
+  const pool = new Pool(server.url, { connections: o.apps, pipelining: 1 });
   const samplePeak = (tMs) => {
     const d = dirBytes(dataDir).bytes;
     const r = vmRss(server.pid);
@@ -351,13 +352,7 @@ async function simPart(opts, build, log) {
         const rec = { day, dataDirBytes: d, rss: r, heapAfterGc, blocks: blockFiles(dataDir).length, profilesPerSecond: (stats.profiles - dayStart.profiles) / wall, wallSeconds: wall, loadAvg: loadAvgText() };
         daily.push(rec);
         log(`day ${day}: ${rec.blocks} blocks, data dir ${mb(d)} MB, RSS ${mb(r)} MB, heap after GC ${mb(heapAfterGc)} MB, ${fmt(rec.profilesPerSecond)} profiles/s, load ${rec.loadAvg}, answers ${JSON.stringify(stats.status)}`);
-        if (o.checkpoints.includes(day)) {
-          await pool.close();
-          const cp = await checkpoint({ server, day, t, t0, maxAgeMs, dataDir, config, build, logFile, apps, restarts: o.restarts, log });
-          checkpoints.push(cp.record);
-          server = cp.server;
-          pool = new Pool(server.url, { connections: o.apps, pipelining: 1 });
-        }
+        if (o.checkpoints.includes(day)) checkpoints.push(await checkpoint({ server, day, t, maxAgeMs, dataDir, tmp, keepData: opts.keepData, config, build, logFile, apps, restarts: o.restarts, log }));
         dayStart = { wall: performance.now(), profiles: stats.profiles, cpu: process.cpuUsage() };
       }
     }
@@ -391,12 +386,31 @@ async function simPart(opts, build, log) {
 }
 
 /**
- * End of a checkpoint day: lets retention and the rollup builder catch up (the clock 2 minutes
- * past the day, so its last hour and the day itself are settled), measures the running server,
- * stops it, measures the stopped dir (and its bytes per table), then restarts it `restarts` times
- * at the same simulated time; the last restarted server is returned to go on with.
+ * Copies a live data dir's blocks with SQLite's online backup: a consistent copy while the server
+ * runs, checkpointed (no WAL), i.e. what a clean stop leaves. Returns the ms it took.
  */
-async function checkpoint({ server, day, t, t0, maxAgeMs, dataDir, config, build, logFile, apps, restarts, log }) {
+async function backupDataDir(dataDir, copyDir) {
+  const t = performance.now();
+  mkdirSync(join(copyDir, 'blocks'), { recursive: true });
+  for (const f of readdirSync(join(dataDir, 'blocks')).filter((f) => f.endsWith('.db'))) {
+    const db = new Database(join(dataDir, 'blocks', f), { readonly: true });
+    try {
+      await db.backup(join(copyDir, 'blocks', f));
+    } finally {
+      db.close();
+    }
+  }
+  return performance.now() - t;
+}
+
+/**
+ * End of a checkpoint day: lets retention and the rollup builder catch up (the clock 2 minutes
+ * past the day, so its last hour and the day itself are settled) and measures the running server.
+ * It is not stopped: its RSS at the last checkpoint is that of the whole run's uptime (a restart
+ * at day 15 would hide any growth of a long-running process). The restarts (`restarts` of them,
+ * same simulated time) run on a backup copy of its blocks, measured too (bytes per table).
+ */
+async function checkpoint({ server, day, t, maxAgeMs, dataDir, tmp, keepData, config, build, logFile, apps, restarts, log }) {
   const clock = t + 2 * MINUTE;
   await server.call('clock', { t: clock });
   const waitStarted = performance.now();
@@ -419,14 +433,14 @@ async function checkpoint({ server, day, t, t0, maxAgeMs, dataDir, config, build
     blocks: report.blocks,
     blockFiles: blockFiles(dataDir),
   };
-  const stopMs = await server.stop();
-  const stopped = { dataDir: dirBytes(dataDir), byTable: bytesByTable(dataDir), blockFiles: blockFiles(dataDir) };
-  log(`day ${day} checkpoint: caught up in ${fmt(caughtUpSeconds, 1)} s; running RSS ${mb(running.rss)} MB (heap ${mb(running.memory.heapUsed)} MB), data dir ${mb(running.dataDir.bytes)} MB running, ${mb(stopped.dataDir.bytes)} MB stopped (stop ${fmt(stopMs)} ms), ${stopped.blockFiles.length} blocks`);
+  const copyDir = join(tmp, `day-${day}-copy`);
+  const backupMs = await backupDataDir(dataDir, copyDir);
+  const copy = { dataDir: dirBytes(copyDir), byTable: bytesByTable(copyDir), blockFiles: blockFiles(copyDir), backupMs };
+  log(`day ${day} checkpoint: caught up in ${fmt(caughtUpSeconds, 1)} s; running RSS ${mb(running.rss)} MB (heap after GC ${mb(running.memory.heapUsed)} MB), data dir ${mb(running.dataDir.bytes)} MB running, ${mb(copy.dataDir.bytes)} MB as a backup copy (${fmt(backupMs)} ms), ${copy.blockFiles.length} blocks`);
 
   const restartRows = [];
-  let current;
   for (let i = 0; i < restarts; i++) {
-    current = await Runner.start({ serverDir: build.dir, dataDir, config, clockMs: clock, logFile });
+    const current = await Runner.start({ serverDir: build.dir, dataDir: copyDir, config, clockMs: clock, logFile });
     const rssAtReady = vmRss(current.pid);
     // Query warm-up: the last hour of every app, the last day of two.
     const w0 = performance.now();
@@ -440,30 +454,27 @@ async function checkpoint({ server, day, t, t0, maxAgeMs, dataDir, config, build
     const row = { ...current.timings, rssAtReady, warmupMs, rssAfterWarmup, allDaysQueryMs: all.ms, rssAfterAllDays, loadAvg: loadAvgText() };
     restartRows.push(row);
     log(`day ${day} restart ${i + 1}: /ready after ${fmt(row.forkToReadyMs)} ms (startServer ${fmt(row.startServerMs)} ms); RSS at ready ${mb(rssAtReady)} MB, after warm-up ${mb(rssAfterWarmup)} MB (${fmt(warmupMs)} ms), after a ${Math.round(maxAgeMs / DAY)} d query ${mb(rssAfterAllDays)} MB (${fmt(all.ms)} ms)`);
-    if (i < restarts - 1) await current.stop();
+    await current.stop();
   }
+  if (!keepData) rmSync(copyDir, { recursive: true, force: true });
   const med = (k) => median(restartRows.map((r) => r[k]));
   return {
-    server: current,
-    record: {
-      day,
-      clockMs: clock,
-      caughtUpSeconds,
-      running,
-      stopMs,
-      stopped,
-      restarts: restartRows,
-      restartMedian: {
-        forkToReadyMs: med('forkToReadyMs'),
-        startServerMs: med('startServerMs'),
-        rssAtReady: med('rssAtReady'),
-        rssAfterWarmup: med('rssAfterWarmup'),
-        warmupMs: med('warmupMs'),
-        allDaysQueryMs: med('allDaysQueryMs'),
-        rssAfterAllDays: med('rssAfterAllDays'),
-      },
-      loadAvg: loadAvgText(),
+    day,
+    clockMs: clock,
+    caughtUpSeconds,
+    running,
+    copy,
+    restarts: restartRows,
+    restartMedian: {
+      forkToReadyMs: med('forkToReadyMs'),
+      startServerMs: med('startServerMs'),
+      rssAtReady: med('rssAtReady'),
+      rssAfterWarmup: med('rssAfterWarmup'),
+      warmupMs: med('warmupMs'),
+      allDaysQueryMs: med('allDaysQueryMs'),
+      rssAfterAllDays: med('rssAfterAllDays'),
     },
+    loadAvg: loadAvgText(),
   };
 }
 
@@ -657,9 +668,9 @@ function simLines(sim, o) {
   if (c15 && c30) {
     const rows = [
       ['data dir, running (after retention + rollups caught up)', c15.running.dataDir.bytes, c30.running.dataDir.bytes, mb],
-      ['data dir, stopped', c15.stopped.dataDir.bytes, c30.stopped.dataDir.bytes, mb],
-      ['block files', c15.stopped.blockFiles.length, c30.stopped.blockFiles.length, (x) => fmt(x)],
-      ['RSS of the long-running server', c15.running.rss, c30.running.rss, mb],
+      ['data dir, backup copy (checkpointed, no WAL: what a clean stop leaves)', c15.copy.dataDir.bytes, c30.copy.dataDir.bytes, mb],
+      ['block files', c15.copy.blockFiles.length, c30.copy.blockFiles.length, (x) => fmt(x)],
+      ['RSS of the long-running server (never restarted)', c15.running.rss, c30.running.rss, mb],
       [`restart: fork → /ready 200, ms (median of ${c15.restarts.length})`, c15.restartMedian.forkToReadyMs, c30.restartMedian.forkToReadyMs, (x) => fmt(x)],
       ['restart: startServer() alone, ms', c15.restartMedian.startServerMs, c30.restartMedian.startServerMs, (x) => fmt(x)],
       ['RSS restarted, at /ready', c15.restartMedian.rssAtReady, c30.restartMedian.rssAtReady, mb],
@@ -679,15 +690,15 @@ function simLines(sim, o) {
       `Checkpoint waits for retention + rollups: day ${c15.day} ${fmt(c15.caughtUpSeconds, 1)} s, day ${c30.day} ${fmt(c30.caughtUpSeconds, 1)} s. Load average at the checkpoints: ${c15.loadAvg} / ${c30.loadAvg}.`,
       `Long-running server's JS heap after a full GC (main thread; the writer thread's is in RSS only): day ${c15.day} ${mb(c15.running.memory.heapUsed)} MB, day ${c30.day} ${mb(c30.running.memory.heapUsed)} MB; query-side tries loaded ${mb(c15.running.trieBytes)} / ${mb(c30.running.trieBytes)} MB.`,
       '',
-      `Bytes per SQLite table and index over all block files, server stopped (dbstat), MB:`,
+      `Bytes per SQLite table and index over all block files of the backup copy (dbstat), MB:`,
       '',
       `| table / index | day ${c15.day} | day ${c30.day} | ÷ |`,
       '|---|---|---|---|',
-      ...Object.keys({ ...c15.stopped.byTable, ...c30.stopped.byTable })
-        .filter((k) => (c15.stopped.byTable[k] ?? 0) + (c30.stopped.byTable[k] ?? 0) >= 64 * 1024)
-        .map((k) => `| ${k} | ${mb(c15.stopped.byTable[k] ?? 0, 2)} | ${mb(c30.stopped.byTable[k] ?? 0, 2)} | ×${ratio(c30.stopped.byTable[k] ?? 0, c15.stopped.byTable[k] ?? 0).toFixed(3)} |`),
+      ...Object.keys({ ...c15.copy.byTable, ...c30.copy.byTable })
+        .filter((k) => (c15.copy.byTable[k] ?? 0) + (c30.copy.byTable[k] ?? 0) >= 64 * 1024)
+        .map((k) => `| ${k} | ${mb(c15.copy.byTable[k] ?? 0, 2)} | ${mb(c30.copy.byTable[k] ?? 0, 2)} | ×${ratio(c30.copy.byTable[k] ?? 0, c15.copy.byTable[k] ?? 0).toFixed(3)} |`),
       '',
-      `Blocks at day ${c30.day}, oldest first (window start UTC: .db MB stopped; .db + -wal MB while running): ${c30.stopped.blockFiles.map((b) => { const r = c30.running.blockFiles.find((x) => x.startMs === b.startMs && x.part === b.part); return `${blockLabel(b)}: ${mb(b.dbBytes, 2)}; ${r ? `${mb(r.dbBytes, 2)} + ${mb(r.walBytes, 2)}` : '—'}`; }).join(' · ')}.`,
+      `Blocks at day ${c30.day}, oldest first (window start UTC: .db MB in the copy; .db + -wal MB while running): ${c30.copy.blockFiles.map((b) => { const r = c30.running.blockFiles.find((x) => x.startMs === b.startMs && x.part === b.part); return `${blockLabel(b)}: ${mb(b.dbBytes, 2)}; ${r ? `${mb(r.dbBytes, 2)} + ${mb(r.walBytes, 2)}` : '—'}`; }).join(' · ')}.`,
       `While running, the -wal files hold ${mb(c15.running.blockFiles.reduce((n, b) => n + b.walBytes, 0))} MB (day ${c15.day}) and ${mb(c30.running.blockFiles.reduce((n, b) => n + b.walBytes, 0))} MB (day ${c30.day}) of the data dir.`,
     );
   }
