@@ -116,10 +116,11 @@ export const DEFAULTS = Object.freeze({
     /** `query.max-profiles`: sample blobs one query may read (a raw profile or a rollup counts once). */
     maxProfiles: 50_000,
     /**
-     * `query.max-listed-profiles`: profiles one query may list from the time index (timelines, averages;
-     * no samples read). 30 days of one series at 10 s is 259,200.
+     * `query.max-listed-profiles`: profile rows one query may list from the time index (timelines,
+     * averages; no samples read), one per upload and pprof label set: 30 days of an app pushing
+     * every 10 s with 4 label sets are 1,036,800. Each is held in memory while the query runs.
      */
-    maxListedProfiles: 1_000_000,
+    maxListedProfiles: 2_000_000,
   }),
 });
 
