@@ -4,41 +4,57 @@
 // Kubernetes example runs it (read-only root, its own network namespace, the example's config and
 // service account where it has them) and asked over HTTP on its real ports.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeGzippedProfile, makeTempDir, sampleTypeNames, startProcess, tempDir, type RunningProcess, type SharedTempDir } from '@kprof/test-support';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { decodeGzippedProfile, sampleTypeNames, startProcess, tempDir, type RunningProcess, type SharedTempDir } from '@kprof/test-support';
 // yaml is server-lite's dependency; importing its copy keeps one version in the repo.
 import { parse as parseYaml } from '../packages/server-lite/node_modules/yaml/dist/index.js';
 import { testKubeApiTls } from '../packages/server-lite/test/scrape/fake-kube-api.js';
-import { containerStart, hostBuildCaches, replayBuild, type BuildCaches, type ReplayedImage, type RunOptions } from './support/image-replay.js';
-import { IMAGES, type ImageSpec } from './support/images.js';
+import { exportTrackedFiles, type TrackedFiles } from './support/build-context.js';
+import { containerStart, hostBuildCaches, replayBuild, replayScratchRoot, type BuildCaches, type ReplayedImage, type RunOptions } from './support/image-replay.js';
+import { IMAGES } from './support/images.js';
 import { getInNetworkOf } from './support/netns-http.js';
 
 const REPO = resolve(__dirname, '..');
 const LOG_DIR = join(REPO, 'test-artifacts', 'dockerfile-replay');
-/** A cold build (empty Go cache, better-sqlite3 compiled) takes minutes; a warm one seconds. */
+/** A cold build (empty Go cache, better-sqlite3 compiled) takes minutes; a warm one under a minute. */
 const BUILD_TIMEOUT_MS = 600_000;
 
 let work: SharedTempDir;
 let caches: BuildCaches;
+let context: TrackedFiles;
+const builds = new Map<string, Promise<ReplayedImage>>();
 
 beforeAll(() => {
-  work = makeTempDir('kprof-dockerfile-replay-');
+  const dir = mkdtempSync(join(replayScratchRoot(), 'kprof-dockerfile-replay-'));
+  work = { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
   caches = hostBuildCaches(REPO);
+  context = exportTrackedFiles(REPO, join(work.dir, 'tracked'));
 });
-afterAll(() => work?.cleanup());
+afterAll(async () => {
+  // A build still running (its test timed out) must not write into a removed directory.
+  await Promise.allSettled(builds.values());
+  work?.cleanup();
+}, BUILD_TIMEOUT_MS);
 
-function imageSpec(image: string): ImageSpec {
+/**
+ * Replays `image`'s Dockerfile. One build at a time: on 2 cores, two builds side by side took
+ * longer than one after the other (both copy packages out of the pnpm store at once).
+ */
+async function build(image: string): Promise<ReplayedImage> {
   const spec = IMAGES.find((s) => s.image === image);
   if (spec === undefined) throw new Error(`${image} is not in test/support/images.ts`);
-  return spec;
-}
-
-async function build(image: string): Promise<ReplayedImage> {
-  const spec = imageSpec(image);
   const name = image.replace(/[/:]/g, '_');
-  const replayed = await replayBuild(spec, { repoRoot: REPO, workDir: join(work.dir, name), logFile: join(LOG_DIR, `${name}.log`), caches });
+  const workDir = join(work.dir, name);
+  const pending = replayBuild(spec, { tracked: context, workDir, logFile: join(LOG_DIR, `${name}.log`), caches });
+  builds.set(image, pending);
+  // Each image's stages go when its test ends, so scratch space holds one image at a time.
+  onTestFinished(async () => {
+    await pending.catch(() => undefined);
+    rmSync(workDir, { recursive: true, force: true });
+  });
+  const replayed = await pending;
   const seconds = (ms: number): string => (ms / 1000).toFixed(1);
   const total = replayed.steps.reduce((sum, s) => sum + s.ms, 0);
   console.log(`${image}: built in ${seconds(total)} s from ${replayed.context.source}; slowest steps: ` +
@@ -57,6 +73,15 @@ function pidOf(p: RunningProcess): number {
   if (pid === undefined) throw new Error(`the process did not start:\n${p.output()}`);
   return pid;
 }
+
+/** Stands in for server-lite's push endpoint in node-service's pod: prints one line per request it answers. */
+const INGEST_RECEIVER = `
+require('node:http').createServer((req, res) => {
+  let bytes = 0;
+  req.on('data', (chunk) => { bytes += chunk.length; });
+  req.on('end', () => { console.log(req.method + ' ' + req.url + ' ' + bytes + ' bytes'); res.end(); });
+}).listen(4040, '127.0.0.1', () => console.log('receiver listening'));
+`;
 
 /** Every port the image EXPOSEs must be one the test asks something on. */
 function expectExposedPortsChecked(image: ReplayedImage, checked: number[]): void {
@@ -133,25 +158,30 @@ describe('Dockerfile replay: each image builds from tracked files and serves', (
       const body = JSON.parse((await getInNetworkOf(netns, 'http://127.0.0.1:4040/api/v1/targets')).body.toString()) as {
         data: { activeTargets: { scrapeUrl: string; labels: Record<string, string> }[] };
       };
-      return body.data.activeTargets.map((t) => `${t.labels.__name__} ${t.scrapeUrl}`).sort();
+      // The path only: the CPU profile's `seconds` is fitted to the time left in the interval.
+      return body.data.activeTargets.map((t) => `${t.labels.__name__} ${new URL(t.scrapeUrl).host}${new URL(t.scrapeUrl).pathname}`).sort();
     };
     await expect.poll(scrapeTargets, { timeout: 30_000 }).toEqual([
-      'go-service http://127.0.0.1:8080/debug/pprof/heap',
-      'go-service http://127.0.0.1:8080/debug/pprof/profile?seconds=10',
+      'go-service 127.0.0.1:8080/debug/pprof/heap',
+      'go-service 127.0.0.1:8080/debug/pprof/profile',
     ]);
 
     expect(await server.stop('SIGTERM', { killAfterMs: 20_000 }), server.output()).toBe(0);
   }, BUILD_TIMEOUT_MS);
 
-  it('node-service: answers on its public port and serves pprof (native profiler loaded) on its admin port', async () => {
+  it('node-service: answers on its public port, serves pprof (native profiler loaded) on its admin port, pushes its last profile on SIGTERM', async () => {
     const image = await build('kprof/node-service:dev');
     expect(image.config.user).toBe('node');
 
-    // As in the Deployment: read-only root, /tmp an emptyDir; the image's own defaults for the ports.
-    const svc = startContainer(image, { tmpfs: ['/tmp'] });
+    // The pod's network namespace, held by a receiver that stands in for server-lite's /ingest.
+    const receiver = startProcess('unshare', ['--net', '--', '/bin/sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, '-e', INGEST_RECEIVER]);
+    await receiver.waitFor(/receiver listening/);
+    const netns = pidOf(receiver);
+
+    // As in the Deployment: read-only root, /tmp an emptyDir, a push address; the image's own default ports.
+    const svc = startContainer(image, { joinNetworkOf: netns, env: { KPROF_SERVER_ADDRESS: 'http://127.0.0.1:4040' }, tmpfs: ['/tmp'] });
     await svc.waitFor(/node-service listening on http:\/\/localhost:3000/, 60_000);
     await svc.waitFor(/node-service pprof on http:\/\/127\.0\.0\.1:6060\//);
-    const netns = pidOf(svc);
 
     const home = await getInNetworkOf(netns, 'http://127.0.0.1:3000/');
     expect(home.status).toBe(200);
@@ -163,6 +193,10 @@ describe('Dockerfile replay: each image builds from tracked files and serves', (
 
     expect(await svc.stop('SIGTERM', { killAfterMs: 20_000 }), svc.output()).toBe(0);
     expect(svc.output()).toMatch(/SIGTERM, flushing the last profile/);
+    // Seconds after start, so these are the SIGTERM flush, not a periodic upload.
+    const pushed = receiver.output().split('\n').filter((l) => l.startsWith('POST /ingest?'))
+      .map((l) => new URL(l.split(' ')[1] ?? '', 'http://receiver').searchParams.get('name'));
+    expect(pushed, receiver.output()).toContain('node-service{env=demo}');
   }, BUILD_TIMEOUT_MS);
 
   it('go-service: the static binary runs alone on distroless as nonroot and serves /debug/pprof/', async () => {

@@ -4,6 +4,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 
+export interface TrackedFiles {
+  readonly dir: string;
+  readonly commit: string;
+  readonly source: 'HEAD' | 'working tree';
+}
+
 function git(repoRoot: string, args: string[]): string {
   const r = spawnSync('git', args, { cwd: repoRoot, encoding: 'utf8' });
   if (r.error) throw new Error(`git ${args.join(' ')} could not start: ${r.error.message}; the Dockerfile replay needs git and a checkout with .git`);
@@ -16,9 +22,9 @@ function git(repoRoot: string, args: string[]): string {
  * `git archive`. The tree is HEAD's when no tracked file is modified, else the one `git stash create`
  * records (tracked files as they are on disk, the index and HEAD untouched), so a Dockerfile fix
  * is tested before it is committed while untracked files stay out.
- * Returns the commit archived and whether it was HEAD.
+ * Returns the directory, the commit archived and whether it was HEAD.
  */
-export function exportTrackedFiles(repoRoot: string, dir: string): { commit: string; source: 'HEAD' | 'working tree' } {
+export function exportTrackedFiles(repoRoot: string, dir: string): TrackedFiles {
   const stash = git(repoRoot, ['stash', 'create']);
   const commit = stash !== '' ? stash : git(repoRoot, ['rev-parse', 'HEAD']);
   mkdirSync(dir, { recursive: true });
@@ -26,5 +32,5 @@ export function exportTrackedFiles(repoRoot: string, dir: string): { commit: str
   if (archive.status !== 0) throw new Error(`git archive ${commit} failed (exit ${archive.status}): ${archive.stderr.toString()}`);
   const tar = spawnSync('tar', ['-x', '-C', dir], { input: archive.stdout, encoding: 'utf8' });
   if (tar.status !== 0) throw new Error(`extracting git archive ${commit} into ${dir} failed (exit ${tar.status}): ${tar.stderr}`);
-  return { commit, source: stash !== '' ? 'working tree' : 'HEAD' };
+  return { dir, commit, source: stash !== '' ? 'working tree' : 'HEAD' };
 }

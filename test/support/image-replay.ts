@@ -10,11 +10,12 @@
 // (pnpm store, npm cache, Go build cache) read-write at /replay-cache, as BuildKit cache mounts
 // would, so a build does not download or compile what this machine already has; and they get
 // this machine's proxy and CA settings, which a Docker daemon would be configured with.
-import { createWriteStream, existsSync, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, statfsSync, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { baseImage, type BaseImage } from './base-images.js';
-import { exportTrackedFiles } from './build-context.js';
+import type { TrackedFiles } from './build-context.js';
 import { containerLauncher, requireRoot, runBuildStep, writeContainerScript, type Bind, LAUNCHER_ENV } from './container-process.js';
 import { parseDockerfile, type Instruction, type Stage } from './dockerfile-parse.js';
 import { copyIntoImage, expandSource } from './image-copy.js';
@@ -24,6 +25,25 @@ import { StageFs } from './stage-fs.js';
 /** Variables of this machine's network setup that RUN steps inherit (a Docker daemon passes its proxy settings as build args). */
 const NETWORK_ENV = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR'];
 const CACHE_DIR = '/replay-cache';
+
+const TMPFS_MAGIC = 0x01021994;
+/** Scratch space a replay of the three images needs at its peak, with room to spare. */
+const SCRATCH_BYTES = 3 * 1024 ** 3;
+
+/**
+ * Where replays should put their stages: /dev/shm when it is a tmpfs with room (installs copy some
+ * 300 MB of packages per image and removing them after takes seconds on disk, both of which
+ * tmpfs makes several times faster), else the OS temp dir.
+ */
+export function replayScratchRoot(): string {
+  try {
+    const s = statfsSync('/dev/shm');
+    if (s.type === TMPFS_MAGIC && s.bavail * s.bsize >= SCRATCH_BYTES) return '/dev/shm';
+  } catch {
+    // No /dev/shm here: the temp dir below.
+  }
+  return tmpdir();
+}
 
 /** This machine's package caches that RUN steps share (see the file comment). */
 export interface BuildCaches {
@@ -75,7 +95,8 @@ export interface ReplayedImage {
 }
 
 export interface ReplayOptions {
-  readonly repoRoot: string;
+  /** The repository's tracked files (build-context.ts's exportTrackedFiles); one export serves every build. */
+  readonly tracked: TrackedFiles;
   /** Scratch directory for the context and the stages (removed by the caller). */
   readonly workDir: string;
   readonly logFile: string;
@@ -146,8 +167,7 @@ export async function replayBuild(spec: ImageSpec, o: ReplayOptions): Promise<Re
   const log = new BuildLog(o.logFile);
   const steps: { step: string; ms: number }[] = [];
   try {
-    const tracked = join(o.workDir, 'tracked');
-    const context = exportTrackedFiles(o.repoRoot, tracked);
+    const { dir: tracked, ...context } = o.tracked;
     log.line(`# build context: ${spec.context} of ${context.source} (${context.commit}), tracked files only`);
     log.line(`# RUN steps share this machine's caches (${Object.values(o.caches).join(', ')}) and get its ` +
       `${NETWORK_ENV.filter((k) => process.env[k]).join(', ') || 'no'} network settings`);
