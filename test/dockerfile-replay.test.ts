@@ -13,7 +13,7 @@ import { parse as parseYaml } from '../packages/server-lite/node_modules/yaml/di
 import { testKubeApiTls } from '../packages/server-lite/test/scrape/fake-kube-api.js';
 import { exportTrackedFiles, type TrackedFiles } from './support/build-context.js';
 import { containerStart, hostBuildCaches, replayBuild, replayScratchRoot, type BuildCaches, type ReplayedImage, type RunOptions } from './support/image-replay.js';
-import { IMAGES } from './support/images.js';
+import { dockerBuildCommand, IMAGES } from './support/images.js';
 import { getInNetworkOf } from './support/netns-http.js';
 
 const REPO = resolve(__dirname, '..');
@@ -92,6 +92,14 @@ describe('Dockerfile replay: each image builds from tracked files and serves', (
   it('covers every Dockerfile in the repository', () => {
     const tracked = spawnSync('git', ['ls-files', '--', '*Dockerfile*'], { cwd: REPO, encoding: 'utf8' }).stdout.trim().split('\n');
     expect(tracked.sort()).toEqual(IMAGES.map((s) => s.dockerfile).sort());
+  });
+
+  it('shows the command that builds each image in the READMEs and in the Dockerfile itself', () => {
+    for (const spec of IMAGES) {
+      for (const doc of ['README.md', 'examples/kubernetes/README.md', spec.dockerfile]) {
+        expect(readFileSync(join(REPO, doc), 'utf8'), doc).toContain(dockerBuildCommand(spec));
+      }
+    }
   });
 
   it('server-lite: serves /ready and its UI with the Kubernetes example config, and discovers pods with the mounted service account', async () => {

@@ -17,7 +17,8 @@ export const IMAGES: readonly ImageSpec[] = [
   { image: 'kprof/go-service:dev', dockerfile: 'examples/go-service/Dockerfile', context: 'examples/go-service' },
 ];
 
-/** The `docker build` command, run from the repository root, that builds `spec`. */
+/** The `docker build` command, run from the repository root, that builds `spec` (`-f` only where the Dockerfile is not the context's own). */
 export function dockerBuildCommand(spec: ImageSpec): string {
-  return `docker build -f ${spec.dockerfile} -t ${spec.image} ${spec.context}`;
+  const own = spec.dockerfile === (spec.context === '.' ? 'Dockerfile' : `${spec.context}/Dockerfile`);
+  return `docker build ${own ? '' : `-f ${spec.dockerfile} `}-t ${spec.image} ${spec.context}`;
 }
