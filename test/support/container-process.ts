@@ -10,12 +10,11 @@ import type { Writable } from 'node:stream';
 import { DEFAULT_PATH } from './base-images.js';
 import type { StageFs } from './stage-fs.js';
 
+/** A directory of this machine mounted into the image (a ConfigMap or secret volume, a build cache). */
 export interface Bind {
   readonly hostPath: string;
   readonly imagePath: string;
   readonly readOnly: boolean;
-  /** The bind is a single file (a ConfigMap key mounted with subPath, a token): its mountpoint is a file. */
-  readonly file?: boolean;
 }
 
 export interface ContainerCommand {
@@ -52,12 +51,7 @@ export function writeContainerScript(c: ContainerCommand, scriptFile: string, { 
   const R = c.fs.root;
   const at = (imagePath: string): string => shq(`${R}${c.fs.resolve(imagePath)}`);
   // Mountpoints must exist in the image before anything is mounted on them.
-  for (const b of c.binds ?? []) {
-    if (b.file) {
-      if (c.fs.locate(b.imagePath) === undefined) writeFileSync(c.fs.writablePath(b.imagePath), '');
-    } else c.fs.ensureDirectory(b.imagePath);
-  }
-  for (const p of [...(c.tmpfs ?? []), ...(c.volumes ?? [])]) c.fs.ensureDirectory(p);
+  for (const p of [...(c.binds ?? []).map((b) => b.imagePath), ...(c.tmpfs ?? []), ...(c.volumes ?? [])]) c.fs.ensureDirectory(p);
 
   const lines = ['set -e'];
   // A bind of the root onto itself, so it can be made read-only last without touching its submounts.

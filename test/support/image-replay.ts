@@ -10,6 +10,9 @@
 // (pnpm store, npm cache, Go build cache) read-write at /replay-cache, as BuildKit cache mounts
 // would, so a build does not download or compile what this machine already has; and they get
 // this machine's proxy and CA settings, which a Docker daemon would be configured with.
+// What it cannot catch: a Debian base stands in as this machine's Debian, which has more
+// installed than a slim image, so a RUN that uses a tool the real image lacks (and does not
+// install) passes here; the toolchain versions are checked, nothing else is.
 import { createWriteStream, existsSync, mkdirSync, readFileSync, statfsSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
@@ -312,6 +315,8 @@ async function runStep(
     const v = process.env[k];
     if (v !== undefined && v !== '') env[k] = v;
   }
+  // Named explicitly: pnpm would not use a store on another mount than the project (it could not
+  // hard-link from it) and would start an empty one at /.pnpm-store, downloading everything.
   env.pnpm_config_store_dir = `${CACHE_DIR}/pnpm-store`;
   env.npm_config_cache = `${CACHE_DIR}/npm`;
   env.GOCACHE = `${CACHE_DIR}/go-build`;
@@ -328,9 +333,9 @@ async function runStep(
   }
 }
 
-/** The process a container of `image` starts: ENTRYPOINT followed by CMD (`cmd` replaces the image's CMD, as `docker run IMAGE cmd...` does). */
-export function containerArgv(config: ImageConfig, cmd?: readonly string[]): string[] {
-  const argv = [...config.entrypoint, ...(cmd ?? config.cmd)];
+/** The process a container of the image starts: ENTRYPOINT followed by CMD. */
+function containerArgv(config: ImageConfig): string[] {
+  const argv = [...config.entrypoint, ...config.cmd];
   if (argv.length === 0) throw new Error('the image has neither ENTRYPOINT nor CMD');
   return argv;
 }
