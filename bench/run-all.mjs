@@ -13,6 +13,7 @@ const BENCHMARKS = [
   { name: 'server-storage', script: join(here, 'server-storage', 'run.mjs') },
   { name: 'ui', script: join(here, 'ui', 'run.mjs') },
   { name: 'scrape-scale', script: join(here, 'scrape-scale', 'run.mjs') },
+  { name: 'store-churn', script: join(here, 'store-churn', 'run.mjs') },
 ];
 
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);

@@ -47,6 +47,7 @@ export const ERROR_CODES = Object.freeze({
   KPROF_STORE_BAD_BLOCK: { kind: 'ConfigError', status: null, meaning: 'a file in `<data-dir>/blocks/` named like a block is not one', fix: 'move the file out of the blocks directory; `kprof-server check` lists what is wrong' },
   KPROF_STORE_SCHEMA_TOO_NEW: { kind: 'ConfigError', status: null, meaning: 'database from a newer kprof', fix: 'upgrade or use another `data-dir`' },
   KPROF_STORE_CLOSED: { kind: 'LimitError', status: 429, meaning: 'write after the store closed', fix: 'retry later' },
+  KPROF_STORE_ROLLUP_MISMATCH: { kind: 'InternalError', status: 500, meaning: 'a rollup being built does not sum to its profiles (not stored; queries read the profiles)', fix: 'report it with the server log' },
   KPROF_STORE_CORRUPT_BLOB: { kind: 'InternalError', status: 500, meaning: 'a stored blob is damaged', fix: 'run `PRAGMA integrity_check`; restore' },
   KPROF_STORE_TOO_MANY_NAMES: { kind: 'LimitError', status: 413, meaning: '2^30 distinct function names', fix: 'use a new `data-dir`' },
   KPROF_STORE_TOO_MANY_STACKS: { kind: 'LimitError', status: 413, meaning: '30 M distinct call paths', fix: 'lower `storage.max-age` or use a new `data-dir`' },

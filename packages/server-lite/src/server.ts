@@ -131,8 +131,8 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     retention.close();
     rollups.close();
     await batcher.close();
-    await writer.close();
     store.close();
+    await writer.close();
     throw err;
   }
   if (config.scrapeConfigs.length > 0) {
@@ -186,8 +186,10 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       retention.close();
       rollups.close();
       await batcher.close();
-      await writer.close();
+      // Query connections first: the last connection to a block checkpoints and removes its WAL,
+      // which only the writer's may do (read-only ones leave -wal and -shm behind).
       store.close();
+      await writer.close();
       logger.info('kprof-server stopped');
     })();
     return closing;

@@ -62,6 +62,19 @@ describe('ProfileStore (blocks)', () => {
     expect(store.trieBytes).toBeGreaterThan(0);
   });
 
+  it('the writer keeps older windows\' tries only within storage.block-cache-bytes', () => {
+    const store = open('writer-cache', { blockCacheBytes: 1 });
+    store.writeBatch([folded('a;b 3\n', 'p.cpu', {}, 0)]);
+    store.writeBatch([folded('a;c 1\n', 'p.cpu', {}, 10 * MIN)]);
+    // The newest window keeps its trie (the head); the older one's is dropped.
+    expect(store.blocks.map((b) => b.trieBytes > 0)).toEqual([false, true]);
+    // A late profile for the older window loads its trie again and interns against it.
+    store.writeBatch([folded('a;b 2\n', 'p.cpu', {}, MIN)]);
+    expect(store.blocks.map((b) => b.stackCount)).toEqual([3, 3]);
+    expect(totals(store, 'p.cpu', 0, 20 * MIN)).toEqual({ 'a;b': 5, 'a;c': 1 });
+    expect(store.integrityCheck()).toBe('ok');
+  });
+
   it('retention deletes whole blocks: files, series and names go with them', () => {
     const store = open('retention');
     store.writeBatch([folded('old;gone 1\n', 'old.cpu', {}, 0), folded('new;kept 1\n', 'new.cpu', {}, 10 * MIN)]);

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { ProfileStore } from '../src/store/profile-store.js';
+import { BLOCKS_DIR, ProfileStore } from '../src/store/profile-store.js';
 import { buildGoBurn, makeTempDir } from './helpers/profiles.js';
 import { startCliServer } from './helpers/cli-server.js';
 import { get, ingest, startTestServer } from './helpers/test-server.js';
@@ -56,6 +56,12 @@ describe('durability', () => {
     server.child.kill('SIGTERM');
     const statuses = await Promise.all(inflight);
     expect(await server.exited).toBe(0);
+    // A clean stop checkpoints every block: no WAL or shared-memory file is left beside it, also
+    // after a restart on blocks that both the writer and the query connections opened.
+    expect(readdirSync(join(dataDir, BLOCKS_DIR)).filter((f) => !f.endsWith('.db'))).toEqual([]);
+    const again = await startCliServer(['--data-dir', dataDir]);
+    expect(await again.stop()).toBe(0);
+    expect(readdirSync(join(dataDir, BLOCKS_DIR)).filter((f) => !f.endsWith('.db'))).toEqual([]);
     const acked = names.filter((_, i) => statuses[i] === 200);
     expect(acked.length).toBeGreaterThan(0);
     const store = ProfileStore.open(dataDir);

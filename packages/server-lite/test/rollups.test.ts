@@ -167,6 +167,27 @@ describe('rollups', () => {
     expect({ total: good.tree.total(), rollupBlobs: store.mergeStats.rollupBlobs - before }).toEqual({ total: 5, rollupBlobs: 1 });
   });
 
+  it('does not store a rollup that does not sum to its profiles, and merges them raw instead', () => {
+    const dir = join(tmp.dir, 'mismatch');
+    const first = ProfileStore.open(dir);
+    const meta = { spyName: 'gospy', sampleRate: 100, units: 'samples', aggregation: 'sum' } as const;
+    first.writeBatch([0, 60].map((s) => foldedToProfile('main;work 5\nmain 2\n', { app: 'mm.cpu', labels: {} }, meta, { startMs: (T0 + s) * 1000, endMs: (T0 + s + 10) * 1000, receivedBytes: 1 }, { maxSamples: 10, maxStackDepth: 10 })));
+    first.close();
+    // One profile's recorded total no longer matches its samples (7).
+    const db = new Database(blockOf(dir));
+    onTestFinished(() => {
+      db.close();
+    });
+    db.prepare('UPDATE profiles SET total = 8 WHERE start_ms = ?').run(T0 * 1000);
+    const store = ProfileStore.open(dir);
+    onTestFinished(() => store.close());
+    const r = store.buildRollups(Date.now(), { settleMs: 0, budgetMs: 60_000 });
+    expect(r.error).toMatchObject({ code: 'KPROF_STORE_ROLLUP_MISMATCH' });
+    expect(db.prepare('SELECT count(*) AS n FROM rollups').get()).toEqual({ n: 0 });
+    const m = store.merge(store.series(), { fromMs: T0 * 1000, untilMs: (T0 + HOUR) * 1000 }, { maxProfiles: 10, maxListedProfiles: 10 });
+    expect({ total: m.tree.total(), rollupBlobs: store.mergeStats.rollupBlobs }).toEqual({ total: 14, rollupBlobs: 0 });
+  });
+
   it('bound a merge by blobs read (a rollup counts once) and by profiles listed', () => {
     const store = ProfileStore.open(join(tmp.dir, 'budget'));
     onTestFinished(() => store.close());

@@ -13,7 +13,8 @@ const SCALED = 1;
 const MULTIPLE = 2;
 const BITS = 3;
 
-// Widest bit-packed value: reads assemble values in 32-bit steps.
+// Widest bit-packed value: encoder and decoder hold up to width + 7 bits in a double (53 exact);
+// past 32 bits varints cost nearly the same anyway.
 const MAX_BITS = 32;
 
 /**

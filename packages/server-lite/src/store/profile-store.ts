@@ -66,8 +66,8 @@ const DEFAULTS = { blockDurationMs: 86_400_000, headMaxBytes: 256 * 1024 * 1024,
  * everything of a window — profiles, series, names, stacks, rollups — goes at once, on disk and in
  * memory. Memory is bounded by configuration: only block metadata and series are read at open;
  * the newest window's trie is capped (`headMaxBytes`: past it the window continues in a new
- * part), older tries are loaded for queries and dropped least recently used past
- * `blockCacheBytes`.
+ * part), older tries are loaded for queries (or late writes) and dropped least recently used
+ * past `blockCacheBytes`.
  */
 export class ProfileStore {
   readonly dataDir: string;
@@ -166,6 +166,9 @@ export class ProfileStore {
       block.writeBatch(list).forEach((added, i) => this.#limiter.record(list[i]!, added));
       this.#touch(block);
     }
+    // Tries of windows written to earlier (late profiles, a day ago) count against the same cache
+    // as the ones queries load: otherwise the writer keeps every block's until retention.
+    this.#evictTries();
   }
 
   /**

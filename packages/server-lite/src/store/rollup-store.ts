@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { KprofError } from '../errors.js';
+import { InternalError, KprofError } from '../errors.js';
 import { ROLLUP_LEVELS, type RollupLevel } from './rollup-levels.js';
 import { planMerge } from './rollup-plan.js';
 import type { QueryBudget } from './query-budget.js';
@@ -265,6 +265,14 @@ export class RollupStore {
     for (const [a, b] of plan.raw) for (const row of this.#stmts.rawSamples.iterate(groupId, a, b) as Iterable<[Buffer]>) addAll(row[0]);
     const { ids, columns } = sums.sorted();
     const totals = prefix.map((p) => p[p.length - 1]!);
+    // A rollup must sum to its profiles' totals (reads check it against them): one that does not
+    // is not stored, so queries of the bucket read the raw profiles.
+    columns.forEach((values, c) => {
+      const sum = values.reduce((a, b) => a + b, 0);
+      if (sum !== totals[c]) {
+        throw new InternalError('KPROF_STORE_ROLLUP_MISMATCH', `the rollup of row group ${groupId} at ${new Date(bucketStart).toISOString()} sums column ${c} to ${sum}, its profiles to ${totals[c]}; not stored`);
+      }
+    });
     const inline = (c: number): number | null => (c < INLINE_TOTALS && c < width ? totals[c]! : null);
     const more = width > INLINE_TOTALS ? encodeMoreTotals(totals) : null;
     this.#stmts.insertRollup.run(groupId, bucketStart, level.level, rows.length, totals[0]!, inline(1), inline(2), inline(3), more, packBlob(encodeColumns(ids, columns)));

@@ -16,7 +16,9 @@ export class StackSums {
 
   /** Adds `value` to `stackId`'s sum in column `col` (ids ≥ 0). */
   add(stackId: number, col: number, value: number): void {
-    this.#values[this.#slot(stackId) * this.#columns + col]! += value;
+    // The slot first: taking it may grow the table, which replaces #values.
+    const i = this.#slot(stackId) * this.#columns + col;
+    this.#values[i] = this.#values[i]! + value;
   }
 
   /** The ids in ascending order and each column's sums, aligned with them. */
