@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Installs the system tools the test suite runs for real: Go (a real net/http/pprof program and
-// `go tool pprof`) and Chromium (UI tests), from Debian's packages, only where they are missing.
+// `go tool pprof`) and Chromium (UI tests), from Debian's packages, only where they are missing;
+// checks for kubectl, which has no usable Debian package.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -9,12 +10,17 @@ const TOOLS = [
   { name: 'go', pkg: 'golang-go', present: () => has('go') },
   { name: 'chromium', pkg: 'chromium', present: () => existsSync('/usr/bin/chromium') },
 ];
+// Needed too, with no usable Debian package: kubectl renders examples/kubernetes (`kubectl kustomize`),
+// and Debian's kubernetes-client (1.20) is too old for that kustomization's `labels` field.
+const UNPACKAGED = [{ name: 'kubectl', present: () => has('kubectl'), how: 'install kubectl 1.24 or later and put it on PATH' }];
 
 function has(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
 export function ensureSystemDeps() {
+  const unpackaged = UNPACKAGED.filter((t) => !t.present());
+  if (unpackaged.length) throw new Error(`missing ${unpackaged.map((t) => `${t.name}: ${t.how}`).join('; ')}`);
   const missing = TOOLS.filter((t) => !t.present());
   if (missing.length === 0) return;
   const pkgs = missing.map((t) => t.pkg);

@@ -1,8 +1,11 @@
 // The kustomize manifests in examples/kubernetes cannot be applied on CI (no cluster), so this
-// test checks what would break a real `kubectl apply -k`: missing or malformed resources, a
-// Service that selects nothing, a config the server would reject, RBAC that does not cover pod
-// discovery, and annotations the seed's scrape job would not pick up. The config and the
-// discovery path run through server-lite's own code, not a re-implementation.
+// test checks what would break a real `kubectl apply -k`: it renders them with `kubectl kustomize`
+// (what `apply -k` sends) and checks for missing or malformed resources, a Service that selects
+// nothing, a config the server would reject, RBAC that does not cover pod discovery, annotations
+// the seed's scrape job would not pick up the way each app needs, and images that no Dockerfile
+// builds. The config and the discovery path run through server-lite's own code, not a
+// re-implementation; the images are built and started by dockerfile-replay.test.ts.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,8 +15,12 @@ import { parseAllDocuments } from '../packages/server-lite/node_modules/yaml/dis
 import { resolveConfig } from '../packages/server-lite/src/config/resolve-config.js';
 import { podTargetGroup } from '../packages/server-lite/src/scrape/discovery/pod-target-group.js';
 import { resolveTargetGroup } from '../packages/server-lite/src/scrape/targets.js';
+import { baseImage } from './support/base-images.js';
+import { parseDockerfile } from './support/dockerfile-parse.js';
+import { IMAGES } from './support/images.js';
 
-const root = resolve(__dirname, '../examples/kubernetes');
+const REPO = resolve(__dirname, '..');
+const root = join(REPO, 'examples/kubernetes');
 // The pod type server-lite's discovery takes (@kubernetes/client-node's V1Pod).
 type V1Pod = Parameters<typeof podTargetGroup>[0];
 const NAMESPACE = 'kprof';
@@ -35,13 +42,13 @@ interface Container {
   readinessProbe?: { httpGet?: { path: string; port: string | number } };
   livenessProbe?: { httpGet?: { path: string; port: string | number } };
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
-  securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean };
+  securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean; runAsUser?: number; runAsGroup?: number };
 }
 interface PodTemplate {
   metadata: Meta;
   spec: {
     serviceAccountName?: string;
-    securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
+    securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; runAsGroup?: number };
     containers: Container[];
     volumes?: {
       name: string;
@@ -72,24 +79,32 @@ interface Loaded {
   kustomization: { namespace: string; resources: string[] };
 }
 
-function parseYamlFile(file: string): unknown[] {
-  const docs = parseAllDocuments(readFileSync(file, 'utf8'));
+function parseYaml(text: string, source: string): unknown[] {
+  const docs = parseAllDocuments(text);
   const list = Array.isArray(docs) ? docs : [docs];
   for (const d of list) {
-    expect(d.errors.map((e) => `${file}: ${e.message}`)).toEqual([]);
+    expect(d.errors.map((e) => `${source}: ${e.message}`)).toEqual([]);
   }
   return list.map((d) => d.toJS() as unknown).filter((v) => v !== null);
 }
 
+let rendered: string | undefined;
+
+/** `kubectl kustomize examples/kubernetes`: the resources `kubectl apply -k` would send, rendered once per run. */
+function kustomize(): string {
+  if (rendered !== undefined) return rendered;
+  const r = spawnSync('kubectl', ['kustomize', root], { encoding: 'utf8' });
+  if (r.error) throw new Error(`kubectl could not be started (${r.error.message}); these tests render the example with \`kubectl kustomize\`: install kubectl`);
+  if (r.status !== 0) throw new Error(`kubectl kustomize examples/kubernetes failed (exit ${r.status}):\n${r.stderr}`);
+  rendered = r.stdout;
+  return rendered;
+}
+
 function load(): Loaded {
-  const docs = parseYamlFile(join(root, 'kustomization.yaml')) as Loaded['kustomization'][];
+  const docs = parseYaml(readFileSync(join(root, 'kustomization.yaml'), 'utf8'), 'kustomization.yaml') as Loaded['kustomization'][];
   expect(docs).toHaveLength(1);
   const kustomization = docs[0] as Loaded['kustomization'];
-  const resources: Resource[] = [];
-  for (const rel of kustomization.resources) {
-    for (const doc of parseYamlFile(join(root, rel))) resources.push(doc as Resource);
-  }
-  return { kustomization, resources };
+  return { kustomization, resources: parseYaml(kustomize(), 'kubectl kustomize examples/kubernetes') as Resource[] };
 }
 
 function find<T extends Resource>(resources: Resource[], kind: string, name: string): T {
@@ -115,6 +130,34 @@ function containerPorts(t: PodTemplate): Map<string | number, number> {
     }
   }
   return ports;
+}
+
+/** Every container of every workload's pod template (init containers included). */
+function workloadContainers(resources: Resource[]): { workload: string; pod: PodTemplate; container: Container }[] {
+  const kinds = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job'];
+  return resources
+    .filter((r): r is Deployment => kinds.includes(r.kind))
+    .flatMap((w) => {
+      const pod = w.spec.template;
+      const all = [...pod.spec.containers, ...((pod.spec as { initContainers?: Container[] }).initContainers ?? [])];
+      return all.map((container) => ({ workload: `${w.kind}/${w.metadata.name}`, pod, container }));
+    });
+}
+
+/** The uid and gid a Dockerfile's image runs as: its final stage's last USER, names looked up in the base image's users. */
+function imageUser(dockerfile: string): { uid: number; gid: number } {
+  const df = parseDockerfile(readFileSync(join(REPO, dockerfile), 'utf8'), dockerfile);
+  const final = df.stages.at(-1);
+  if (final === undefined) throw new Error(`${dockerfile} has no stage`);
+  const base = baseImage(final.base, dockerfile);
+  const users = [{ name: 'root', uid: 0, gid: 0 }, ...base.users];
+  const spec = [...final.instructions].reverse().find((i) => i.kind === 'USER');
+  const [name = '', group] = (spec?.kind === 'USER' ? spec.user : base.user ?? 'root').split(':');
+  const user = users.find((u) => u.name === name || String(u.uid) === name);
+  const uid = user?.uid ?? Number(name);
+  const gid = group !== undefined ? users.find((u) => u.name === group)?.gid ?? Number(group) : user?.gid ?? 0;
+  if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error(`${dockerfile}: USER ${name} is not a user of ${final.base}`);
+  return { uid, gid };
 }
 
 /** The pod a Deployment would create, running with an IP, as the Kubernetes API reports it. */
@@ -154,16 +197,16 @@ function serverConfigFromManifests(resources: Resource[]) {
 }
 
 describe('examples/kubernetes manifests', () => {
-  it('lists only files that exist and parse, each a named resource in the kprof namespace', () => {
+  it('renders with kubectl kustomize into named resources, each in the kprof namespace', () => {
     const { kustomization, resources } = load();
     expect(kustomization.namespace).toBe(NAMESPACE);
-    expect(kustomization.resources.length).toBeGreaterThan(0);
+    expect(resources.length).toBeGreaterThanOrEqual(kustomization.resources.length);
     for (const r of resources) {
       expect(r.apiVersion, JSON.stringify(r.metadata)).toBeTypeOf('string');
       expect(r.kind).toBeTypeOf('string');
       expect(r.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
       const clusterScoped = ['Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(r.kind);
-      if (!clusterScoped) expect(r.metadata.namespace ?? NAMESPACE, `${r.kind}/${r.metadata.name}`).toBe(NAMESPACE);
+      if (!clusterScoped) expect(r.metadata.namespace, `${r.kind}/${r.metadata.name}`).toBe(NAMESPACE);
     }
     find(resources, 'Namespace', NAMESPACE);
     const keys = resources.map((r) => `${r.kind}/${r.metadata.name}`);
@@ -343,23 +386,69 @@ describe('examples/kubernetes manifests', () => {
     );
   });
 
-  it('builds every image the manifests use from a Dockerfile in the repo', () => {
+  it('names only images a Dockerfile builds, and runs each container as its image\'s user', () => {
     const { resources } = load();
-    const dockerfiles: Record<string, string> = {
-      'kprof/server-lite:dev': 'packages/server-lite/Dockerfile',
-      'kprof/go-service:dev': 'examples/go-service/Dockerfile',
-      'kprof/node-service:dev': 'examples/node-service/Dockerfile',
-    };
-    const images = resources
-      .filter((r): r is Deployment => r.kind === 'Deployment')
-      .flatMap((d) => d.spec.template.spec.containers.map((c) => c.image));
-    expect(images.sort()).toEqual(Object.keys(dockerfiles).sort());
-    for (const path of Object.values(dockerfiles)) {
-      const text = readFileSync(resolve(root, '../..', path), 'utf8');
-      // Multi-stage, and the final stage drops root.
-      expect(text.match(/^FROM /gm)?.length, path).toBeGreaterThanOrEqual(2);
-      const finalStage = text.slice(text.lastIndexOf('\nFROM '));
-      expect(finalStage, path).toMatch(/^USER (?!root\b|0\b)\S+/m);
+    const containers = workloadContainers(resources);
+    // Every image is built by a row of support/images.ts (which dockerfile-replay.test.ts builds
+    // and starts), and every row's image is used.
+    expect([...new Set(containers.map(({ container }) => container.image))].sort()).toEqual(IMAGES.map((s) => s.image).sort());
+    for (const { workload, pod, container } of containers) {
+      const spec = IMAGES.find((s) => s.image === container.image);
+      const user = imageUser(spec?.dockerfile ?? '');
+      // The Dockerfiles give /data (server-lite) to their USER; a pod that runs as someone else could not write it.
+      expect([workload, container.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser], spec?.dockerfile).toEqual([workload, user.uid]);
+      expect([workload, container.securityContext?.runAsGroup ?? pod.spec.securityContext?.runAsGroup]).toEqual([workload, user.gid]);
+    }
+  });
+
+  it('mounts kprof configs from ConfigMaps that kprof-server\'s config parser loads with the container\'s flags', () => {
+    const { resources } = load();
+    const dir = tempDir('kprof-k8s-configmaps-');
+    const servers = workloadContainers(resources).filter(({ container }) => container.image === 'kprof/server-lite:dev');
+    expect(servers.length).toBeGreaterThan(0);
+    for (const { workload, pod, container } of servers) {
+      const args = container.args ?? [];
+      const mounted: string[] = [];
+      for (const mount of container.volumeMounts ?? []) {
+        const source = pod.spec.volumes?.find((v) => v.name === mount.name)?.configMap;
+        if (source === undefined) continue;
+        // Everything a ConfigMap mounts into server-lite is a kprof config; another kind of file there would need a case here.
+        const configMap = find<ConfigMap>(resources, 'ConfigMap', source.name);
+        for (const { key, path } of source.items ?? Object.keys(configMap.data).map((k) => ({ key: k, path: k }))) {
+          const text = configMap.data[key];
+          expect(text, `key ${key} of ConfigMap ${source.name}`).toBeTypeOf('string');
+          const file = join(dir, `${workload.replace(/\W+/g, '-')}-${mount.name}-${posix.basename(path)}`);
+          writeFileSync(file, text as string);
+          const config = resolveConfig({ config: file, dataDir: flagValue(args, '--data-dir'), listen: flagValue(args, '--listen') }, {}, dir);
+          expect(config.configFile).toBe(file);
+          mounted.push(posix.join(mount.mountPath, path));
+        }
+      }
+      expect(mounted, `${workload}: the file --config names comes from a ConfigMap`).toContain(flagValue(args, '--config'));
+    }
+  });
+
+  // What the seed's scrape job (the ConfigMap's relabel rules, through server-lite's discovery and
+  // relabeling code) must make of each workload's pod: these targets, or none.
+  const SCRAPED: Record<string, string[]> = {
+    'go-service': ['go-service http://10.1.0.9:8080/debug/pprof/heap', 'go-service http://10.1.0.9:8080/debug/pprof/profile?seconds=10'],
+    // Pushes with @kprof/sdk: being scraped too would store every profile twice under one name.
+    'node-service': [],
+    // The server itself serves no pprof endpoint.
+    'kprof-server': [],
+  };
+
+  it('makes scrape targets of exactly the workloads meant to be scraped, and drops the others', () => {
+    const { resources } = load();
+    const { config } = serverConfigFromManifests(resources);
+    const deployments = resources.filter((r): r is Deployment => r.kind === 'Deployment');
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(Object.keys(SCRAPED).sort());
+    for (const d of deployments) {
+      const resolved = resolveTargetGroup(podTargetGroup(runningPod(d, '10.1.0.9')), config.scrapeConfigs[0]!);
+      const targets = resolved.active.map((t) => `${t.labels.__name__} ${t.url}`).sort();
+      expect([d.metadata.name, targets]).toEqual([d.metadata.name, SCRAPED[d.metadata.name]]);
+      // Discovered, then dropped by a rule, rather than never discovered.
+      if (targets.length === 0) expect(resolved.dropped.length, d.metadata.name).toBeGreaterThan(0);
     }
   });
 });
