@@ -9,17 +9,7 @@
 // anonymous function's line number do across releases); shapes are not changed, so the same call
 // paths come back under new names.
 
-/** Seeded PRNG (mulberry32): a function returning floats in [0, 1). */
-export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { makeRandom } from '../sdk-overhead/summary-stats.mjs';
 
 const pad = (n, w) => String(n).padStart(w, '0');
 
@@ -32,7 +22,7 @@ export class ChurnApp {
     this.index = index;
     this.name = `churn${pad(index, 2)}`;
     this.opts = opts;
-    this.rand = prng(0x9e3779b9 ^ (index * 7919));
+    this.rand = makeRandom(0x9e3779b9 ^ (index * 7919));
     const { functions, shapes, minDepth, maxDepth } = opts;
     // Version of each function's name: 0 until a deploy renames it.
     this.version = new Int32Array(functions);
