@@ -10,7 +10,7 @@
 // only /cpu (burnCpu).
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildGoProgram, closedLoopbackPort, makeTempDir, startLoad, startProcess, type RunningProcess } from '@kprof/test-support';
 import type { KprofServer } from '../../packages/server-lite/src/index.js';
 import { startTestServer } from '../../packages/server-lite/test/helpers/test-server.js';
@@ -33,15 +33,14 @@ const windows = { start: 0, boundary: 0, end: 0 };
 let deadPort = 0;
 let goAddr = '';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** Polls `check` every 250 ms until it holds (expect.poll only works inside tests, this runs in beforeAll). */
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(250);
-  }
+  await vi.waitFor(
+    async () => {
+      if (!(await check())) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    },
+    { timeout: timeoutMs, interval: 250 },
+  );
 }
 
 /** Names in a `/render` answer for `query` over [from, until). */
