@@ -18,7 +18,7 @@
 // Light: --duration S (default 15), --warmup S (default 3), --concurrency C (default 24).
 // Heavy: --corpus-dir DIR (default bench/results/heavy-corpus, captured there if missing),
 // --heavy-profiles N (default 6000), --heavy-concurrency C (default 8), --heavy-warmup N (default 400).
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -28,9 +28,9 @@ import { gunzipSync } from 'node:zlib';
 import { DEFAULT_CORPUS_DIR, corpusSummaryLines, ensureHeavyCorpus } from '../heavy-corpus/corpus.mjs';
 import { decodeRates, fmt, ingestRequest, loadAvgText, median, multipartBody, MULTIPART_TYPE, readBuilds, roundOrder, waitQueryable } from '../heavy-corpus/server-bench.mjs';
 import { SERVER_DIR, cpuSecondsOf, startServer } from '../server-query/server-process.mjs';
+import { writeResults } from '../results-files.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const resultsDir = join(here, '..', 'results');
 const { Pool } = createRequire(join(SERVER_DIR, 'package.json'))('undici');
 
 class UsageError extends Error {}
@@ -423,10 +423,7 @@ async function main() {
   }
   const md = lines.join('\n');
   process.stdout.write(`${md}\n`);
-  mkdirSync(resultsDir, { recursive: true });
-  const stamp = started.toISOString().replace(/[:.]/g, '-') + (opts.quick ? '-quick' : '');
-  writeFileSync(join(resultsDir, `server-ingest-${stamp}.json`), JSON.stringify(result, null, 2));
-  writeFileSync(join(resultsDir, `server-ingest-${stamp}.md`), `${md}\n`);
+  writeResults('server-ingest', started.toISOString(), { quick: opts.quick, result, md });
   const failed = [...rows.light, ...rows.heavy].some((x) => x.transportErrors > 0 || Object.keys(x.status).some((s) => s !== '200' && s !== '429'));
   if (failed) {
     process.stderr.write('some requests failed (not 200/429); see the answers column\n');

@@ -29,6 +29,7 @@ import { DEFAULT_CORPUS_DIR, corpusSummaryLines, ensureHeavyCorpus } from '../he
 import { fmt, ingestRequest, loadAvgText, readBuilds, renderJson, waitForQuiet } from '../heavy-corpus/server-bench.mjs';
 import { captureCorpus } from './profile-corpus.mjs';
 import { eachStoreDb, ingestMany, percentile, startServer, waitForRollups } from './server-process.mjs';
+import { writeResults } from '../results-files.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -420,9 +421,5 @@ const lines = [
   ...(heavy?.lines ?? []),
 ];
 const md = lines.join('\n');
-const resultsDir = join(here, '..', 'results');
-mkdirSync(resultsDir, { recursive: true });
-const stamp = result.at.replace(/[:.]/g, '-') + (quick ? '-quick' : '');
-writeFileSync(join(resultsDir, `server-query-${stamp}.json`), JSON.stringify(result, null, 2));
-writeFileSync(join(resultsDir, `server-query-${stamp}.md`), `${md}\n`);
+writeResults('server-query', result.at, { quick, result, md });
 process.stdout.write(`${md}\n`);

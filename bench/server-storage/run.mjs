@@ -29,6 +29,7 @@ import { DEFAULT_CORPUS_DIR, corpusSummaryLines, ensureHeavyCorpus } from '../he
 import { dirBytes, fmt, ingestRequest, loadAvgText, readBuilds, roundOrder, waitForQuiet, waitQueryable } from '../heavy-corpus/server-bench.mjs';
 import { captureCorpus } from '../server-query/profile-corpus.mjs';
 import { eachStoreDb, ingestMany, startServer, storeFiles, waitForRollups } from '../server-query/server-process.mjs';
+import { writeResults } from '../results-files.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -301,9 +302,5 @@ const result = {
 };
 const lines = [`server-storage: ${result.at}, node ${result.node}, ${result.cpus}; commit ${commit}; load avg at start ${loadAvgAtStart}, at end ${result.loadAvgAtEnd}`, ...(light?.lines ?? []), ...(heavy?.lines ?? [])];
 const md = lines.join('\n');
-const resultsDir = join(here, '..', 'results');
-mkdirSync(resultsDir, { recursive: true });
-const stamp = result.at.replace(/[:.]/g, '-') + (quick ? '-quick' : '');
-writeFileSync(join(resultsDir, `server-storage-${stamp}.json`), JSON.stringify(result, null, 2));
-writeFileSync(join(resultsDir, `server-storage-${stamp}.md`), `${md}\n`);
+writeResults('server-storage', result.at, { quick, result, md });
 process.stdout.write(`${md}\n`);

@@ -40,9 +40,9 @@ import { parseArgs } from 'node:util';
 import { dirBytes, fmt, loadAvgText, median, readBuilds } from '../heavy-corpus/server-bench.mjs';
 import { Database, SERVER_DIR, startServer as startCliServer } from '../server-query/server-process.mjs';
 import { ChurnApp } from './workload.mjs';
+import { writeResults } from '../results-files.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const resultsDir = join(here, '..', 'results');
 const RUNNER = join(here, 'server-runner.mjs');
 const { Pool } = createRequire(join(SERVER_DIR, 'package.json'))('undici');
 const MINUTE = 60_000;
@@ -765,11 +765,7 @@ async function main() {
   if (result.acceptance) lines.push(...acceptanceLines(result.acceptance, opts.acceptance));
   const md = lines.join('\n');
   process.stdout.write(`${md}\n`);
-  mkdirSync(resultsDir, { recursive: true });
-  const stamp = started.toISOString().replace(/[:.]/g, '-') + (opts.quick ? '-quick' : '');
-  writeFileSync(join(resultsDir, `store-churn-${stamp}.json`), JSON.stringify(result, null, 2));
-  writeFileSync(join(resultsDir, `store-churn-${stamp}.md`), `${md}\n`);
-  log(`results: ${join(resultsDir, `store-churn-${stamp}.md`)}`);
+  log(`results: ${writeResults('store-churn', started.toISOString(), { quick: opts.quick, result, md })}`);
   if (result.sim && !result.sim.correctness.ok) {
     process.stderr.write('store-churn: the sim part read back totals different from what was pushed (see Correctness)\n');
     process.exitCode = 1;
