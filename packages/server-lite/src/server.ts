@@ -108,6 +108,19 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const router = createRouter({ config, store, intake, metrics, logger, isReady: () => ready, now, scrapeTargets: () => pull?.manager.snapshot() });
   const push = createPushEndpoint({ config, intake, metrics, logger });
   const querier = createQuerierEndpoint({ config, store, metrics, logger, now });
+  // Stops everything behind the HTTP server, each stage after the ones that feed it.
+  const stopPipeline = async (): Promise<void> => {
+    await decodePool.close();
+    // Scrapes in flight settle (and their writes queue) before the batcher's last flush.
+    await pull?.close();
+    retention.close();
+    rollups.close();
+    await batcher.close();
+    // Query connections first: the last connection to a block checkpoints and removes its WAL,
+    // which only the writer's may do (read-only ones leave -wal and -shm behind).
+    store.close();
+    await writer.close();
+  };
   const server: Server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 60_000, headersTimeout: 30_000 }, (req, res) => {
     // Connect APIs (push.v1, querier.v1) first, then the UI's static files; everything else
     // goes to the router. Each Connect endpoint declines paths outside its service at once.
@@ -127,12 +140,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       });
     });
   } catch (err) {
-    await decodePool.close();
-    retention.close();
-    rollups.close();
-    await batcher.close();
-    store.close();
-    await writer.close();
+    await stopPipeline();
     throw err;
   }
   if (config.scrapeConfigs.length > 0) {
@@ -180,16 +188,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       await closed;
       clearInterval(sweeper);
       clearTimeout(timer);
-      await decodePool.close();
-      // Scrapes in flight settle (and their writes queue) before the batcher's last flush.
-      await pull?.close();
-      retention.close();
-      rollups.close();
-      await batcher.close();
-      // Query connections first: the last connection to a block checkpoints and removes its WAL,
-      // which only the writer's may do (read-only ones leave -wal and -shm behind).
-      store.close();
-      await writer.close();
+      await stopPipeline();
       logger.info('kprof-server stopped');
     })();
     return closing;
