@@ -15,13 +15,12 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildGoProgram, makeTempDir, startLoad, startProcess, startProfileReceiver,
-  type ProfileReceiver, type RunningProcess, type SharedTempDir,
+  buildGoProgram, makeTempDir, startLoad, startProcess, startProfileReceiver, startServerLiteCli,
+  type ProfileReceiver, type RunningProcess, type ServerLiteCli, type SharedTempDir,
 } from '@kprof/test-support';
 import { FakeKubeApi, testKubeApiTls } from '../packages/server-lite/test/scrape/fake-kube-api.js';
 import { getApps, getAppNames, getTargets, renderedFrames, scrapedPaths, targetsOfPod, type TargetsResponse } from './support/scrape-api.js';
 import { SEED_FILE, seedPyroscopeConfigLines, writeSeedServerConfig, writeServiceAccount } from './support/seed-scrape-config.js';
-import { startServerLiteProcess, type ServerLiteProcess } from './support/server-lite-process.js';
 
 type Pod = Parameters<FakeKubeApi['apply']>[0];
 
@@ -57,7 +56,7 @@ let goBin: string;
 let go: RunningProcess;
 let goPort: number;
 let nodeAdminPort: number;
-let server: ServerLiteProcess;
+let server: ServerLiteCli;
 let startedAt: number;
 let configText: { file: string; seedLines: string[] };
 /** Everything started in beforeAll serves all tests of this file; stopped in afterAll, last first. */
@@ -101,15 +100,13 @@ beforeAll(async () => {
   const config = writeSeedServerConfig(dir);
   configText = config;
   const serviceAccountDir = writeServiceAccount(dir, { token: SA_TOKEN, ca: tls.ca });
-  server = await startServerLiteProcess(
-    config.file,
-    join(dir, 'data'),
-    { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(api.port), KPROF_K8S_SERVICE_ACCOUNT_DIR: serviceAccountDir },
-    { stopWhenTestEnds: false },
-  );
+  const started = await startServerLiteCli(['--config', config.file, '--data-dir', join(dir, 'data')], {
+    env: { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(api.port), KPROF_K8S_SERVICE_ACCOUNT_DIR: serviceAccountDir },
+    stopWhenTestEnds: false,
+  });
+  server = started;
   startedAt = Date.now();
-  const serverProc = server.proc;
-  stopAtEnd.push(() => serverProc.stop());
+  stopAtEnd.push(() => started.stop());
 }, 120_000);
 
 afterAll(async () => {

@@ -5,8 +5,8 @@
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CliServer, startCliServer } from './helpers/cli-server.js';
 import { makeTempDir } from './helpers/profiles.js';
+import { type ServerLiteCli, startServerLiteCli } from '@kprof/test-support';
 
 const tmp = makeTempDir('kprof-churn-');
 afterAll(() => tmp.cleanup());
@@ -15,10 +15,10 @@ const PROFILES = 500;
 const STACKS = 200;
 
 // A real kprof-server with `config` as its config file, once it answers /ready.
-async function start(dataDir: string, config: string): Promise<CliServer> {
+async function start(dataDir: string, config: string): Promise<ServerLiteCli> {
   const configFile = join(tmp.dir, `${Math.random().toString(36).slice(2)}.yml`);
   writeFileSync(configFile, config);
-  const server = await startCliServer(['--config', configFile, '--data-dir', dataDir]);
+  const server = await startServerLiteCli(['--config', configFile, '--data-dir', dataDir]);
   expect((await fetch(`${server.url}/ready`)).status).toBe(200);
   return server;
 }

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { BLOCKS_DIR, ProfileStore } from '../src/store/profile-store.js';
 import { buildGoBurn, makeTempDir } from './helpers/profiles.js';
-import { startCliServer } from './helpers/cli-server.js';
 import { get, ingest, startTestServer } from './helpers/test-server.js';
+import { startServerLiteCli } from '@kprof/test-support';
 
 const tmp = makeTempDir('kprof-restart-');
 let goProfile: Buffer;
@@ -48,7 +48,7 @@ describe('durability', () => {
 
   it('SIGTERM finishes in-flight ingests, then exits 0', async () => {
     const dataDir = join(tmp.dir, 'db-sigterm');
-    const server = await startCliServer(['--data-dir', dataDir]);
+    const server = await startServerLiteCli(['--data-dir', dataDir]);
     const names = Array.from({ length: 20 }, (_, i) => `term${i}`);
     const inflight = names.map((n) => post(server.url, n));
     // Signal once the first request was answered, while others are still in flight.
@@ -59,7 +59,7 @@ describe('durability', () => {
     // A clean stop checkpoints every block: no WAL or shared-memory file is left beside it, also
     // after a restart on blocks that both the writer and the query connections opened.
     expect(readdirSync(join(dataDir, BLOCKS_DIR)).filter((f) => !f.endsWith('.db'))).toEqual([]);
-    const again = await startCliServer(['--data-dir', dataDir]);
+    const again = await startServerLiteCli(['--data-dir', dataDir]);
     expect(await again.stop()).toBe(0);
     expect(readdirSync(join(dataDir, BLOCKS_DIR)).filter((f) => !f.endsWith('.db'))).toEqual([]);
     const acked = names.filter((_, i) => statuses[i] === 200);
@@ -72,7 +72,7 @@ describe('durability', () => {
 
   it('kill -9 during sustained ingest loses nothing acknowledged and leaves an intact database', async () => {
     const dataDir = join(tmp.dir, 'db-kill');
-    const server = await startCliServer(['--data-dir', dataDir]);
+    const server = await startServerLiteCli(['--data-dir', dataDir]);
     const acked: string[] = [];
     let stop = false;
     let n = 0;

@@ -8,10 +8,10 @@ import { foldedToProfile } from '../src/ingest/folded-to-profile.js';
 import { blockFileName } from '../src/store/block-window.js';
 import { BLOCKS_DIR, ProfileStore } from '../src/store/profile-store.js';
 import { encodeSamples } from '../src/store/sample-blob.js';
-import { startCliServer } from './helpers/cli-server.js';
 import { collapsedTotals, makeTempDir } from './helpers/profiles.js';
 import { get, ingest, startTestServer } from './helpers/test-server.js';
 import type { KprofServer } from '../src/server.js';
+import { startServerLiteCli } from '@kprof/test-support';
 
 const tmp = makeTempDir('kprof-rollups-');
 afterAll(() => tmp.cleanup());
@@ -223,7 +223,7 @@ describe('rollups', () => {
 
   it('survives kill -9 during background builds: nothing double counted, the rest rebuilt', async () => {
     const dataDir = join(tmp.dir, 'crash');
-    const cli = await startCliServer(['--data-dir', dataDir]);
+    const cli = await startServerLiteCli(['--data-dir', dataDir]);
     const fake = { url: cli.url } as KprofServer;
     await ingestAll(fake, 'crash.cpu', starts);
     // The builder's first run starts 1 s after listening; kill as soon as a second connection

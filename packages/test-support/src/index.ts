@@ -16,4 +16,5 @@ export {
   decodeGzippedProfile, fileOfFunction, inclusiveTotal, rawProfile, readProfile, sampleTypeNames, sampleTypes, samples, totalsByLabel,
   type Frame, type ProfileSample, type ValueColumn,
 } from './pprof-reader.js';
+export { startServerLiteCli, type ServerLiteCli } from './server-lite-cli.js';
 export { makeTempDir, tempDir, type SharedTempDir } from './temp-dir.js';
