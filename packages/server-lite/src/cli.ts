@@ -69,7 +69,6 @@ async function main(): Promise<void> {
     const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
     fail(`cannot start: ${(err as Error).message}${inUse ? '; choose another address with --listen or KPROF_LISTEN' : ''}`);
   }
-  process.stdout.write(`kprof-server listening on ${server.url} (data in ${config.dataDir})\n`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -82,6 +81,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Announced only once a signal stops it cleanly: whoever waits for this line may send one at once.
+  process.stdout.write(`kprof-server listening on ${server.url} (data in ${config.dataDir})\n`);
 }
 
 void main();
